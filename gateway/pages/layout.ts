@@ -1,0 +1,59 @@
+import type { Response } from 'express';
+import { t, type Lang } from '../i18n';
+import { html, raw, type Html } from './html';
+
+const STYLE = `
+:root{--fg:#1b1f24;--muted:#57606a;--accent:#0b5cad;--bg:#fff;--panel:#f5f7fa;--warn:#8a4b00}
+*{box-sizing:border-box}body{margin:0;font:16px/1.5 system-ui,-apple-system,"PingFang SC","Microsoft YaHei",sans-serif;color:var(--fg);background:var(--bg)}
+a{color:var(--accent)}a:focus,button:focus,input:focus{outline:3px solid #f5a623;outline-offset:2px}
+.skip{position:absolute;left:-999px}.skip:focus{left:8px;top:8px;background:#fff;padding:4px}
+header,main,footer{max-width:60rem;margin:0 auto;padding:1rem}
+header{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;justify-content:space-between;border-bottom:1px solid #d0d7de}
+header .brand{font-weight:700;font-size:1.2rem;text-decoration:none;color:var(--fg)}
+.notice{background:#fff8e5;border-left:4px solid var(--warn);padding:.75rem 1rem;margin:1rem 0}
+.panel{background:var(--panel);padding:1rem;border-radius:6px;margin:1rem 0}
+table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.4rem;border-bottom:1px solid #d0d7de}
+ul.resources{list-style:none;padding:0}ul.resources li{padding:.75rem 0;border-bottom:1px solid #d0d7de}
+.how{color:var(--muted);font-size:.9rem}.button{display:inline-block;padding:.5rem 1rem;background:var(--accent);color:#fff;border-radius:4px;text-decoration:none;border:0;font:inherit;cursor:pointer}
+footer{color:var(--muted);font-size:.9rem}
+`;
+
+export interface PageOptions {
+  lang: Lang;
+  title: string;
+  body: Html;
+  /** Signed-in user's display name, shown with a sign-out button. */
+  user?: string;
+  contact?: Html;
+}
+
+/** The one page shell: bilingual, accessible landmarks, readable on a phone. */
+export function page({ lang, title, body, user, contact }: PageOptions): string {
+  return html`<!doctype html>
+<html lang="${lang === 'zh' ? 'zh-CN' : 'en'}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} · ${t(lang, 'appName')}</title>
+<style>${raw(STYLE)}</style>
+</head>
+<body>
+<a class="skip" href="#main">${t(lang, 'skipToContent')}</a>
+<header>
+  <a class="brand" href="/">${t(lang, 'appName')}</a>
+  ${user
+    ? html`<form method="post" action="/logout"><span>${t(lang, 'signedInAs')} ${user}</span> <button class="button" type="submit">${t(lang, 'signOut')}</button></form>`
+    : ''}
+</header>
+<main id="main">
+<h1>${title}</h1>
+${body}
+</main>
+<footer>${contact ?? ''}</footer>
+</body>
+</html>`.value;
+}
+
+export function sendPage(res: Response, status: number, options: PageOptions): void {
+  res.status(status).type('html').set('Content-Language', options.lang === 'zh' ? 'zh-CN' : 'en').send(page(options));
+}

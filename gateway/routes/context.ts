@@ -1,0 +1,68 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from 'pino';
+import type { Config } from '../../config/schema';
+import { negotiateLang, pick, t, type Lang } from '../i18n';
+import { html } from '../pages/html';
+import { sendPage } from '../pages/layout';
+import type { Session, Sessions } from '../session';
+import type { Settings } from '../settings';
+import type { Store } from '../store/types';
+
+/** Everything a route needs, built once by the composition root (gateway/app.ts). */
+export interface RouteContext {
+  config: Config;
+  settings: Settings;
+  store: Store;
+  sessions: Sessions;
+  logger: Logger;
+  demo?: DemoInfo;
+}
+
+export interface DemoInfo {
+  users: { username: string; password: string; displayName: string; affiliation: string }[];
+  idpUrl: string;
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    lang: Lang;
+    session?: Session;
+  }
+}
+
+/** Language and session for every page request. */
+export function requestScope(ctx: RouteContext) {
+  return async (req: Request, _res: Response, next: NextFunction) => {
+    req.lang = negotiateLang(req);
+    req.session = await ctx.sessions.load(req);
+    next();
+  };
+}
+
+export function contactLine(ctx: RouteContext, lang: Lang) {
+  const c = ctx.config.contact;
+  if (!c.email && !c.url) return undefined;
+  const name = c.name ? pick(c.name, lang) : (c.email ?? c.url ?? '');
+  const href = c.url ?? `mailto:${c.email}`;
+  return html`${t(lang, 'askLibrary')} <a href="${href}">${name}</a>`;
+}
+
+/** Send a page in the request's language with the signed-in user and the contact line. */
+export function render(ctx: RouteContext, req: Request, res: Response, status: number, title: string, body: ReturnType<typeof html>) {
+  const user = req.session?.data.user;
+  sendPage(res, status, {
+    lang: req.lang,
+    title,
+    body,
+    user: user ? (user.displayName ?? user.subject) : undefined,
+    contact: contactLine(ctx, req.lang),
+  });
+}
+
+/** An honest notice for features that later issues build; 501 so no client mistakes it for success. */
+export function notBuiltYet(ctx: RouteContext, feature: string) {
+  return (req: Request, res: Response) =>
+    render(ctx, req, res, 501, t(req.lang, 'notBuiltTitle'), html`
+      <p class="notice" role="status">${t(req.lang, 'notBuiltBody', { feature })}</p>
+      <p><a href="/">${t(req.lang, 'backHome')}</a></p>`);
+}

@@ -1,0 +1,76 @@
+import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from './logger';
+
+export interface ServerOptions {
+  host: string;
+  port: number;
+  tls?: { certFile: string; keyFile: string };
+  shutdownGraceMs: number;
+  logger: Logger;
+  /** How often TLS files are checked for renewal. */
+  tlsPollMs?: number;
+}
+
+export interface RunningServer {
+  server: http.Server;
+  port: number;
+  /** Stop accepting, let in-flight requests finish (up to the grace period), then cut the rest. */
+  shutdown(): Promise<void>;
+}
+
+type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+
+function readTls(tls: { certFile: string; keyFile: string }) {
+  return { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) };
+}
+
+export async function startServer(handler: Handler, options: ServerOptions): Promise<RunningServer> {
+  const { logger, tls } = options;
+  const server: http.Server = tls ? https.createServer(readTls(tls), handler) : http.createServer(handler);
+  server.keepAliveTimeout = 65_000;
+
+  const reloadTls = () => {
+    if (!tls) return;
+    try {
+      (server as https.Server).setSecureContext(readTls(tls));
+      logger.info({ certFile: tls.certFile }, 'TLS certificate reloaded');
+    } catch (error) {
+      logger.error({ err: error, certFile: tls.certFile }, 'TLS certificate reload failed; keeping the previous one');
+    }
+  };
+  if (tls) {
+    for (const file of [tls.certFile, tls.keyFile]) {
+      watchFile(file, { interval: options.tlsPollMs ?? 5_000, persistent: false }, (now, before) => {
+        if (now.mtimeMs !== before.mtimeMs) reloadTls();
+      });
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new Error(`port ${options.port} on ${options.host} is already in use; choose another with PASSWAY_PORT or server.port`) : error),
+    );
+    server.listen(options.port, options.host, resolve);
+  });
+
+  let closing: Promise<void> | undefined;
+  const shutdown = () =>
+    (closing ??= new Promise<void>((resolve) => {
+      if (tls) for (const file of [tls.certFile, tls.keyFile]) unwatchFile(file);
+      const force = setTimeout(() => {
+        logger.warn('grace period over: closing remaining connections');
+        server.closeAllConnections();
+      }, options.shutdownGraceMs);
+      force.unref();
+      server.close(() => {
+        clearTimeout(force);
+        resolve();
+      });
+      server.closeIdleConnections();
+    }));
+
+  return { server, port: (server.address() as AddressInfo).port, shutdown };
+}

@@ -1,0 +1,129 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parseCookie, stringifySetCookie } from 'cookie';
+import { sign, unsign } from 'cookie-signature';
+import type { Identity } from '../idp-adapters/identity';
+import type { Store } from './store/types';
+
+export interface SessionOptions {
+  secret: string;
+  cookieName: string;
+  /** Cookie Domain; undefined for a host-only cookie (e.g. when the gateway is reached by IP address). */
+  domain?: string;
+  secure: boolean;
+  idleTimeoutMs: number;
+  absoluteLifetimeMs: number;
+  now?: () => number;
+}
+
+export interface SessionData {
+  createdAt: number;
+  lastSeenAt: number;
+  user?: Identity;
+  /** Anything else a feature keeps per session (pending return target, vendor cookie jar ids, …). */
+  [key: string]: unknown;
+}
+
+export interface Session {
+  id: string;
+  data: SessionData;
+}
+
+const KEY = (id: string) => `session:${id}`;
+/** Refresh the idle timer in the Store at most this often, not on every request. */
+const TOUCH_EVERY_MS = 60_000;
+
+/**
+ * Server-side sessions: a signed, HttpOnly, SameSite=Lax cookie carries only a random id; the
+ * data lives in the Store, so any node serves any session. A plain Node API (not Express
+ * middleware) so the proxy's hot path can use it too.
+ */
+export class Sessions {
+  private readonly now: () => number;
+
+  constructor(
+    private readonly store: Store,
+    private readonly options: SessionOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** The request's live session, or undefined when it has none, it is forged, idle too long or too old. */
+  async load(req: IncomingMessage): Promise<Session | undefined> {
+    const id = this.idFromCookie(req);
+    if (!id) return undefined;
+    const raw = await this.store.get(KEY(id));
+    if (!raw) return undefined;
+    const data = JSON.parse(raw) as SessionData;
+    const now = this.now();
+    if (now - data.createdAt > this.options.absoluteLifetimeMs || now - data.lastSeenAt > this.options.idleTimeoutMs) {
+      await this.store.del(KEY(id));
+      return undefined;
+    }
+    const session = { id, data };
+    if (now - data.lastSeenAt >= TOUCH_EVERY_MS) {
+      data.lastSeenAt = now;
+      await this.save(session);
+    }
+    return session;
+  }
+
+  /** A new session with a fresh id, its cookie set on the response. */
+  async create(res: ServerResponse, data: Partial<SessionData> = {}): Promise<Session> {
+    const now = this.now();
+    const session: Session = { id: randomBytes(32).toString('base64url'), data: { ...data, createdAt: now, lastSeenAt: now } };
+    await this.save(session);
+    this.setCookie(res, session.id);
+    return session;
+  }
+
+  async save(session: Session): Promise<void> {
+    const remaining = Math.min(
+      this.options.idleTimeoutMs - (this.now() - session.data.lastSeenAt),
+      this.options.absoluteLifetimeMs - (this.now() - session.data.createdAt),
+    );
+    await this.store.set(KEY(session.id), JSON.stringify(session.data), Math.max(1, Math.ceil(remaining)));
+  }
+
+  /**
+   * Sign a user in: the old id (if any) is destroyed and a new one issued, so an id planted
+   * before login (session fixation) is worthless after it. The absolute lifetime starts now.
+   */
+  async login(res: ServerResponse, previous: Session | undefined, user: Identity): Promise<Session> {
+    const carried = { ...previous?.data };
+    delete carried.user;
+    if (previous) await this.store.del(KEY(previous.id));
+    return this.create(res, { ...carried, user });
+  }
+
+  async destroy(res: ServerResponse, session: Session | undefined): Promise<void> {
+    if (session) await this.store.del(KEY(session.id));
+    res.appendHeader('Set-Cookie', this.cookie('', 0));
+  }
+
+  private idFromCookie(req: IncomingMessage): string | undefined {
+    const header = req.headers.cookie;
+    if (!header) return undefined;
+    const value = parseCookie(header)[this.options.cookieName];
+    if (!value?.startsWith('s:')) return undefined;
+    const id = unsign(value.slice(2), this.options.secret);
+    return id === false ? undefined : id;
+  }
+
+  private setCookie(res: ServerResponse, id: string): void {
+    res.appendHeader('Set-Cookie', this.cookie(`s:${sign(id, this.options.secret)}`, Math.floor(this.options.absoluteLifetimeMs / 1000)));
+  }
+
+  private cookie(value: string, maxAgeSeconds: number): string {
+    return stringifySetCookie({
+      name: this.options.cookieName,
+      value,
+      domain: this.options.domain,
+      path: '/',
+      httpOnly: true,
+      secure: this.options.secure,
+      sameSite: 'lax',
+      maxAge: maxAgeSeconds,
+    });
+  }
+}

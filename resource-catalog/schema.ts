@@ -1,0 +1,99 @@
+import { z } from 'zod';
+
+/** Placeholders a WAYFless template may use; anything else in braces is a mistake. */
+export const WAYFLESS_PLACEHOLDERS = ['entityID', 'entityIDEncoded', 'target', 'targetEncoded'] as const;
+
+const Id = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, digits and hyphens, e.g. "cnki" or "web-of-science"');
+
+export const Bilingual = z.strictObject({
+  en: z.string().min(1).describe('English text'),
+  zh: z.string().min(1).optional().describe('Chinese text (简体中文)'),
+});
+
+const HostRule = z.strictObject({
+  host: z
+    .string()
+    .regex(/^[a-z0-9.-]+(:\d+)?$/i, 'a host name with an optional port, e.g. "kns.cnki.net" or "localhost:8083"')
+    .describe('upstream host name (with port when not 80/443)'),
+  match: z
+    .enum(['host', 'domain'])
+    .default('host')
+    .describe('"host" claims exactly this host (EZproxy Host/HJ); "domain" claims it and every subdomain (EZproxy Domain/DJ)'),
+  allowPrivate: z
+    .boolean()
+    .default(false)
+    .describe('allow this host to resolve to a private, loopback or link-local address (only for on-campus or demo services)'),
+});
+
+export const WayflessMethod = z.strictObject({
+  kind: z.literal('wayfless'),
+  template: z
+    .string()
+    .superRefine((template, ctx) => {
+      const used = [...template.matchAll(/\{([^}]*)\}/g)].map((m) => m[1] ?? '');
+      for (const name of used) {
+        if (!(WAYFLESS_PLACEHOLDERS as readonly string[]).includes(name)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `unknown placeholder {${name}}; use one of ${WAYFLESS_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}`,
+          });
+        }
+      }
+      if (!used.includes('entityID') && !used.includes('entityIDEncoded')) {
+        ctx.addIssue({ code: 'custom', message: 'missing {entityID}: the vendor must be told which campus IdP to use' });
+      }
+    })
+    .describe('vendor URL that starts SAML sign-in at the user\'s IdP: {entityID} {entityIDEncoded} {target} {targetEncoded}'),
+  institutions: z
+    .array(Id)
+    .optional()
+    .describe('institutions registered with this vendor for SAML (default: every licensed institution)'),
+});
+
+export const ProxyMethod = z.strictObject({
+  kind: z.literal('proxy'),
+  start: z.url().describe('start page fetched through the rewriting proxy'),
+});
+
+export const DirectMethod = z.strictObject({
+  kind: z.literal('direct'),
+  url: z.url().describe('open-access address, sent as is'),
+});
+
+export const AccessMethod = z.discriminatedUnion('kind', [WayflessMethod, ProxyMethod, DirectMethod]);
+
+const IsoDate = z.iso.date('a date as YYYY-MM-DD');
+
+export const Licence = z.strictObject({
+  institution: Id.describe('institution id from `institutions`'),
+  affiliations: z
+    .array(z.enum(['faculty', 'student', 'staff', 'member', 'alum', 'affiliate', 'employee', 'library-walk-in']))
+    .optional()
+    .describe('affiliations allowed (default: faculty, student, staff, member, employee)'),
+  entitlements: z.array(z.string()).optional().describe('any one of these eduPersonEntitlement values also allows'),
+  groups: z.array(z.string()).optional().describe('any one of these groups also allows'),
+  from: IsoDate.optional().describe('first day of access (trials, 限时免费)'),
+  until: IsoDate.optional().describe('last day of access'),
+  seats: z.number().int().positive().optional().describe('concurrent users allowed'),
+});
+
+export const Resource = z.strictObject({
+  id: Id.describe('stable id used in /go/<id> links'),
+  title: Bilingual.describe('database name'),
+  description: Bilingual.optional(),
+  vendor: z.string().min(1).describe('vendor or platform name'),
+  subjects: z.array(z.string()).default([]).describe('subject tags for the portal filter'),
+  hosts: z.array(HostRule).min(1, 'list at least one upstream host the resource owns').describe('upstream hosts the resource owns'),
+  access: z
+    .array(AccessMethod)
+    .min(1, 'list at least one access method: wayfless, proxy or direct')
+    .describe('access methods in preference order'),
+  licences: z.array(Licence).default([]).describe('who may use it, per institution'),
+});
+
+export type Resource = z.infer<typeof Resource>;
+export type AccessMethod = z.infer<typeof AccessMethod>;
+export type Licence = z.infer<typeof Licence>;
+export type HostRule = z.infer<typeof HostRule>;
