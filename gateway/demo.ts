@@ -1,0 +1,35 @@
+import path from 'node:path';
+import type { Config } from '../config/schema';
+import { DEMO_USERS, startDemoFederation } from '../tests/fixtures/demo';
+import type { Logger } from './logger';
+import type { DemoInfo } from './routes/context';
+
+export interface RunningDemo {
+  info: DemoInfo;
+  close(): Promise<void>;
+}
+
+/**
+ * Demo mode: the demo campus IdP and the two demo vendors (the same servers the test suites
+ * use) start beside the gateway, on the ports the config names.
+ */
+export async function startDemo(config: Config, logger: Logger): Promise<RunningDemo> {
+  const gatewayUrl = new URL(config.server.publicUrl);
+  const federation = await startDemoFederation({
+    host: '127.0.0.1',
+    stateDir: path.resolve(config.demo.stateDir),
+    ports: config.demo.ports,
+    gatewaySpMetadataUrl: new URL('/auth/saml/metadata', gatewayUrl).href,
+  });
+  logger.info(
+    { idp: federation.idp.url, samlVendor: federation.samlVendor.url, plainVendor: federation.plainVendor.url },
+    'demo federation started',
+  );
+  return {
+    info: {
+      idpUrl: federation.idp.url,
+      users: DEMO_USERS.map((u) => ({ username: u.username, password: u.password, displayName: u.displayName, affiliation: u.affiliation })),
+    },
+    close: () => federation.close(),
+  };
+}

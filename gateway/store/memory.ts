@@ -1,0 +1,221 @@
+import { checkTtl } from './errors';
+import type { Store, StreamEntry } from './types';
+
+export interface MemoryStoreOptions {
+  /** Clock in epoch milliseconds; injectable for tests. */
+  now?: () => number;
+  /** How often expired keys are swept (they are also dropped lazily on access). Default 10 s. */
+  sweepIntervalMs?: number;
+}
+
+type Value =
+  | { type: 'string'; value: string }
+  | { type: 'hll'; members: Set<string> }
+  | { type: 'semaphore'; expiries: Map<string, number> }
+  | { type: 'stream'; entries: StreamEntry[]; lastMs: number; lastSeq: number };
+
+interface Entry {
+  data: Value;
+  expiresAt?: number;
+}
+
+const INTEGER = /^-?\d+$/;
+const STREAM_ID = /^(\d+)(?:-(\d+))?$/;
+
+/**
+ * Single-process Store. Mirrors Redis semantics, except that the "HyperLogLog" is an exact Set:
+ * pfCount is exact and memory grows with the number of distinct members.
+ */
+export class MemoryStore implements Store {
+  readonly kind = 'memory' as const;
+  private readonly data = new Map<string, Entry>();
+  private readonly now: () => number;
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.now = options.now ?? Date.now;
+    this.sweeper = setInterval(() => this.sweep(), options.sweepIntervalMs ?? 10_000);
+    this.sweeper.unref();
+  }
+
+  async get(key: string): Promise<string | null> {
+    return this.typed(key, 'string')?.value ?? null;
+  }
+
+  async set(key: string, value: string, ttlMs?: number): Promise<void> {
+    this.put(key, { type: 'string', value }, ttlMs);
+  }
+
+  async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
+    const ms = checkTtl(ttlMs);
+    if (this.live(key)) return false;
+    this.put(key, { type: 'string', value }, ms);
+    return true;
+  }
+
+  async take(key: string): Promise<string | null> {
+    const found = this.typed(key, 'string');
+    if (!found) return null;
+    this.data.delete(key);
+    return found.value;
+  }
+
+  async del(key: string): Promise<void> {
+    this.data.delete(key);
+  }
+
+  async expire(key: string, ttlMs: number): Promise<boolean> {
+    const ms = checkTtl(ttlMs);
+    const entry = this.live(key);
+    if (!entry) return false;
+    entry.expiresAt = this.now() + ms;
+    return true;
+  }
+
+  async incr(key: string, by = 1, ttlMs?: number): Promise<number> {
+    if (!Number.isSafeInteger(by)) throw new RangeError(`incr by must be an integer, got ${by}`);
+    const ms = ttlMs === undefined ? undefined : checkTtl(ttlMs);
+    const found = this.typed(key, 'string');
+    if (!found) {
+      this.put(key, { type: 'string', value: String(by) }, ms);
+      return by;
+    }
+    if (!INTEGER.test(found.value)) throw new Error(`ERR value of ${key} is not an integer`);
+    const next = Number(found.value) + by;
+    found.value = String(next);
+    return next;
+  }
+
+  async pfAdd(key: string, members: string[]): Promise<boolean> {
+    if (members.length === 0) return false;
+    let hll = this.typed(key, 'hll');
+    if (!hll) {
+      hll = { type: 'hll', members: new Set() };
+      this.put(key, hll);
+    }
+    const before = hll.members.size;
+    for (const m of members) hll.members.add(m);
+    return hll.members.size > before;
+  }
+
+  async pfCount(keys: string[]): Promise<number> {
+    const union = new Set<string>();
+    for (const key of keys) {
+      for (const m of this.typed(key, 'hll')?.members ?? []) union.add(m);
+    }
+    return union.size;
+  }
+
+  async acquire(name: string, holder: string, limit: number, ttlMs: number): Promise<boolean> {
+    const ms = checkTtl(ttlMs);
+    const expiries = this.seats(name) ?? new Map<string, number>();
+    if (!expiries.has(holder) && expiries.size >= limit) return false;
+    expiries.set(holder, this.now() + ms);
+    this.saveSeats(name, expiries);
+    return true;
+  }
+
+  async release(name: string, holder: string): Promise<void> {
+    const expiries = this.seats(name);
+    if (expiries?.delete(holder)) this.saveSeats(name, expiries);
+  }
+
+  async holders(name: string): Promise<string[]> {
+    const expiries = this.seats(name);
+    if (!expiries) return [];
+    // Oldest expiry first, like ZRANGEBYSCORE in RedisStore.
+    return [...expiries].sort((a, b) => a[1] - b[1]).map(([holder]) => holder);
+  }
+
+  async append(stream: string, fields: Record<string, string>): Promise<string> {
+    if (Object.keys(fields).length === 0) throw new RangeError('append needs at least one field');
+    let s = this.typed(stream, 'stream');
+    if (!s) {
+      s = { type: 'stream', entries: [], lastMs: 0, lastSeq: 0 };
+      this.put(stream, s);
+    }
+    // Like XADD *: never go backwards, even when the clock does.
+    const ms = Math.max(this.now(), s.lastMs);
+    s.lastSeq = ms === s.lastMs ? s.lastSeq + 1 : 0;
+    s.lastMs = ms;
+    const id = `${ms}-${s.lastSeq}`;
+    s.entries.push({ id, fields: { ...fields } });
+    return id;
+  }
+
+  async read(stream: string, afterId: string, count: number): Promise<StreamEntry[]> {
+    const after = parseStreamId(afterId);
+    const entries = this.typed(stream, 'stream')?.entries ?? [];
+    return entries
+      .filter((e) => compareIds(parseStreamId(e.id), after) > 0)
+      .slice(0, Math.max(0, count))
+      .map((e) => ({ id: e.id, fields: { ...e.fields } }));
+  }
+
+  async ping(): Promise<void> {}
+
+  async close(): Promise<void> {
+    clearInterval(this.sweeper);
+  }
+
+  private put(key: string, data: Value, ttlMs?: number): void {
+    const entry: Entry = { data };
+    if (ttlMs !== undefined) entry.expiresAt = this.now() + checkTtl(ttlMs);
+    this.data.set(key, entry);
+  }
+
+  /** The entry unless absent or expired; expired entries are dropped here (lazy expiry). */
+  private live(key: string): Entry | undefined {
+    const entry = this.data.get(key);
+    if (entry?.expiresAt !== undefined && entry.expiresAt <= this.now()) {
+      this.data.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  private typed<T extends Value['type']>(key: string, type: T): Extract<Value, { type: T }> | undefined {
+    const entry = this.live(key);
+    if (!entry) return undefined;
+    if (entry.data.type !== type) {
+      throw new Error(`WRONGTYPE ${key} holds a ${entry.data.type}, not a ${type}`);
+    }
+    return entry.data as Extract<Value, { type: T }>;
+  }
+
+  /** Unexpired seats of a semaphore, or undefined when none are left. */
+  private seats(name: string): Map<string, number> | undefined {
+    const sem = this.typed(name, 'semaphore');
+    if (!sem) return undefined;
+    const now = this.now();
+    for (const [holder, expiresAt] of sem.expiries) {
+      if (expiresAt <= now) sem.expiries.delete(holder);
+    }
+    if (sem.expiries.size > 0) return sem.expiries;
+    this.data.delete(name);
+    return undefined;
+  }
+
+  /** Like the Redis sorted set, the key lives until its last seat expires. */
+  private saveSeats(name: string, expiries: Map<string, number>): void {
+    if (expiries.size === 0) this.data.delete(name);
+    else this.data.set(name, { data: { type: 'semaphore', expiries }, expiresAt: Math.max(...expiries.values()) });
+  }
+
+  private sweep(): void {
+    const now = this.now();
+    for (const [key, entry] of this.data) {
+      if (entry.expiresAt !== undefined && entry.expiresAt <= now) this.data.delete(key);
+    }
+  }
+}
+
+function parseStreamId(id: string): [number, number] {
+  const m = STREAM_ID.exec(id);
+  if (!m) throw new Error(`ERR Invalid stream ID: ${id}`);
+  return [Number(m[1]), Number(m[2] ?? 0)];
+}
+
+function compareIds(a: [number, number], b: [number, number]): number {
+  return a[0] - b[0] || a[1] - b[1];
+}

@@ -1,0 +1,247 @@
+import { Cluster, Redis, ReplyError } from 'ioredis';
+import { checkTtl, StoreUnavailableError } from './errors';
+import type { Store, StreamEntry } from './types';
+
+export interface RedisStoreOptions {
+  /** Standalone server, e.g. "redis://:secret@10.0.0.5:6379/0" or "rediss://…"; default redis://127.0.0.1:6379. */
+  url?: string;
+  /** Prepended to every key, e.g. "passway:". On Cluster it must not contain "{…}" (that would pin all keys to one slot). */
+  keyPrefix: string;
+  /** Sentinel mode: sentinels to ask for the current master of `sentinelName`. */
+  sentinels?: { host: string; port: number }[];
+  sentinelName?: string;
+  /** Cluster mode: some of the cluster's nodes. */
+  cluster?: { host: string; port: number }[];
+  /** Default 2000. */
+  connectTimeoutMs?: number;
+  /** Longest any store call waits for Redis before rejecting with StoreUnavailableError. Default 2000. */
+  commandTimeoutMs?: number;
+  /** Server password; a password in `url` takes precedence. */
+  password?: string;
+}
+
+// Every script touches exactly one key, so each runs on a single Cluster slot.
+const SERVER_NOW = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+`;
+
+const SCRIPTS = {
+  // ARGV: by, ttlMs. The TTL is set only by the call that creates the counter.
+  passwayIncr: {
+    numberOfKeys: 1,
+    lua: `
+local created = redis.call('EXISTS', KEYS[1]) == 0
+local value = redis.call('INCRBY', KEYS[1], ARGV[1])
+if created then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return value`,
+  },
+  // Sorted set holder → expiry (server ms). ARGV: holder, limit, ttlMs. Returns 1 when the holder has a seat.
+  passwayAcquire: {
+    numberOfKeys: 1,
+    lua: `${SERVER_NOW}
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if not redis.call('ZSCORE', KEYS[1], ARGV[1]) and redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
+  return 0
+end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+redis.call('PEXPIREAT', KEYS[1], last[2])
+return 1`,
+  },
+  passwayHolders: {
+    numberOfKeys: 1,
+    lua: `${SERVER_NOW}
+return redis.call('ZRANGEBYSCORE', KEYS[1], string.format('(%d', now), '+inf')`,
+  },
+};
+
+interface ScriptCommands {
+  passwayIncr(key: string, by: number, ttlMs: number): Promise<number>;
+  passwayAcquire(key: string, holder: string, limit: number, ttlMs: number): Promise<number>;
+  passwayHolders(key: string): Promise<string[]>;
+}
+
+// Server replies that mean "not available right now" rather than "bad request".
+const TRANSIENT_REPLY = /^(CLUSTERDOWN|LOADING|MASTERDOWN|TRYAGAIN|READONLY)\b/;
+
+export class RedisStore implements Store {
+  readonly kind = 'redis' as const;
+  private readonly client: Redis | Cluster;
+  private readonly scripts: ScriptCommands;
+  private readonly description: string;
+  private readonly commandTimeoutMs: number;
+  private lastError: unknown;
+
+  constructor(options: RedisStoreOptions) {
+    const { keyPrefix, password } = options;
+    const connectTimeout = options.connectTimeoutMs ?? 2000;
+    this.commandTimeoutMs = options.commandTimeoutMs ?? 2000;
+    // Queued commands fail after one failed reconnect instead of waiting for the server.
+    const maxRetriesPerRequest = 1;
+    const retryStrategy = (times: number) => Math.min(times * 100, 2000);
+    // After close() on a client that never connected, ioredis keeps a timer this long alive (default 2 s).
+    const disconnectTimeout = 200;
+
+    if (options.cluster) {
+      this.description = `Redis Cluster ${addresses(options.cluster)}`;
+      this.client = new Cluster(options.cluster, {
+        keyPrefix,
+        scripts: SCRIPTS,
+        clusterRetryStrategy: retryStrategy,
+        redisOptions: { connectTimeout, disconnectTimeout, maxRetriesPerRequest, password },
+      });
+    } else if (options.sentinels) {
+      if (!options.sentinelName) throw new Error('RedisStore: sentinelName is required with sentinels');
+      this.description = `Redis master "${options.sentinelName}" via Sentinel ${addresses(options.sentinels)}`;
+      this.client = new Redis({
+        sentinels: options.sentinels,
+        name: options.sentinelName,
+        keyPrefix,
+        scripts: SCRIPTS,
+        connectTimeout,
+        disconnectTimeout,
+        maxRetriesPerRequest,
+        retryStrategy,
+        password,
+      });
+    } else {
+      const url = options.url ?? 'redis://127.0.0.1:6379';
+      this.description = `Redis at ${redactUrl(url)}`;
+      this.client = new Redis(url, {
+        keyPrefix,
+        scripts: SCRIPTS,
+        connectTimeout,
+        disconnectTimeout,
+        maxRetriesPerRequest,
+        retryStrategy,
+        password,
+      });
+    }
+    this.scripts = this.client as unknown as ScriptCommands;
+    // Without a listener ioredis stays silent; we keep the last error to explain later failures.
+    this.client.on('error', (err: unknown) => {
+      this.lastError = err;
+    });
+    this.client.on('ready', () => {
+      this.lastError = undefined;
+    });
+  }
+
+  get(key: string): Promise<string | null> {
+    return this.run(() => this.client.get(key));
+  }
+
+  async set(key: string, value: string, ttlMs?: number): Promise<void> {
+    const ms = ttlMs === undefined ? undefined : checkTtl(ttlMs);
+    await this.run(() => (ms === undefined ? this.client.set(key, value) : this.client.set(key, value, 'PX', ms)));
+  }
+
+  async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
+    const ms = checkTtl(ttlMs);
+    return (await this.run(() => this.client.set(key, value, 'PX', ms, 'NX'))) === 'OK';
+  }
+
+  take(key: string): Promise<string | null> {
+    return this.run(() => this.client.getdel(key));
+  }
+
+  async del(key: string): Promise<void> {
+    await this.run(() => this.client.del(key));
+  }
+
+  async expire(key: string, ttlMs: number): Promise<boolean> {
+    const ms = checkTtl(ttlMs);
+    return (await this.run(() => this.client.pexpire(key, ms))) === 1;
+  }
+
+  async incr(key: string, by = 1, ttlMs?: number): Promise<number> {
+    if (!Number.isSafeInteger(by)) throw new RangeError(`incr by must be an integer, got ${by}`);
+    if (ttlMs === undefined) return this.run(() => this.client.incrby(key, by));
+    const ms = checkTtl(ttlMs);
+    return this.run(() => this.scripts.passwayIncr(key, by, ms));
+  }
+
+  async pfAdd(key: string, members: string[]): Promise<boolean> {
+    if (members.length === 0) return false;
+    return (await this.run(() => this.client.pfadd(key, ...members))) === 1;
+  }
+
+  async pfCount(keys: string[]): Promise<number> {
+    if (keys.length === 0) return 0;
+    return this.run(() => this.client.pfcount(...keys));
+  }
+
+  async acquire(name: string, holder: string, limit: number, ttlMs: number): Promise<boolean> {
+    const ms = checkTtl(ttlMs);
+    return (await this.run(() => this.scripts.passwayAcquire(name, holder, limit, ms))) === 1;
+  }
+
+  async release(name: string, holder: string): Promise<void> {
+    await this.run(() => this.client.zrem(name, holder));
+  }
+
+  holders(name: string): Promise<string[]> {
+    return this.run(() => this.scripts.passwayHolders(name));
+  }
+
+  async append(stream: string, fields: Record<string, string>): Promise<string> {
+    const flat = Object.entries(fields).flat();
+    if (flat.length === 0) throw new RangeError('append needs at least one field');
+    const id = await this.run(() => this.client.xadd(stream, '*', ...flat));
+    if (id === null) throw new Error(`XADD to ${stream} returned no id`);
+    return id;
+  }
+
+  async read(stream: string, afterId: string, count: number): Promise<StreamEntry[]> {
+    if (count <= 0) return [];
+    const rows = await this.run(() => this.client.xrange(stream, `(${afterId}`, '+', 'COUNT', count));
+    return rows.map(([id, flat]) => {
+      const fields: Record<string, string> = {};
+      for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
+      return { id, fields };
+    });
+  }
+
+  async ping(): Promise<void> {
+    await this.run(() => this.client.ping());
+  }
+
+  async close(): Promise<void> {
+    // QUIT lets pending replies arrive; when Redis does not answer in time, just drop the connection.
+    await this.run(() => this.client.quit()).catch(() => this.client.disconnect());
+  }
+
+  /**
+   * Runs one Redis call with a deadline. ioredis's own commandTimeout does not cover commands
+   * waiting in the Cluster offline queue, so the deadline is enforced here for every mode.
+   */
+  private async run<T>(call: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no reply within ${this.commandTimeoutMs} ms`)), this.commandTimeoutMs);
+    });
+    try {
+      return await Promise.race([call(), deadline]);
+    } catch (err) {
+      if (err instanceof ReplyError && !TRANSIENT_REPLY.test((err as Error).message)) throw err;
+      throw new StoreUnavailableError(this.description, this.lastError ?? err);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function addresses(nodes: { host: string; port: number }[]): string {
+  return nodes.map((n) => `${n.host}:${n.port}`).join(',');
+}
+
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparsable url)';
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Shared state for every gateway node. MemoryStore serves one machine; RedisStore lets any
+ * number of nodes serve any session. Both pass the same contract suite (tests/integration/store.contract.test.ts).
+ *
+ * Keys are plain strings; RedisStore prepends its keyPrefix so tests and deployments can share
+ * one server (a MemoryStore is private to its process and needs none). All data types share one key space, as in Redis: del and
+ * expire work on any key, and using a key as the wrong type rejects.
+ *
+ * TTLs are milliseconds and must be positive (a RangeError otherwise). RedisStore rejects with
+ * StoreUnavailableError when Redis cannot be reached; data errors (wrong type, not an integer)
+ * reject with other errors.
+ */
+export interface StreamEntry {
+  id: string;
+  fields: Record<string, string>;
+}
+
+export interface Store {
+  /** Value or null when absent or expired. */
+  get(key: string): Promise<string | null>;
+  /** Set a value; with ttlMs it expires after that many milliseconds. */
+  set(key: string, value: string, ttlMs?: number): Promise<void>;
+  /** Set only when absent (one-time use, e.g. SAML assertion ids). True when this call set it. */
+  setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
+  /** Read and delete in one step (e.g. a pending login request consumed once). */
+  take(key: string): Promise<string | null>;
+  del(key: string): Promise<void>;
+  /** Reset the expiry of an existing key; false when the key does not exist. */
+  expire(key: string, ttlMs: number): Promise<boolean>;
+
+  /**
+   * Atomic counter (by defaults to 1, must be an integer); ttlMs (when given) is set only when
+   * this call creates the counter, so a window counter is not extended by later increments.
+   * Returns the new value; get() then returns it as a decimal string.
+   */
+  incr(key: string, by?: number, ttlMs?: number): Promise<number>;
+
+  /**
+   * HyperLogLog: add members (unique users); true when the estimate changed (false for no members).
+   * MemoryStore counts exactly (a Set); RedisStore estimates (standard error 0.81%).
+   */
+  pfAdd(key: string, members: string[]): Promise<boolean>;
+  /**
+   * Estimated number of distinct members across the given keys (their union); 0 for no keys.
+   * On Redis Cluster, keys counted together must share a hash tag, e.g. "uniq:{2025-06}:a".
+   */
+  pfCount(keys: string[]): Promise<number>;
+
+  /**
+   * Counting semaphore with per-holder expiry (licence seats). Acquiring again as the same
+   * holder renews its expiry and always succeeds while it still holds a seat.
+   * True when the holder holds a seat after the call. A seat is held while now < acquire time + ttlMs
+   * (RedisStore uses the Redis server clock, so gateway clocks need not agree).
+   */
+  acquire(name: string, holder: string, limit: number, ttlMs: number): Promise<boolean>;
+  release(name: string, holder: string): Promise<void>;
+  /** Holders whose seats have not expired. */
+  holders(name: string): Promise<string[]>;
+
+  /**
+   * Append-only stream (usage events); fields must not be empty. Returns the entry id, of the
+   * Redis form "<ms>-<seq>"; ids increase.
+   */
+  append(stream: string, fields: Record<string, string>): Promise<string>;
+  /** Entries strictly after `afterId` ("0" for the start), oldest first, at most `count`. */
+  read(stream: string, afterId: string, count: number): Promise<StreamEntry[]>;
+
+  /** Resolves when the store answers; rejects with a clear error otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+  readonly kind: 'memory' | 'redis';
+}

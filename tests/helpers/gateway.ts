@@ -1,0 +1,34 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { validateConfig, formatProblems, type ConfigInput } from '../../config';
+import type { Config } from '../../config/schema';
+import { createGateway, type GatewayDeps } from '../../gateway/app';
+import { MemoryStore } from '../../gateway/store';
+
+export const TEST_SECRET = 'test-session-secret-0123456789abcdef';
+
+/** A validated config from a literal, with a session secret unless the test gives one. */
+export function testConfig(input: ConfigInput = {}): Config {
+  const result = validateConfig({ ...input, session: { secret: TEST_SECRET, ...input.session } });
+  if (!result.ok) throw new Error(formatProblems(result));
+  return result.config;
+}
+
+/** A logger whose JSON lines the test can read. */
+export function capturingLogger() {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n')) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { logger: pino({ level: 'debug' }, stream), lines };
+}
+
+export function testGateway(config: Config, deps: Partial<GatewayDeps> = {}) {
+  const { logger, lines } = capturingLogger();
+  const store = deps.store ?? new MemoryStore();
+  const gateway = createGateway({ config, store, logger, sessionSecret: TEST_SECRET, ...deps });
+  return { gateway, store, lines };
+}
