@@ -26,7 +26,7 @@ program
   .description('run the gateway (with no config: the built-in demo)')
   .option('-c, --config <file>', 'YAML config file (default: $PASSWAY_CONFIG, else the demo)')
   .action(async (options: { config?: string }) => {
-    const file = options.config ?? process.env.PASSWAY_CONFIG ?? DEMO_CONFIG;
+    const file = options.config ?? (process.env.PASSWAY_CONFIG || DEMO_CONFIG);
     const config = loadOrExit(file);
     const logger = createLogger(config.logging.level);
     let running;

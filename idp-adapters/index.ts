@@ -1,1 +1,2 @@
 export type { Identity, Affiliation } from './identity';
+export { LoginError, type IdpAdapter, type LoginErrorReason, type LoginResult } from './types';

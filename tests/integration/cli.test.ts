@@ -1,0 +1,101 @@
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PACKAGE_ROOT } from '../../config';
+import { deletePrefix, REDIS_URL, testPrefix } from '../helpers/stores';
+import { runCli, serve } from '../helpers/process';
+
+const examples = path.join(PACKAGE_ROOT, 'config', 'examples');
+const temp = () => mkdtempSync(path.join(tmpdir(), 'passway-cli-'));
+
+describe('passway config check', () => {
+  it.each(['demo.yaml', 'carsi.example.yaml', 'compose.yaml'])('accepts config/examples/%s (exit 0)', async (name) => {
+    const result = await runCli(['config', 'check', path.join(examples, name)], { env: { PASSWAY_SESSION_SECRET: '' } });
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toContain(': OK');
+    expect(result.code).toBe(0);
+  });
+
+  it('lists every mistake by key path and exits 2, without a stack trace', async () => {
+    const file = path.join(temp(), 'broken.yaml');
+    writeFileSync(
+      file,
+      [
+        'server:',
+        '  port: eighty',
+        'session:',
+        '  idleTimout: 30',
+        'institutions:',
+        '  - { id: uni, name: { en: Uni } }',
+        'resources:',
+        '  - id: cnki',
+        '    title: { en: CNKI }',
+        '    vendor: CNKI',
+        '    hosts: [{ host: cnki.net }]',
+        '    access:',
+        '      - kind: wayfless',
+        '        template: "https://fsso.cnki.net/Shibboleth.sso/Login?target={target}"',
+        '    licences: [{ institution: elsewhere }]',
+      ].join('\n'),
+    );
+    const result = await runCli(['config', 'check', file]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('4 problems');
+    expect(result.stderr).toContain('server.port:');
+    expect(result.stderr).toContain('session: unknown key "idleTimout"');
+    expect(result.stderr).toContain('resources[0].access[0].template: missing {entityID}');
+    expect(result.stderr).toContain('resources[0].licences[0].institution: unknown institution "elsewhere"');
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('serve refuses a bad config with exit 2 too', async () => {
+    const file = path.join(temp(), 'bad.yaml');
+    writeFileSync(file, 'store: { kind: mongodb }\n');
+    const result = await runCli(['serve', '--config', file]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/store(\.kind)?: /);
+  });
+});
+
+describe('passway serve', () => {
+  it('with no config runs the demo: portal, demo IdP and vendors; keys generated into state/; SIGTERM exits 0', async () => {
+    const cwd = temp();
+    const env = { PASSWAY_CONFIG: '', PASSWAY_LOG_LEVEL: 'warn' };
+    const served = await serve([], { cwd, env });
+    try {
+      expect(served.url).toBe('http://localhost:8080/');
+      const portal = await fetch('http://127.0.0.1:8080/', { headers: { 'Accept-Language': 'zh-CN' } });
+      const html = await portal.text();
+      expect(portal.status).toBe(200);
+      expect(html).toContain('演示模式');
+      expect(html).toContain('faculty-demo');
+      expect((await fetch('http://127.0.0.1:8081/metadata')).status).toBe(200);
+      expect((await fetch('http://127.0.0.1:8082/')).status).toBe(200);
+      expect((await fetch('http://127.0.0.1:8083/')).status).toBe(200);
+      expect(existsSync(path.join(cwd, 'state', 'session-secret'))).toBe(true);
+      expect(existsSync(path.join(cwd, 'state', 'demo-idp', 'key.pem'))).toBe(true);
+    } finally {
+      expect(await served.stop()).toBe(0);
+    }
+  });
+
+  it('runs two gateway processes on one Redis, both ready', async () => {
+    const dir = temp();
+    const prefix = testPrefix('cli');
+    const file = path.join(dir, 'passway.yaml');
+    writeFileSync(file, `server: { port: 0 }\nstore: { kind: redis, url: "${REDIS_URL}", keyPrefix: "${prefix}" }\n`);
+    const env = { PASSWAY_SESSION_SECRET: 'a'.repeat(40), PASSWAY_LOG_LEVEL: 'warn' };
+    const nodes = await Promise.all([serve(['--config', file], { env }), serve(['--config', file], { env })]);
+    try {
+      const ports = nodes.map((n) => new URL(n.url).port);
+      expect(new Set(ports).size).toBe(2);
+      for (const port of ports) {
+        const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+        expect(await ready.json()).toEqual({ status: 'ready', store: 'redis' });
+      }
+    } finally {
+      expect(await Promise.all(nodes.map((n) => n.stop()))).toEqual([0, 0]);
+      await deletePrefix(prefix);
+    }
+  });
+});
