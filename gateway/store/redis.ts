@@ -91,32 +91,17 @@ export class RedisStore implements Store {
         clusterRetryStrategy: retryStrategy,
         redisOptions: { connectTimeout, disconnectTimeout, maxRetriesPerRequest, password },
       });
-    } else if (options.sentinels) {
-      if (!options.sentinelName) throw new Error('RedisStore: sentinelName is required with sentinels');
-      this.description = `Redis master "${options.sentinelName}" via Sentinel ${addresses(options.sentinels)}`;
-      this.client = new Redis({
-        sentinels: options.sentinels,
-        name: options.sentinelName,
-        keyPrefix,
-        scripts: SCRIPTS,
-        connectTimeout,
-        disconnectTimeout,
-        maxRetriesPerRequest,
-        retryStrategy,
-        password,
-      });
     } else {
-      const url = options.url ?? 'redis://127.0.0.1:6379';
-      this.description = `Redis at ${redactUrl(url)}`;
-      this.client = new Redis(url, {
-        keyPrefix,
-        scripts: SCRIPTS,
-        connectTimeout,
-        disconnectTimeout,
-        maxRetriesPerRequest,
-        retryStrategy,
-        password,
-      });
+      const common = { keyPrefix, scripts: SCRIPTS, connectTimeout, disconnectTimeout, maxRetriesPerRequest, retryStrategy, password };
+      if (options.sentinels) {
+        if (!options.sentinelName) throw new Error('RedisStore: sentinelName is required with sentinels');
+        this.description = `Redis master "${options.sentinelName}" via Sentinel ${addresses(options.sentinels)}`;
+        this.client = new Redis({ ...common, sentinels: options.sentinels, name: options.sentinelName });
+      } else {
+        const url = options.url ?? 'redis://127.0.0.1:6379';
+        this.description = `Redis at ${redactUrl(url)}`;
+        this.client = new Redis(url, common);
+      }
     }
     this.scripts = this.client as unknown as ScriptCommands;
     // Without a listener ioredis stays silent; we keep the last error to explain later failures.

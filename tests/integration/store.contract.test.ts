@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { MemoryStore, RedisStore, StoreUnavailableError, createStore, type Store } from '../../gateway/store';
+import { deletePrefix, REDIS_URL } from '../helpers/stores';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** Runs the behaviour every Store must have. `makeStore` gets a fresh key prefix per test; `cleanup` removes its keys. */
 function describeStoreContract(
@@ -251,21 +251,11 @@ describe('MemoryStore with an injected clock', () => {
 
 describe('redis', () => {
   const admin = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-
-  async function deleteKeys(keyPrefix: string): Promise<void> {
-    let cursor = '0';
-    do {
-      const [next, keys] = await admin.scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 1000);
-      if (keys.length > 0) await admin.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  }
-
   afterAll(async () => {
     await admin.quit();
   });
 
-  describeStoreContract('redis', (keyPrefix) => new RedisStore({ url: REDIS_URL, keyPrefix }), deleteKeys);
+  describeStoreContract('redis', (keyPrefix) => new RedisStore({ url: REDIS_URL, keyPrefix }), deletePrefix);
 
   test('keys carry the prefix, and stores with other prefixes do not see them', async () => {
     const prefix = `passway-test:${randomBytes(6).toString('hex')}:`;
@@ -280,7 +270,7 @@ describe('redis', () => {
       expect(await b.acquire('seats', 'bob', 1, 60_000)).toBe(true);
     } finally {
       await Promise.all([a.close(), b.close()]);
-      await deleteKeys(prefix);
+      await deletePrefix(prefix);
     }
   });
 
