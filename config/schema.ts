@@ -104,6 +104,23 @@ const OidcLogin = z.strictObject({
 });
 const Login = z.discriminatedUnion('kind', [SamlLogin, CasLogin, OidcLogin]);
 
+const KeyPair = z.strictObject({
+  keyFile: z.string().min(1).describe('PEM private key'),
+  certFile: z.string().min(1).describe('PEM X.509 certificate published in the SP metadata'),
+});
+
+const Saml = z
+  .strictObject({
+    entityID: z.string().min(1).optional().describe('this service provider\'s entityID, default "<publicUrl>/auth/saml/metadata"'),
+    signing: KeyPair.optional().describe('signs AuthnRequests (SHA-256); required with a SAML login outside demo mode, which generates one'),
+    previousSigning: KeyPair.optional().describe('the old signing key during a rollover: its certificate stays in the metadata'),
+    encryption: KeyPair.optional().describe('IdPs encrypt assertions to this certificate; without it assertions come unencrypted'),
+    clockSkewSeconds: z.number().int().min(0).max(3600).default(180).describe('tolerated clock difference with IdPs (Shibboleth\'s default)'),
+    displayName: Bilingual.default({ en: 'Passway library access', zh: '图书馆校外访问' }).describe('mdui:DisplayName in the SP metadata, shown by IdPs'),
+  })
+  .prefault({})
+  .describe('the SAML service provider that campus IdPs sign people in to');
+
 const Demo = z
   .strictObject({
     enabled: z.boolean().default(false).describe('start the demo IdP and demo vendors beside the gateway'),
@@ -126,6 +143,7 @@ export const ConfigSchema = z
     store: Store,
     institutions: z.array(Institution).default([]).describe('institutions whose members use Passway'),
     logins: z.array(Login).default([]).describe('campus sign-in methods: saml, cas, oidc'),
+    saml: Saml,
     resources: z.array(Resource).default([]).describe('licensed databases (see resource-catalog/)'),
     contact: z
       .strictObject({
@@ -207,3 +225,5 @@ export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;
 export type Login = z.infer<typeof Login>;
 export type Institution = z.infer<typeof Institution>;
+export type SamlLoginConfig = z.infer<typeof SamlLogin>;
+export type SamlSpConfig = z.infer<typeof Saml>;

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
-import type { Config } from '../config/schema';
+import type { Config, SamlLoginConfig } from '../config/schema';
+import { defaultMetadataSource, IdpRegistry, loadSpKeys, SamlHub, spSettings, type KeyPairPem } from '../idp-adapters/saml';
 import { negotiateLang, t } from './i18n';
 import type { Logger } from './logger';
 import { html } from './pages/html';
@@ -24,6 +27,8 @@ export interface GatewayDeps {
   /** The session-cookie signing secret (from config, env, file, or the demo's state dir). */
   sessionSecret: string;
   demo?: DemoInfo;
+  /** SP signing key generated in demo mode, used when config.saml.signing is not given. */
+  samlSigningKey?: KeyPairPem;
 }
 
 export interface Gateway {
@@ -36,7 +41,7 @@ export interface Gateway {
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** The composition root: the one place that wires modules together from a Config. */
-export function createGateway({ config, store, logger, sessionSecret, demo }: GatewayDeps): Gateway {
+export function createGateway({ config, store, logger, sessionSecret, demo, samlSigningKey }: GatewayDeps): Gateway {
   const settings = settingsFrom(config);
   const sessions = new Sessions(store, {
     secret: sessionSecret,
@@ -75,7 +80,7 @@ export function createGateway({ config, store, logger, sessionSecret, demo }: Ga
   app.use(express.urlencoded({ extended: false, limit: '64kb' }));
   app.use(requestScope(ctx));
   app.use(portalRoutes(ctx));
-  app.use(authRoutes(ctx));
+  app.use(authRoutes(ctx, samlHub(config, settings.publicUrl, store, logger, samlSigningKey)));
   app.use(notFound(ctx));
   app.use(errorPage(ctx));
 
@@ -95,4 +100,15 @@ export function createGateway({ config, store, logger, sessionSecret, demo }: Ga
     app(req, res);
   };
   return { handle, app, sessions };
+}
+
+/** The SAML SP hub when a SAML login is configured (or SP keys are); a missing key throws SpConfigError. */
+function samlHub(config: Config, publicUrl: URL, store: Store, logger: Logger, generated?: KeyPairPem): SamlHub | undefined {
+  const logins = config.logins.filter((l): l is SamlLoginConfig => l.kind === 'saml');
+  if (logins.length === 0 && !config.saml.signing && !generated) return undefined;
+  const keys = loadSpKeys(config.saml, (file) => readFileSync(file, 'utf8'), generated);
+  const registry = new IdpRegistry(logins, defaultMetadataSource((file) => readFile(file, 'utf8')), {
+    onRefreshFailed: (login, error) => logger.warn({ reason: 'metadata-unavailable', idp: login.entityID, err: error.message }, 'IdP metadata could not be loaded'),
+  });
+  return new SamlHub(spSettings(config.saml, publicUrl, keys), registry, store);
 }

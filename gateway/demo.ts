@@ -1,11 +1,15 @@
 import path from 'node:path';
 import type { Config } from '../config/schema';
+import type { KeyPairPem } from '../idp-adapters/saml';
 import { DEMO_USERS, startDemoFederation } from '../tests/fixtures/demo';
+import { loadOrCreateKeyPair } from '../tests/fixtures/demo/keys';
 import type { Logger } from './logger';
 import type { DemoInfo } from './routes/context';
 
 export interface RunningDemo {
   info: DemoInfo;
+  /** The gateway's SP signing key, generated into <stateDir>/sp/ when config.saml.signing is not set. */
+  samlSigningKey?: KeyPairPem;
   close(): Promise<void>;
 }
 
@@ -25,7 +29,9 @@ export async function startDemo(config: Config, logger: Logger): Promise<Running
     { idp: federation.idp.url, samlVendor: federation.samlVendor.url, plainVendor: federation.plainVendor.url },
     'demo federation started',
   );
+  const samlSigningKey = config.saml.signing ? undefined : await loadOrCreateKeyPair(path.resolve(config.demo.stateDir, 'sp'), 'Passway demo SP (DEMO)');
   return {
+    samlSigningKey,
     info: {
       idpUrl: federation.idp.url,
       users: DEMO_USERS.map((u) => ({ username: u.username, password: u.password, displayName: u.displayName, affiliation: u.affiliation })),

@@ -63,6 +63,21 @@ const messages = {
   password: { en: 'Password', zh: '密码' },
   affiliation: { en: 'Affiliation', zh: '身份' },
   language: { en: '中文', zh: 'English' },
+  loginFailedTitle: { en: 'Sign-in did not complete', zh: '登录未完成' },
+  loginFailedBody: {
+    en: 'Your campus sign-in could not be accepted ({reason}). Nothing was signed in. Please try again; if it keeps happening, tell the library and quote reference {id}.',
+    zh: '无法接受您的校园登录（{reason}），您尚未登录。请重试；如果问题持续，请联系图书馆并提供编号 {id}。',
+  },
+  loginTryAgain: { en: 'Try signing in again', zh: '重新登录' },
+  loginUnknownTitle: { en: 'Unknown sign-in method', zh: '未知的登录方式' },
+  loginUnknownBody: { en: 'There is no campus sign-in called {login}.', zh: '没有名为 {login} 的校园登录方式。' },
+  loginReason_metadataUnavailable: {
+    en: 'your campus identity provider cannot be reached right now',
+    zh: '暂时无法连接您学校的身份认证系统',
+  },
+  loginReason_expired: { en: 'the sign-in took too long or the clocks disagree', zh: '登录耗时过长或时钟不一致' },
+  loginReason_unknownRequest: { en: 'this sign-in was already used or has expired', zh: '此次登录已被使用或已过期' },
+  loginReason_other: { en: 'the answer from your campus failed a security check', zh: '学校返回的登录信息未通过安全检查' },
 } satisfies Record<string, { en: string; zh: string }>;
 
 export type MessageKey = keyof typeof messages;

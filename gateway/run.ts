@@ -39,7 +39,7 @@ export async function startPassway(config: Config, logger: Logger = createLogger
   }
   const demo = config.demo.enabled ? await startDemo(config, logger) : undefined;
   const sessionSecret = config.session.secret ?? demoSecret(config.demo.stateDir);
-  const gateway = createGateway({ config, store, logger, sessionSecret, demo: demo?.info });
+  const gateway = createGateway({ config, store, logger, sessionSecret, demo: demo?.info, samlSigningKey: demo?.samlSigningKey });
   let server;
   try {
     server = await startServer(gateway.handle, {

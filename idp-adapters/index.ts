@@ -1,2 +1,3 @@
 export type { Identity, Affiliation } from './identity';
 export { LoginError, type IdpAdapter, type LoginErrorReason, type LoginResult } from './types';
+export { identityFromAttributes, type SamlAttribute, type DroppedValue } from './attributes';

@@ -11,6 +11,7 @@ export type LoginErrorReason =
   | 'audience-mismatch'
   | 'destination-mismatch'
   | 'recipient-mismatch'
+  | 'confirmation-invalid'
   | 'unknown-request'
   | 'unsolicited'
   | 'replayed'

@@ -56,7 +56,7 @@ describe('portal and pages', () => {
   });
 
   it('says honestly that sign-in, launch and the proxy are not built yet', async () => {
-    for (const path of ['/ds', '/auth/demo-idp/login', '/go/journals', '/login?url=https://journals.example.com/x']) {
+    for (const path of ['/ds', '/go/journals', '/login?url=https://journals.example.com/x']) {
       const res = await request(gateway.handle).get(path).set('Accept-Language', 'en');
       expect(res.status).toBe(501);
       expect(res.text).toContain('not built yet');
@@ -64,6 +64,11 @@ describe('portal and pages', () => {
     const proxied = await request(gateway.handle).get('/').set('Host', 'journals-example-com.p.localhost:8080');
     expect(proxied.status).toBe(501);
     expect(proxied.text).toContain('rewriting proxy');
+  });
+
+  it('answers a sign-in method that is not configured with 404', async () => {
+    const res = await request(gateway.handle).get('/auth/nowhere/login').set('Accept-Language', 'en');
+    expect(res.status).toBe(404);
   });
 
   it('answers unknown paths with a bilingual 404 and a way back', async () => {

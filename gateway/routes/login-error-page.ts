@@ -1,0 +1,29 @@
+import type { Request, Response } from 'express';
+import type { LoginError } from '../../idp-adapters/types';
+import { t, type MessageKey } from '../i18n';
+import { html } from '../pages/html';
+import { render, type RouteContext } from './context';
+
+const EXPLANATION: Partial<Record<LoginError['reason'], MessageKey>> = {
+  'metadata-unavailable': 'loginReason_metadataUnavailable',
+  expired: 'loginReason_expired',
+  'not-yet-valid': 'loginReason_expired',
+  'unknown-request': 'loginReason_unknownRequest',
+  replayed: 'loginReason_unknownRequest',
+};
+
+/**
+ * A failed sign-in: the reason code in the log (with the IdP), a readable page in the user's
+ * language with a way to try again; 503 when the IdP's metadata is unreachable, 403 when a
+ * security check refused the answer, 400 otherwise.
+ */
+export function sendLoginError(ctx: RouteContext, req: Request, res: Response, error: LoginError, retry: string): void {
+  const id = String(req.id ?? '');
+  ctx.logger.warn({ reason: error.reason, ...error.details, requestId: id, detail: error.message }, 'sign-in failed');
+  const status = error.reason === 'metadata-unavailable' ? 503 : error.reason === 'malformed' || error.reason === 'status-not-success' ? 400 : 403;
+  const reason = t(req.lang, EXPLANATION[error.reason] ?? 'loginReason_other');
+  render(ctx, req, res, status, t(req.lang, 'loginFailedTitle'), html`
+    <p class="notice" role="alert">${t(req.lang, 'loginFailedBody', { reason, id })}</p>
+    <p><code>${error.reason}</code></p>
+    <p><a class="button" href="${retry}">${t(req.lang, 'loginTryAgain')}</a> <a href="/">${t(req.lang, 'backHome')}</a></p>`);
+}

@@ -1,0 +1,4 @@
+export { SamlHub, PENDING_REQUEST_TTL_MS, type AcsResult } from './hub';
+export { IdpRegistry, defaultMetadataSource, type MetadataSource } from './registry';
+export { loadSpKeys, spSettings, SpConfigError, type SpKeys, type SpSettings, type KeyPairPem } from './sp-config';
+export { spMetadataXml, parseIdpMetadata, type IdpMetadata } from './metadata';

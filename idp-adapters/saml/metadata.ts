@@ -1,0 +1,96 @@
+/** IdP metadata in (signing certificates, SSO endpoint, scopes, names) and SP metadata out. */
+import { attr, certBody, certPem, children, escapeXml, NS, parseXml, path, text } from './xml';
+import type { SpSettings } from './sp-config';
+
+export const BINDING_REDIRECT = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect';
+export const BINDING_POST = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST';
+
+export interface IdpMetadata {
+  entityID: string;
+  /** PEM certificates from KeyDescriptors for signing (or without `use`). */
+  signingCerts: string[];
+  ssoRedirectUrl: string;
+  /** shibmd:Scope values (regexp scopes are kept as patterns). */
+  scopes: { value: string; regexp: boolean }[];
+  displayName: { en?: string; zh?: string };
+}
+
+/**
+ * Read one IdP from metadata: either an EntityDescriptor or an EntitiesDescriptor holding it.
+ * Throws when the entity, a signing key or a Redirect SSO endpoint is missing, so an unusable
+ * document never replaces a good one.
+ */
+export async function parseIdpMetadata(xml: string, entityID: string): Promise<IdpMetadata> {
+  const doc = await parseXml(xml);
+  const root = doc.documentElement;
+  if (!root) throw new Error('metadata is not XML');
+  const entities = root.localName === 'EntityDescriptor' ? [root] : Array.from(root.getElementsByTagNameNS(NS.md, 'EntityDescriptor'));
+  const entity = entities.find((e) => e.getAttribute('entityID') === entityID);
+  if (!entity) throw new Error(`metadata has no EntityDescriptor for ${entityID}`);
+  const idp = children(entity, NS.md, 'IDPSSODescriptor')[0];
+  if (!idp) throw new Error(`${entityID} has no IDPSSODescriptor`);
+
+  const signingCerts = children(idp, NS.md, 'KeyDescriptor')
+    .filter((kd) => (attr(kd, 'use') ?? 'signing') === 'signing')
+    .flatMap((kd) => path(kd, [[NS.ds, 'KeyInfo'], [NS.ds, 'X509Data'], [NS.ds, 'X509Certificate']]))
+    .map((el) => text(el))
+    .filter((body): body is string => body !== undefined)
+    .map(certPem);
+  if (signingCerts.length === 0) throw new Error(`${entityID} has no signing certificate`);
+
+  const sso = children(idp, NS.md, 'SingleSignOnService').find((s) => attr(s, 'Binding') === BINDING_REDIRECT);
+  const ssoRedirectUrl = attr(sso, 'Location');
+  if (!ssoRedirectUrl) throw new Error(`${entityID} has no HTTP-Redirect SingleSignOnService`);
+
+  const extensions = children(idp, NS.md, 'Extensions');
+  const scopes = extensions
+    .flatMap((ext) => children(ext, NS.shibmd, 'Scope'))
+    .map((el) => ({ value: text(el) ?? '', regexp: attr(el, 'regexp') === 'true' || attr(el, 'regexp') === '1' }))
+    .filter((s) => s.value !== '');
+  const displayName: IdpMetadata['displayName'] = {};
+  for (const el of extensions.flatMap((ext) => path(ext, [[NS.mdui, 'UIInfo'], [NS.mdui, 'DisplayName']]))) {
+    const lang = (el.getAttributeNS('http://www.w3.org/XML/1998/namespace', 'lang') ?? '').toLowerCase();
+    if (lang.startsWith('zh')) displayName.zh ??= text(el);
+    else if (lang.startsWith('en')) displayName.en ??= text(el);
+  }
+  return { entityID, signingCerts, ssoRedirectUrl, scopes, displayName };
+}
+
+/** Attributes the SP asks for, by OID (NameFormat uri), as CARSI and eduGAIN release them. */
+export const REQUESTED_ATTRIBUTES: { name: string; friendlyName: string }[] = [
+  { name: 'urn:oid:1.3.6.1.4.1.5923.1.1.1.9', friendlyName: 'eduPersonScopedAffiliation' },
+  { name: 'urn:oid:1.3.6.1.4.1.5923.1.1.1.10', friendlyName: 'eduPersonTargetedID' },
+  { name: 'urn:oid:1.3.6.1.4.1.5923.1.1.1.7', friendlyName: 'eduPersonEntitlement' },
+  { name: 'urn:oid:1.3.6.1.4.1.5923.1.1.1.6', friendlyName: 'eduPersonPrincipalName' },
+  { name: 'urn:oasis:names:tc:SAML:attribute:pairwise-id', friendlyName: 'pairwise-id' },
+  { name: 'urn:oasis:names:tc:SAML:attribute:subject-id', friendlyName: 'subject-id' },
+  { name: 'urn:oid:2.16.840.1.113730.3.1.241', friendlyName: 'displayName' },
+  { name: 'urn:oid:0.9.2342.19200300.100.1.3', friendlyName: 'mail' },
+];
+
+const keyDescriptor = (use: 'signing' | 'encryption', pem: string) =>
+  `    <md:KeyDescriptor use="${use}"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${certBody(pem)}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>\n`;
+
+/** The SP's metadata: both signing certificates during a rollover, encryption key, ACS, attributes, names. */
+export function spMetadataXml(sp: SpSettings): string {
+  const { keys } = sp;
+  const signing = [keys.signing.certificatePem, ...(keys.previousSigningCert ? [keys.previousSigningCert] : [])];
+  const names = (['en', 'zh'] as const)
+    .map((lang) => [lang, sp.displayName[lang]] as const)
+    .filter((entry): entry is readonly ['en' | 'zh', string] => entry[1] !== undefined);
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<md:EntityDescriptor xmlns:md="${NS.md}" xmlns:ds="${NS.ds}" xmlns:mdui="${NS.mdui}" entityID="${escapeXml(sp.entityID)}">
+  <md:SPSSODescriptor AuthnRequestsSigned="true" WantAssertionsSigned="true" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
+    <md:Extensions>
+      <mdui:UIInfo>
+${names.map(([lang, name]) => `        <mdui:DisplayName xml:lang="${lang}">${escapeXml(name)}</mdui:DisplayName>\n`).join('')}      </mdui:UIInfo>
+    </md:Extensions>
+${signing.map((pem) => keyDescriptor('signing', pem)).join('')}${keys.encryption ? keyDescriptor('encryption', keys.encryption.certificatePem) : ''}    <md:NameIDFormat>urn:oasis:names:tc:SAML:2.0:nameid-format:persistent</md:NameIDFormat>
+    <md:NameIDFormat>urn:oasis:names:tc:SAML:2.0:nameid-format:transient</md:NameIDFormat>
+    <md:AssertionConsumerService Binding="${BINDING_POST}" Location="${escapeXml(sp.acsUrl)}" index="0" isDefault="true"/>
+    <md:AttributeConsumingService index="0" isDefault="true">
+${names.map(([lang, name]) => `      <md:ServiceName xml:lang="${lang}">${escapeXml(name)}</md:ServiceName>\n`).join('')}${REQUESTED_ATTRIBUTES.map((a) => `      <md:RequestedAttribute NameFormat="urn:oasis:names:tc:SAML:2.0:attrname-format:uri" Name="${a.name}" FriendlyName="${a.friendlyName}"/>\n`).join('')}    </md:AttributeConsumingService>
+  </md:SPSSODescriptor>
+</md:EntityDescriptor>
+`;
+}

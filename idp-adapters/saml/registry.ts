@@ -1,0 +1,90 @@
+/**
+ * The campus IdPs the hub trusts, from `logins[kind=saml]`, with their metadata loaded on first
+ * use and refreshed now and then. A failed or unusable refresh keeps the last good copy; with no
+ * good copy at all the login fails with `metadata-unavailable`, never with an empty trust.
+ */
+import type { SamlLoginConfig } from '../../config/schema';
+import { LoginError } from '../types';
+import { parseIdpMetadata, type IdpMetadata } from './metadata';
+
+/** Where a login's metadata document comes from (a file or a URL); wired by the composition root. */
+export type MetadataSource = (login: SamlLoginConfig) => Promise<string>;
+
+export interface RegistryOptions {
+  refreshMs?: number;
+  now?: () => number;
+  onRefreshFailed?: (login: SamlLoginConfig, error: Error) => void;
+}
+
+interface Cached {
+  metadata: IdpMetadata;
+  loadedAt: number;
+}
+
+const SIX_HOURS = 6 * 60 * 60 * 1000;
+
+export class IdpRegistry {
+  private readonly cache = new Map<string, Cached>();
+  private readonly loading = new Map<string, Promise<IdpMetadata>>();
+  private readonly refreshMs: number;
+  private readonly now: () => number;
+
+  constructor(
+    readonly logins: SamlLoginConfig[],
+    private readonly source: MetadataSource,
+    private readonly options: RegistryOptions = {},
+  ) {
+    this.refreshMs = options.refreshMs ?? SIX_HOURS;
+    this.now = options.now ?? Date.now;
+  }
+
+  byId(id: string): SamlLoginConfig | undefined {
+    return this.logins.find((login) => login.id === id);
+  }
+
+  byEntityID(entityID: string): SamlLoginConfig | undefined {
+    return this.logins.find((login) => login.entityID === entityID);
+  }
+
+  /** The IdP's metadata: the cached copy while fresh, else a reload (falling back to the last good copy). */
+  async metadata(login: SamlLoginConfig): Promise<IdpMetadata> {
+    const cached = this.cache.get(login.id);
+    if (cached && this.now() - cached.loadedAt < this.refreshMs) return cached.metadata;
+    let pending = this.loading.get(login.id);
+    if (!pending) {
+      pending = this.load(login).finally(() => this.loading.delete(login.id));
+      this.loading.set(login.id, pending);
+    }
+    return pending;
+  }
+
+  private async load(login: SamlLoginConfig): Promise<IdpMetadata> {
+    try {
+      const metadata = await parseIdpMetadata(await this.source(login), login.entityID);
+      this.cache.set(login.id, { metadata, loadedAt: this.now() });
+      return metadata;
+    } catch (error) {
+      this.options.onRefreshFailed?.(login, error as Error);
+      const lastGood = this.cache.get(login.id);
+      if (lastGood) {
+        // Try again after a short pause rather than on every request.
+        lastGood.loadedAt = this.now() - this.refreshMs + 60_000;
+        return lastGood.metadata;
+      }
+      throw new LoginError('metadata-unavailable', `metadata of ${login.entityID} could not be loaded: ${(error as Error).message}`, {
+        idp: login.entityID,
+      });
+    }
+  }
+}
+
+/** The default source: `metadataFile` read from disk, else `metadataUrl` fetched (10 s timeout). */
+export function defaultMetadataSource(readFile: (file: string) => Promise<string>): MetadataSource {
+  return async (login) => {
+    if (login.metadataFile) return readFile(login.metadataFile);
+    if (!login.metadataUrl) throw new Error('no metadataUrl or metadataFile');
+    const res = await fetch(login.metadataUrl, { signal: AbortSignal.timeout(10_000), redirect: 'follow' });
+    if (!res.ok) throw new Error(`${login.metadataUrl} answered ${res.status}`);
+    return res.text();
+  };
+}
