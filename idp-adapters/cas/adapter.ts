@@ -1,0 +1,141 @@
+/**
+ * CAS sign-in (protocol 3.0 `/p3/serviceValidate`, or 2.0 `/serviceValidate`).
+ *
+ * begin: a random state names the pending login in the Store; the service URL sent to CAS is the
+ * callback with that state, so any gateway node can finish it. complete: the state is taken
+ * (consumed once), the ticket validated server-to-server against exactly that service URL.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Request, Response } from 'express';
+import type { Store } from '../../gateway/store/types';
+import type { Identity } from '../identity';
+import { LoginError, type IdpAdapter, type LoginResult } from '../types';
+import { CAS_DEFAULT_MAPPING, mapAttributes, mergeMapping, type AttributeMapping } from './mapping';
+import { CasResponseError, parseServiceResponse } from './response';
+
+export interface CasLoginConfig {
+  kind: 'cas';
+  id: string;
+  institution: string;
+  /** CAS server base URL, e.g. https://cas.example.edu.cn/cas */
+  serverUrl: string;
+}
+
+export interface CasAdapterOptions {
+  login: CasLoginConfig;
+  store: Store;
+  /** `<publicUrl>/auth/<id>/callback` */
+  callbackUrl: string;
+  fetch?: typeof fetch;
+  /** '3.0' (default) validates at /p3/serviceValidate, '2.0' at /serviceValidate. */
+  protocol?: '2.0' | '3.0';
+  /** Overrides merged over CAS_DEFAULT_MAPPING (affiliationValues are merged too). */
+  attributeMapping?: Partial<AttributeMapping>;
+  /** How long a begun login may take. Default 10 minutes. */
+  stateTtlMs?: number;
+  /** Timeout of the validation request. Default 10 s. */
+  timeoutMs?: number;
+}
+
+interface PendingLogin {
+  service: string;
+  returnTo: string;
+}
+
+type Query = Request['query'];
+
+const single = (query: Query, name: string): string | undefined => {
+  const value = query[name];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+};
+
+export class CasAdapter implements IdpAdapter {
+  readonly kind = 'cas' as const;
+  readonly id: string;
+  readonly institution: string;
+  private readonly serverUrl: string;
+  private readonly fetch: typeof fetch;
+  private readonly mapping: AttributeMapping;
+
+  constructor(private readonly options: CasAdapterOptions) {
+    this.id = options.login.id;
+    this.institution = options.login.institution;
+    this.serverUrl = options.login.serverUrl.replace(/\/+$/, '');
+    this.fetch = options.fetch ?? globalThis.fetch;
+    this.mapping = mergeMapping(CAS_DEFAULT_MAPPING, options.attributeMapping);
+  }
+
+  async begin(_req: Request, res: Response, ctx: { returnTo: string }): Promise<void> {
+    const state = randomBytes(24).toString('base64url');
+    const service = new URL(this.options.callbackUrl);
+    service.searchParams.set('state', state);
+    const pending: PendingLogin = { service: service.href, returnTo: ctx.returnTo };
+    await this.options.store.set(this.key(state), JSON.stringify(pending), this.options.stateTtlMs ?? 10 * 60_000);
+    const login = new URL(`${this.serverUrl}/login`);
+    login.searchParams.set('service', service.href);
+    res.set('Cache-Control', 'no-store').redirect(302, login.href);
+  }
+
+  /** The callback: `?state=…&ticket=…`. Throws LoginError. */
+  async complete(req: Pick<Request, 'query'>): Promise<LoginResult> {
+    const state = single(req.query, 'state');
+    const stored = state ? await this.options.store.take(this.key(state)) : null;
+    if (!stored) throw new LoginError('state-mismatch', 'unknown, expired or already used CAS login state', { adapter: this.id });
+    const pending = JSON.parse(stored) as PendingLogin;
+    const ticket = single(req.query, 'ticket');
+    if (!ticket) throw new LoginError('ticket-invalid', 'CAS callback without a ticket', { adapter: this.id, code: 'MISSING_TICKET' });
+
+    const xml = await this.validate(pending.service, ticket);
+    let result;
+    try {
+      result = parseServiceResponse(xml);
+    } catch (error) {
+      if (error instanceof CasResponseError) throw new LoginError('malformed', `CAS validation response: ${error.message}`, { adapter: this.id });
+      throw error;
+    }
+    if (!result.ok) {
+      throw new LoginError('ticket-invalid', `CAS refused the ticket: ${result.code} ${result.message}`.trim(), {
+        adapter: this.id,
+        code: result.code,
+      });
+    }
+    const identity: Identity = {
+      subject: result.user,
+      institution: this.institution,
+      ...mapAttributes(result.attributes, this.mapping),
+      source: { adapter: 'cas', idp: this.serverUrl, ...(result.authenticationDate ? { authnInstant: result.authenticationDate } : {}) },
+      attributes: result.attributes,
+    };
+    return { identity, returnTo: pending.returnTo };
+  }
+
+  private key(state: string): string {
+    return `login:cas:${this.id}:${state}`;
+  }
+
+  private async validate(service: string, ticket: string): Promise<string> {
+    const url = new URL(`${this.serverUrl}${this.options.protocol === '2.0' ? '/serviceValidate' : '/p3/serviceValidate'}`);
+    url.searchParams.set('service', service);
+    url.searchParams.set('ticket', ticket);
+    const unavailable = (why: string, cause?: unknown) =>
+      new LoginError('metadata-unavailable', `CAS server ${this.serverUrl} unavailable: ${why}`, {
+        adapter: this.id,
+        ...(cause instanceof Error ? { cause: cause.name } : {}),
+      });
+    let response: globalThis.Response;
+    try {
+      response = await this.fetch(url, { signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000), redirect: 'error' });
+    } catch (error) {
+      throw unavailable((error as Error).name === 'TimeoutError' ? 'validation timed out' : (error as Error).message, error);
+    }
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw unavailable(`validation answered HTTP ${response.status}`);
+    }
+    try {
+      return await response.text();
+    } catch (error) {
+      throw unavailable((error as Error).message, error);
+    }
+  }
+}

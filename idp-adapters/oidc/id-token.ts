@@ -1,0 +1,58 @@
+/** ID token verification with jose: signature against the OP's JWKS, iss, aud/azp, exp/iat, nonce. */
+import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { LoginError, type LoginErrorReason } from '../types';
+
+export interface IdTokenExpectations {
+  issuer: string;
+  clientId: string;
+  nonce: string;
+  algorithms: string[];
+  clockSkewSeconds: number;
+  /** Oldest acceptable `iat`. */
+  maxAgeSeconds: number;
+}
+
+function reasonFor(error: unknown): LoginErrorReason {
+  if (error instanceof errors.JWSSignatureVerificationFailed || error instanceof errors.JWKSNoMatchingKey) return 'signature-invalid';
+  if (error instanceof errors.JWTExpired) return 'expired';
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    if (error.claim === 'iss') return 'issuer-mismatch';
+    if (error.claim === 'aud') return 'audience-mismatch';
+    if ((error.claim === 'iat' || error.claim === 'nbf') && error.reason === 'check_failed') return 'not-yet-valid';
+    return 'token-invalid';
+  }
+  // The JWKS could not be fetched or read: the OP is unavailable, not the token bad.
+  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid) return 'metadata-unavailable';
+  if (error instanceof errors.JOSEError && error.code === 'ERR_JOSE_GENERIC') return 'metadata-unavailable';
+  if (!(error instanceof errors.JOSEError)) return 'metadata-unavailable';
+  return 'token-invalid'; // malformed JWS/JWT, algorithm not allowed or not supported
+}
+
+export async function verifyIdToken(token: string, keys: JWTVerifyGetKey, expect: IdTokenExpectations, adapterId: string): Promise<JWTPayload> {
+  let payload: JWTPayload;
+  try {
+    ({ payload } = await jwtVerify(token, keys, {
+      issuer: expect.issuer,
+      audience: expect.clientId,
+      algorithms: expect.algorithms,
+      clockTolerance: expect.clockSkewSeconds,
+      maxTokenAge: expect.maxAgeSeconds,
+      requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat', 'nonce'],
+    }));
+  } catch (error) {
+    const claim = error instanceof errors.JWTClaimValidationFailed || error instanceof errors.JWTExpired ? error.claim : undefined;
+    throw new LoginError(reasonFor(error), `ID token rejected: ${(error as Error).message}`, {
+      adapter: adapterId,
+      ...(error instanceof errors.JOSEError ? { code: error.code } : {}),
+      ...(claim ? { claim } : {}),
+    });
+  }
+  if (Array.isArray(payload.aud) && payload.aud.length > 1 && payload.azp !== expect.clientId) {
+    throw new LoginError('audience-mismatch', 'ID token has several audiences and azp is not this client', { adapter: adapterId, claim: 'azp' });
+  }
+  if (payload.nonce !== expect.nonce) {
+    throw new LoginError('token-invalid', 'ID token nonce does not match this login', { adapter: adapterId, claim: 'nonce' });
+  }
+  if (typeof payload.sub !== 'string' || payload.sub === '') throw new LoginError('no-subject', 'ID token without sub', { adapter: adapterId });
+  return payload;
+}
