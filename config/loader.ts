@@ -101,7 +101,6 @@ function issueMessage(issue: z.core.$ZodIssue): string {
 export interface ValidateOptions {
   env?: Env;
   source?: string;
-  today?: Date;
   /**
    * Starting the gateway needs its secrets; `config check` on a file whose secrets come from
    * the environment at start-up only warns about them.
@@ -116,7 +115,7 @@ const MISSING_SECRET: ConfigProblem = {
 
 /** Validate an already-parsed object (YAML document, or a test's literal) against the schema. */
 export function validateConfig(raw: unknown, options: ValidateOptions = {}): LoadResult {
-  const { env = {}, source = '(inline)', today = new Date(), requireSecrets = true } = options;
+  const { env = {}, source = '(inline)', requireSecrets = true } = options;
   const problems: ConfigProblem[] = [];
   const document = (typeof raw === 'object' && raw !== null ? structuredClone(raw) : {}) as Raw;
   if (raw !== null && raw !== undefined && (typeof raw !== 'object' || Array.isArray(raw))) {
@@ -134,23 +133,11 @@ export function validateConfig(raw: unknown, options: ValidateOptions = {}): Loa
   if (problems.length > 0 || !parsed.success) return { ok: false, source, problems };
   const secretMissing = !parsed.data.session.secret && !parsed.data.demo.enabled;
   if (secretMissing && requireSecrets) return { ok: false, source, problems: [MISSING_SECRET] };
-  const warnings = warningsFor(parsed.data, today);
+  const warnings: ConfigProblem[] = [];
   if (secretMissing) warnings.unshift({ ...MISSING_SECRET, message: `not set here: ${MISSING_SECRET.message}` });
   return { ok: true, source, config: parsed.data, warnings };
 }
 
-function warningsFor(config: Config, today: Date): ConfigProblem[] {
-  const day = today.toISOString().slice(0, 10);
-  const warnings: ConfigProblem[] = [];
-  config.resources.forEach((resource, r) =>
-    resource.licences.forEach((licence, l) => {
-      if (licence.until && licence.until < day) {
-        warnings.push({ path: formatPath(['resources', r, 'licences', l, 'until']), message: `licence for "${licence.institution}" ended on ${licence.until}` });
-      }
-    }),
-  );
-  return warnings;
-}
 
 /** Read, parse and validate a YAML config file; never throws for a bad file. */
 export function loadConfigFile(file: string, options: ValidateOptions = {}): LoadResult {

@@ -86,13 +86,31 @@ const SamlLogin = z.strictObject({
   entityID: z.string().min(1).describe('the IdP\'s SAML entityID'),
   metadataUrl: z.url().optional().describe('where to fetch this IdP\'s metadata'),
   metadataFile: z.string().optional().describe('a local copy of this IdP\'s metadata'),
+  federation: Id.optional().describe('take this IdP\'s metadata from the signed aggregate of this federation (federations[].id)'),
   allowIdpInitiated: z.boolean().default(false).describe('accept unsolicited responses from this IdP'),
 });
+const AttributeMapping = z
+  .strictObject({
+    affiliation: z.array(z.string()).optional().describe('attribute or claim names holding the affiliation, first found wins'),
+    affiliationValues: z
+      .record(z.string(), z.enum(['faculty', 'student', 'staff', 'member', 'alum', 'affiliate', 'employee', 'library-walk-in']))
+      .optional()
+      .describe('campus values to affiliations, e.g. { 教师: faculty, 研究生: student }, added to the built-in ones'),
+    displayName: z.array(z.string()).optional().describe('attribute or claim names holding the display name'),
+    entitlements: z.array(z.string()).optional().describe('attribute or claim names holding entitlements'),
+    groups: z.array(z.string()).optional().describe('attribute or claim names holding groups'),
+  })
+  .optional()
+  .describe('which campus attributes mean what; the defaults cover eduPerson names and common 统一身份认证 ones');
+
 const CasLogin = z.strictObject({
   kind: z.literal('cas'),
   id: Id,
   institution: Id,
   serverUrl: z.url().describe('CAS server base URL, e.g. https://cas.example.edu.cn/cas'),
+  protocol: z.enum(['2.0', '3.0']).default('3.0').describe('3.0 validates at /p3/serviceValidate (with attributes), 2.0 at /serviceValidate'),
+  attributeMapping: AttributeMapping,
+  timeoutSeconds: z.number().positive().default(10).describe('how long to wait for the CAS server to validate a ticket'),
 });
 const OidcLogin = z.strictObject({
   kind: z.literal('oidc'),
@@ -101,8 +119,28 @@ const OidcLogin = z.strictObject({
   issuer: z.url().describe('OpenID Provider issuer URL'),
   clientId: z.string().min(1),
   clientSecret: z.string().optional().describe('env PASSWAY_LOGIN_<ID>_CLIENT_SECRET or …_FILE'),
+  scopes: z.array(z.string()).default(['profile', 'email']).describe('scopes besides openid'),
+  tokenEndpointAuthMethod: z
+    .enum(['client_secret_basic', 'client_secret_post', 'none'])
+    .default('client_secret_basic')
+    .describe('how the client authenticates at the token endpoint'),
+  claimMapping: AttributeMapping,
+  clockSkewSeconds: z.number().int().min(0).max(600).default(60).describe('tolerated clock difference for ID token times'),
+  timeoutSeconds: z.number().positive().default(10).describe('how long to wait for the provider'),
 });
 const Login = z.discriminatedUnion('kind', [SamlLogin, CasLogin, OidcLogin]);
+
+const Federation = z.strictObject({
+  id: Id.describe('federation id that logins[].federation refers to, e.g. "carsi"'),
+  metadataUrl: z.url().optional().describe('where the federation publishes its signed metadata aggregate'),
+  metadataFile: z.string().optional().describe('a local copy of the signed aggregate (instead of metadataUrl)'),
+  signingCertFile: z
+    .string()
+    .min(1)
+    .describe('PEM certificate the aggregate must be signed with (CARSI: dsmeta.pem from its IdP bundle); no other key is trusted'),
+  refreshMinutes: z.number().int().min(1).default(60).describe('how often the aggregate is fetched again (a shorter cacheDuration in it wins)'),
+  cacheDir: z.string().default('state/federations').describe('folder keeping the last good verified copy, used when the URL fails at start'),
+});
 
 const KeyPair = z.strictObject({
   keyFile: z.string().min(1).describe('PEM private key'),
@@ -120,6 +158,17 @@ const Saml = z
   })
   .prefault({})
   .describe('the SAML service provider that campus IdPs sign people in to');
+
+const Discovery = z
+  .strictObject({
+    externalServiceUrl: z
+      .url()
+      .optional()
+      .describe('use an external OASIS discovery service (e.g. https://ds.carsi.edu.cn/ds/index.html) instead of Passway\'s own page'),
+    rememberDays: z.number().int().min(0).default(90).describe('how long the last chosen institution is remembered (0: not at all)'),
+  })
+  .prefault({})
+  .describe('the "choose your institution" step (/ds)');
 
 const Demo = z
   .strictObject({
@@ -143,8 +192,30 @@ export const ConfigSchema = z
     store: Store,
     institutions: z.array(Institution).default([]).describe('institutions whose members use Passway'),
     logins: z.array(Login).default([]).describe('campus sign-in methods: saml, cas, oidc'),
+    federations: z.array(Federation).default([]).describe('signed federation metadata aggregates (CARSI, eduGAIN) that SAML logins take their IdP from'),
+    discovery: Discovery,
     saml: Saml,
-    resources: z.array(Resource).default([]).describe('licensed databases (see resource-catalog/)'),
+    resources: z.array(Resource).default([]).describe('licensed databases (see resource-catalog/); more may come from catalog.files'),
+    catalog: z
+      .strictObject({
+        files: z.array(z.string()).default([]).describe('YAML files with `resources:` lists, reloaded on SIGHUP'),
+        timeZone: z.string().default('Asia/Shanghai').describe('the time zone in which licence from/until days are counted'),
+      })
+      .prefault({})
+      .describe('the resource catalog beyond the resources listed here'),
+    onCampus: z
+      .strictObject({
+        ranges: z.array(z.string()).default([]).describe('campus address ranges (CIDR), sent straight to the vendor without sign-in, as EZproxy ExcludeIP'),
+      })
+      .prefault({})
+      .describe('on-campus bypass'),
+    documentDelivery: z
+      .strictObject({
+        name: Bilingual.describe('the service\'s name, e.g. 原文传递 / Document delivery'),
+        url: z.string().includes('{openurl}', { error: 'missing {openurl}: where the OpenURL 1.0 query of the article goes' }).describe('link template; {openurl} is replaced by an OpenURL 1.0 (KEV) query for the article'),
+      })
+      .optional()
+      .describe('document delivery / interlibrary loan offered on a denial (BALIS, CALIS, CASHL take OpenURL)'),
     contact: z
       .strictObject({
         name: Bilingual.optional(),
@@ -164,7 +235,8 @@ export const ConfigSchema = z
 /** The parsed shape, before we know it is valid: every field may be missing or of the wrong type. */
 type Loose = {
   institutions?: { id?: unknown }[];
-  logins?: { id?: unknown; kind?: unknown; institution?: unknown; metadataUrl?: unknown; metadataFile?: unknown }[];
+  logins?: { id?: unknown; kind?: unknown; institution?: unknown; metadataUrl?: unknown; metadataFile?: unknown; federation?: unknown }[];
+  federations?: { id?: unknown; metadataUrl?: unknown; metadataFile?: unknown }[];
   resources?: { id?: unknown; hosts?: { host?: unknown }[]; licences?: { institution?: unknown; from?: unknown; until?: unknown }[] }[];
   store?: { kind?: unknown; url?: unknown; sentinels?: unknown; sentinelName?: unknown; cluster?: unknown };
 };
@@ -184,13 +256,28 @@ function crossCheck(config: Loose, ctx: z.RefinementCtx): void {
   unique(list(config.institutions), 'institutions');
   unique(list(config.logins), 'logins');
   unique(list(config.resources), 'resources');
+  unique(list(config.federations), 'federations');
+
+  const federations = new Set(list(config.federations).map((f) => f.id));
+  list(config.federations).forEach((federation, index) => {
+    if (!federation.metadataUrl === !federation.metadataFile) {
+      ctx.addIssue({ code: 'custom', path: ['federations', index], message: 'give exactly one of metadataUrl or metadataFile' });
+    }
+  });
 
   list(config.logins).forEach((login, index) => {
     if (typeof login.institution === 'string' && !institutions.has(login.institution)) {
       ctx.addIssue({ code: 'custom', path: ['logins', index, 'institution'], message: `unknown institution "${login.institution}"; add it under institutions` });
     }
-    if (login.kind === 'saml' && !login.metadataUrl && !login.metadataFile) {
-      ctx.addIssue({ code: 'custom', path: ['logins', index], message: 'a SAML IdP needs metadataUrl or metadataFile' });
+    if (login.kind === 'saml') {
+      const sources = [login.metadataUrl, login.metadataFile, login.federation].filter(Boolean).length;
+      if (sources !== 1) {
+        const message = sources === 0 ? 'a SAML IdP needs metadataUrl or metadataFile, or a federation' : 'give only one of metadataUrl, metadataFile or federation';
+        ctx.addIssue({ code: 'custom', path: ['logins', index], message });
+      }
+      if (typeof login.federation === 'string' && !federations.has(login.federation)) {
+        ctx.addIssue({ code: 'custom', path: ['logins', index, 'federation'], message: `unknown federation "${login.federation}"; add it under federations` });
+      }
     }
   });
 
@@ -227,3 +314,4 @@ export type Login = z.infer<typeof Login>;
 export type Institution = z.infer<typeof Institution>;
 export type SamlLoginConfig = z.infer<typeof SamlLogin>;
 export type SamlSpConfig = z.infer<typeof Saml>;
+export type FederationConfig = z.infer<typeof Federation>;

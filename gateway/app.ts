@@ -6,12 +6,18 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { Config, SamlLoginConfig } from '../config/schema';
-import { defaultMetadataSource, IdpRegistry, loadSpKeys, SamlHub, spSettings, type KeyPairPem } from '../idp-adapters/saml';
+import { defaultMetadataSource, IdpRegistry, loadSpKeys, SamlHub, spSettings, startFederations, type KeyPairPem } from '../idp-adapters/saml';
 import { negotiateLang, t } from './i18n';
 import type { Logger } from './logger';
 import { html } from './pages/html';
 import { page } from './pages/layout';
 import { authRoutes } from './routes/auth';
+import { discoveryRoutes } from './routes/discovery';
+import { launchRoutes } from './routes/launch';
+import { Catalog } from '../resource-catalog/catalog';
+import { campusMatcher } from './campus';
+import { callbackAdapters } from './logins';
+import { usageRecorder } from './usage/record';
 import { requestScope, type DemoInfo, type RouteContext } from './routes/context';
 import { errorPage, notFound } from './routes/errors';
 import { healthRoutes } from './routes/health';
@@ -29,6 +35,8 @@ export interface GatewayDeps {
   demo?: DemoInfo;
   /** SP signing key generated in demo mode, used when config.saml.signing is not given. */
   samlSigningKey?: KeyPairPem;
+  /** The catalog loaded with its files (loadCatalog); default: the config's own resources. */
+  catalog?: Catalog;
 }
 
 export interface Gateway {
@@ -36,12 +44,19 @@ export interface Gateway {
   handle: (req: IncomingMessage, res: ServerResponse) => void;
   app: Express;
   sessions: Sessions;
+  /** The SAML SP hub, when configured (its registry holds the federation loaders and their status). */
+  saml?: SamlHub;
+  /** Swap in a reloaded catalog; requests in flight keep the snapshot they started with. */
+  setCatalog(catalog: Catalog): void;
+  /** Stop background work (federation metadata refreshes); the server is closed by its owner. */
+  close(): void;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** The composition root: the one place that wires modules together from a Config. */
-export function createGateway({ config, store, logger, sessionSecret, demo, samlSigningKey }: GatewayDeps): Gateway {
+export function createGateway(deps: GatewayDeps): Gateway {
+  const { config, store, logger, sessionSecret, demo, samlSigningKey } = deps;
   const settings = settingsFrom(config);
   const sessions = new Sessions(store, {
     secret: sessionSecret,
@@ -51,7 +66,18 @@ export function createGateway({ config, store, logger, sessionSecret, demo, saml
     idleTimeoutMs: config.session.idleTimeoutMinutes * 60_000,
     absoluteLifetimeMs: config.session.absoluteLifetimeHours * 3_600_000,
   });
-  const ctx: RouteContext = { config, settings, store, sessions, logger, demo };
+  let catalog = deps.catalog ?? new Catalog(config.resources);
+  const ctx: RouteContext = {
+    config,
+    settings,
+    store,
+    sessions,
+    logger,
+    recordUsage: usageRecorder(logger),
+    catalog: () => catalog,
+    isOnCampus: campusMatcher(config.onCampus.ranges),
+    demo,
+  };
 
   const app = express();
   app.disable('x-powered-by');
@@ -80,7 +106,10 @@ export function createGateway({ config, store, logger, sessionSecret, demo, saml
   app.use(express.urlencoded({ extended: false, limit: '64kb' }));
   app.use(requestScope(ctx));
   app.use(portalRoutes(ctx));
-  app.use(authRoutes(ctx, samlHub(config, settings.publicUrl, store, logger, samlSigningKey)));
+  app.use(discoveryRoutes(ctx));
+  app.use(launchRoutes(ctx));
+  const saml = samlHub(config, settings.publicUrl, store, logger, samlSigningKey);
+  app.use(authRoutes(ctx, saml, callbackAdapters(config, settings.publicUrl, store)));
   app.use(notFound(ctx));
   app.use(errorPage(ctx));
 
@@ -99,7 +128,10 @@ export function createGateway({ config, store, logger, sessionSecret, demo, saml
     }
     app(req, res);
   };
-  return { handle, app, sessions };
+  const setCatalog = (next: Catalog) => {
+    catalog = next;
+  };
+  return { handle, app, sessions, saml, setCatalog, close: () => saml?.registry.close() };
 }
 
 /** The SAML SP hub when a SAML login is configured (or SP keys are); a missing key throws SpConfigError. */
@@ -109,6 +141,7 @@ function samlHub(config: Config, publicUrl: URL, store: Store, logger: Logger, g
   const keys = loadSpKeys(config.saml, (file) => readFileSync(file, 'utf8'), generated);
   const registry = new IdpRegistry(logins, defaultMetadataSource((file) => readFile(file, 'utf8')), {
     onRefreshFailed: (login, error) => logger.warn({ reason: 'metadata-unavailable', idp: login.entityID, err: error.message }, 'IdP metadata could not be loaded'),
+    federations: startFederations(config.federations, { logger }),
   });
   return new SamlHub(spSettings(config.saml, publicUrl, keys), registry, store);
 }

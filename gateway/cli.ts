@@ -1,22 +1,28 @@
 #!/usr/bin/env node
 import path from 'node:path';
 import { Command } from 'commander';
-import { DEMO_CONFIG, formatProblems, loadConfigFile } from '../config';
+import { DEMO_CONFIG, formatProblems, loadConfigFile, type ValidateOptions } from '../config';
+import { loadCatalog } from '../resource-catalog/load';
+import { SpConfigError } from '../idp-adapters/saml/sp-config';
 import { startDemoFederation } from '../tests/fixtures/demo';
+import { registerVendorCommands } from './cli-vendor';
 import { createLogger } from './logger';
 import { startPassway } from './run';
 
 /** Exit code for a configuration that does not validate. */
 const BAD_CONFIG = 2;
 
-function loadOrExit(file: string) {
-  const result = loadConfigFile(file);
-  if (!result.ok) {
-    process.stderr.write(formatProblems(result) + '\n');
+/** The config and its catalog files, or exit 2 listing every problem. */
+function loadOrExit(file: string, options: ValidateOptions = {}) {
+  const result = loadConfigFile(file, options);
+  const catalog = result.ok ? loadCatalog(result.config, path.dirname(path.resolve(file))) : undefined;
+  const problems = [...(result.ok ? [] : result.problems), ...(catalog && !catalog.ok ? catalog.problems : [])];
+  const warnings = [...(result.ok ? result.warnings : []), ...(catalog?.ok ? catalog.warnings : [])];
+  if (problems.length > 0 || !result.ok || !catalog?.ok) {
+    process.stderr.write(formatProblems({ ok: false, source: path.resolve(file), problems }) + '\n');
     process.exit(BAD_CONFIG);
   }
-  for (const w of result.warnings) process.stderr.write(`warning: ${w.path}: ${w.message}\n`);
-  return result.config;
+  return { config: result.config, catalog: catalog.catalog, warnings };
 }
 
 const program = new Command('passway').description('Passway federated access gateway for libraries');
@@ -27,12 +33,18 @@ program
   .option('-c, --config <file>', 'YAML config file (default: $PASSWAY_CONFIG, else the demo)')
   .action(async (options: { config?: string }) => {
     const file = options.config ?? (process.env.PASSWAY_CONFIG || DEMO_CONFIG);
-    const config = loadOrExit(file);
+    const { config, catalog, warnings } = loadOrExit(file);
+    for (const w of warnings) process.stderr.write(`warning: ${w.path}: ${w.message}\n`);
     const logger = createLogger(config.logging.level);
     let running;
     try {
-      running = await startPassway(config, logger);
+      running = await startPassway(config, logger, catalog);
     } catch (error) {
+      if (error instanceof SpConfigError) {
+        // Found only when the files a key names are read: still a config problem, reported as one.
+        process.stderr.write(formatProblems({ ok: false, source: file, problems: [{ path: error.path, message: error.message.slice(error.path.length + 2) }] }) + '\n');
+        process.exit(BAD_CONFIG);
+      }
       logger.fatal({ err: error }, 'could not start');
       process.stderr.write(`passway: could not start: ${(error as Error).message}\n`);
       process.exit(1);
@@ -54,6 +66,16 @@ program
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
+    // SIGHUP reloads the catalog files; sessions are untouched and a bad catalog keeps the old one.
+    process.on('SIGHUP', () => {
+      const reloaded = loadCatalog(config, path.dirname(path.resolve(file)));
+      if (reloaded.ok) {
+        running.gateway.setCatalog(reloaded.catalog);
+        logger.info({ resources: reloaded.catalog.resources.length, warnings: reloaded.warnings }, 'catalog reloaded');
+      } else {
+        logger.error({ problems: reloaded.problems }, 'catalog reload refused: the previous catalog stays in use');
+      }
+    });
   });
 
 program
@@ -80,10 +102,12 @@ configCommand
   .argument('<file>', 'YAML config file')
   .description('validate a config without starting; exit 2 when it has problems')
   .action((file: string) => {
-    const result = loadConfigFile(file, { requireSecrets: false });
-    process[result.ok ? 'stdout' : 'stderr'].write(formatProblems(result) + '\n');
-    process.exit(result.ok ? 0 : BAD_CONFIG);
+    const { warnings } = loadOrExit(file, { requireSecrets: false });
+    process.stdout.write([`${path.resolve(file)}: OK`, ...warnings.map((w) => `  warning: ${w.path}: ${w.message}`)].join('\n') + '\n');
+    process.exit(0);
   });
+
+registerVendorCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`passway: ${(error as Error).message}\n`);

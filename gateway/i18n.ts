@@ -63,6 +63,42 @@ const messages = {
   password: { en: 'Password', zh: '密码' },
   affiliation: { en: 'Affiliation', zh: '身份' },
   language: { en: '中文', zh: 'English' },
+  launchUnknownTitle: { en: 'No such database', zh: '没有这个数据库' },
+  launchUnknownBody: { en: 'The library has no database "{id}". It may have been renamed or removed.', zh: '图书馆没有编号为"{id}"的数据库，它可能已改名或下架。' },
+  launchNotCataloguedTitle: { en: 'Not a library database', zh: '不是图书馆订购的数据库' },
+  launchNotCataloguedBody: {
+    en: 'The address {host} does not belong to any database the library provides, so Passway will not open it.',
+    zh: '地址 {host} 不属于图书馆提供的任何数据库，Passway 不会打开它。',
+  },
+  launchMissingUrl: { en: 'The link gives no address to open.', zh: '链接中没有要打开的地址。' },
+  proxyPendingTitle: { en: 'Access granted', zh: '可以访问' },
+  proxyPendingBody: {
+    en: 'You may use {title}. It is reached through the library proxy, which is not built yet in this version of Passway.',
+    zh: '您可以使用 {title}。该数据库需通过图书馆代理访问，而当前版本的 Passway 尚未实现代理。',
+  },
+  deniedTitle: { en: 'No access to {title}', zh: '无法访问 {title}' },
+  'denied_not-subscribed': { en: 'Your institution does not subscribe to this database.', zh: '您所在的机构没有订购这个数据库。' },
+  'denied_affiliation-not-licensed': {
+    en: 'The licence covers other kinds of users (for example faculty and students), not your account type.',
+    zh: '该数据库的许可只面向特定身份的用户（例如教师和学生），不包括您的账号类型。',
+  },
+  'denied_not-yet-available': { en: 'Access starts on {date}.', zh: '访问将于 {date} 开通。' },
+  'denied_licence-ended': { en: 'The licence ended on {date}.', zh: '许可已于 {date} 到期。' },
+  'denied_seats-full': {
+    en: 'All licensed seats are in use right now. Please try again in a few minutes.',
+    zh: '该数据库的并发名额已全部占用，请几分钟后再试。',
+  },
+  denied_suspended: {
+    en: 'Your access to this database is suspended because of unusual download activity. The library can lift it.',
+    zh: '由于下载行为异常，您对该数据库的访问已被暂停，图书馆可以为您恢复。',
+  },
+  'denied_no-access-method': {
+    en: 'This database only accepts your institution\'s federated (SAML) sign-in. Sign out and sign in with it to continue.',
+    zh: '该数据库只接受本机构的联合认证（SAML）登录。请退出后使用联合认证重新登录。',
+  },
+  deniedAsk: { en: 'Questions about access? Contact {contact}.', zh: '对访问权限有疑问？请联系 {contact}。' },
+  deniedDelivery: { en: 'You can still request this article through {service}.', zh: '您仍可以通过 {service} 申请获取这篇文章。' },
+  deniedTryAgain: { en: 'Try again', zh: '重试' },
   loginFailedTitle: { en: 'Sign-in did not complete', zh: '登录未完成' },
   loginFailedBody: {
     en: 'Your campus sign-in could not be accepted ({reason}). Nothing was signed in. Please try again; if it keeps happening, tell the library and quote reference {id}.',
@@ -78,6 +114,48 @@ const messages = {
   loginReason_expired: { en: 'the sign-in took too long or the clocks disagree', zh: '登录耗时过长或时钟不一致' },
   loginReason_unknownRequest: { en: 'this sign-in was already used or has expired', zh: '此次登录已被使用或已过期' },
   loginReason_other: { en: 'the answer from your campus failed a security check', zh: '学校返回的登录信息未通过安全检查' },
+  dsTitle: { en: 'Choose your institution', zh: '选择您的学校或机构' },
+  dsIntro: {
+    en: 'Sign in with the account of your university or institute. Search by Chinese or English name, or by your e-mail domain.',
+    zh: '请使用您所在高校或机构的账号登录。可按中文名、英文名或邮箱域名搜索。',
+  },
+  dsSearchLabel: { en: 'Institution name or e-mail domain', zh: '机构名称或邮箱域名' },
+  dsSearchButton: { en: 'Search', zh: '搜索' },
+  dsShowAll: { en: 'Show all institutions', zh: '显示全部机构' },
+  dsContinueWith: { en: 'Continue with {name}', zh: '继续使用 {name}' },
+  dsLastUsed: { en: 'You used this last time.', zh: '您上次使用的是这个机构。' },
+  dsChooseAnother: { en: 'Or choose another institution', zh: '或选择其他机构' },
+  dsInstitutions: { en: 'Institutions', zh: '机构列表' },
+  dsNoMatch: {
+    en: 'No institution matches “{q}”. Try the Chinese or English name, or the part of your e-mail address after @.',
+    zh: '没有与“{q}”匹配的机构。请尝试中文名、英文名，或邮箱地址中 @ 之后的部分。',
+  },
+  dsNoLogins: { en: 'No campus sign-in is configured yet.', zh: '尚未配置任何校园登录方式。' },
+  dsUnknownIdp: {
+    en: 'The institution you were sent with ({entityID}) is not set up in Passway. Please choose yours from the list.',
+    zh: '链接中指定的机构（{entityID}）尚未在 Passway 中配置。请从列表中选择您的机构。',
+  },
+  dsUnknownLogin: {
+    en: 'There is no campus sign-in called {login}. Please choose your institution from the list.',
+    zh: '没有名为 {login} 的校园登录方式。请从列表中选择您的机构。',
+  },
+  dsKind_saml: { en: 'CARSI / Shibboleth campus sign-in', zh: 'CARSI / Shibboleth 联盟认证' },
+  dsKind_cas: { en: 'Campus unified sign-in (CAS)', zh: '统一身份认证（CAS）' },
+  dsKind_oidc: { en: 'Campus account (OpenID Connect)', zh: '校园账号（OpenID Connect）' },
+  dsRefusedTitle: { en: 'Discovery request refused', zh: '无法处理机构选择请求' },
+  dsBadReturn: {
+    en: 'The address to return to ({url}) is not part of this gateway, so Passway will not send you there.',
+    zh: '要返回的地址（{url}）不属于本网关，Passway 不会把您转到那里。',
+  },
+  dsMissingParam: { en: 'The discovery request is missing the parameter {param}.', zh: '机构选择请求缺少参数 {param}。' },
+  dsBadPolicy: { en: 'The discovery policy {policy} is not supported.', zh: '不支持机构选择策略 {policy}。' },
+  dsNotSetUpTitle: { en: 'Institution not set up', zh: '该机构尚未开通' },
+  dsNotSetUpBody: {
+    en: 'The institution you chose ({entityID}) is not set up in Passway, so you cannot sign in with it here. If you think it should be, ask the library.',
+    zh: '您选择的机构（{entityID}）尚未在 Passway 中开通，因此无法在此登录。如您认为应当开通，请联系图书馆。',
+  },
+  dsNoneChosen: { en: 'No institution was chosen.', zh: '您尚未选择机构。' },
+  dsChooseAgain: { en: 'Choose your institution again', zh: '重新选择机构' },
 } satisfies Record<string, { en: string; zh: string }>;
 
 export type MessageKey = keyof typeof messages;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/schema';
+import type { Catalog } from '../resource-catalog/catalog';
 import { createGateway, type Gateway } from './app';
 import { startDemo, type RunningDemo } from './demo';
 import { createLogger, type Logger } from './logger';
@@ -32,14 +33,14 @@ function demoSecret(stateDir: string): string {
 }
 
 /** Start everything a config describes: store, demo servers (in demo mode), gateway, HTTP(S) server. */
-export async function startPassway(config: Config, logger: Logger = createLogger(config.logging.level)): Promise<RunningPassway> {
+export async function startPassway(config: Config, logger: Logger = createLogger(config.logging.level), catalog?: Catalog): Promise<RunningPassway> {
   const store = createStore(config.store.kind === 'memory' ? { kind: 'memory' } : { ...config.store });
   if (config.store.kind === 'redis') {
     await store.ping().catch((error: Error) => logger.warn({ err: error }, 'store not answering at start; /readyz reports it until it does'));
   }
   const demo = config.demo.enabled ? await startDemo(config, logger) : undefined;
   const sessionSecret = config.session.secret ?? demoSecret(config.demo.stateDir);
-  const gateway = createGateway({ config, store, logger, sessionSecret, demo: demo?.info, samlSigningKey: demo?.samlSigningKey });
+  const gateway = createGateway({ config, store, logger, sessionSecret, demo: demo?.info, samlSigningKey: demo?.samlSigningKey, catalog });
   let server;
   try {
     server = await startServer(gateway.handle, {
@@ -63,6 +64,7 @@ export async function startPassway(config: Config, logger: Logger = createLogger
     store,
     demo,
     shutdown: async () => {
+      gateway.close();
       await server.shutdown();
       await demo?.close();
       await store.close();

@@ -3,7 +3,8 @@
  * IdP's shibmd:Scope, the most stable subject chosen, affiliations normalised. Pure: the caller
  * logs what was dropped.
  */
-import type { Affiliation, Identity } from './identity';
+import type { Identity } from './identity';
+import { mapAttributes, type AttributeMapping } from './mapping';
 
 export interface SamlAttribute {
   name: string;
@@ -45,7 +46,6 @@ const OIDS: Record<string, string> = {
 };
 /** Attributes whose values are `value@scope` and must carry one of the IdP's scopes. */
 const SCOPED = new Set(['eduPersonPrincipalName', 'eduPersonScopedAffiliation', 'subject-id', 'pairwise-id']);
-const AFFILIATIONS = new Set<Affiliation>(['faculty', 'student', 'staff', 'member', 'alum', 'affiliate', 'employee', 'library-walk-in']);
 const PERSISTENT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent';
 
 /** The friendly name of an attribute given by OID (NameFormat uri) or by that name (NameFormat basic). */
@@ -99,13 +99,14 @@ export function checkedAttributes(input: Pick<AttributeInput, 'attributes' | 'sc
   return { attributes, dropped };
 }
 
-function affiliationsOf(attributes: Record<string, string[]>): Affiliation[] {
-  const values = [
-    ...(attributes.eduPersonScopedAffiliation ?? []).map((v) => splitScope(v)?.[0] ?? ''),
-    ...(attributes.eduPersonAffiliation ?? []),
-  ].map((v) => v.trim().toLowerCase());
-  return [...new Set(values.filter((v): v is Affiliation => AFFILIATIONS.has(v as Affiliation)))];
-}
+/** eduPerson names; scoped affiliations are unscoped by the mapping after the scope check above. */
+const SAML_MAPPING: AttributeMapping = {
+  affiliation: ['eduPersonScopedAffiliation', 'eduPersonAffiliation'],
+  affiliationValues: {},
+  displayName: ['displayName'],
+  entitlements: ['eduPersonEntitlement'],
+  groups: ['isMemberOf'],
+};
 
 /** The most stable identifier available: pairwise-id, eduPersonTargetedID / persistent NameID, subject-id, ePPN. */
 function subjectOf(attributes: Record<string, string[]>, nameID: AttributeInput['nameID']): string | undefined {
@@ -129,10 +130,7 @@ export function identityFromAttributes(input: AttributeInput): { identity?: Iden
     identity: {
       subject,
       institution: input.institution,
-      affiliations: affiliationsOf(attributes),
-      entitlements: attributes.eduPersonEntitlement ?? [],
-      groups: attributes.isMemberOf ?? [],
-      displayName: attributes.displayName?.[0],
+      ...mapAttributes(attributes, SAML_MAPPING),
       source: { adapter: 'saml', idp: input.idp, ...(input.authnInstant ? { authnInstant: input.authnInstant } : {}) },
       attributes,
     },

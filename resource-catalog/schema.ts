@@ -12,7 +12,7 @@ export const Bilingual = z.strictObject({
   zh: z.string().min(1).optional().describe('Chinese text (简体中文)'),
 });
 
-const HostRule = z.strictObject({
+export const HostRule = z.strictObject({
   host: z
     .string()
     .regex(/^[a-z0-9.-]+(:\d+)?$/i, 'a host name with an optional port, e.g. "kns.cnki.net" or "localhost:8083"')
@@ -25,6 +25,10 @@ const HostRule = z.strictObject({
     .boolean()
     .default(false)
     .describe('allow this host to resolve to a private, loopback or link-local address (only for on-campus or demo services)'),
+  javascript: z
+    .boolean()
+    .optional()
+    .describe('also rewrite this host inside JavaScript (EZproxy HJ/DJ); for the rewriting proxy'),
 });
 
 export const WayflessMethod = z.strictObject({
@@ -50,6 +54,10 @@ export const WayflessMethod = z.strictObject({
     .array(Id)
     .optional()
     .describe('institutions registered with this vendor for SAML (default: every licensed institution)'),
+  defaultTarget: z
+    .url()
+    .optional()
+    .describe('{target} when the launch link gives none (default: the proxy start page or direct URL, else the first claimed host\'s home page)'),
 });
 
 export const ProxyMethod = z.strictObject({
@@ -79,6 +87,20 @@ export const Licence = z.strictObject({
   seats: z.number().int().positive().optional().describe('concurrent users allowed'),
 });
 
+/** A JavaScript regular expression (source, no slashes), tested against the whole upstream URL. */
+const UrlPattern = z.string().superRefine((source, ctx) => {
+  try {
+    new RegExp(source);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `not a regular expression: ${(error as Error).message}` });
+  }
+});
+
+export const Patterns = z.strictObject({
+  item: z.array(UrlPattern).optional().describe('regular expressions for URLs of one full-text item (COUNTER item requests)'),
+  search: z.array(UrlPattern).optional().describe('regular expressions for URLs of a search (COUNTER searches)'),
+});
+
 export const Resource = z.strictObject({
   id: Id.describe('stable id used in /go/<id> links'),
   title: Bilingual.describe('database name'),
@@ -91,9 +113,14 @@ export const Resource = z.strictObject({
     .min(1, 'list at least one access method: wayfless, proxy or direct')
     .describe('access methods in preference order'),
   licences: z.array(Licence).default([]).describe('who may use it, per institution'),
+  patterns: Patterns.optional().describe('upstream URL patterns (JavaScript regular expressions on the full URL) for usage reports'),
+  sources: z.array(z.string().min(1)).optional().describe('where the facts in this entry come from (documents, URLs)'),
+  notes: z.array(z.string().min(1)).optional().describe('remarks for IT, e.g. EZproxy directives kept for a later rewrite rule'),
 });
 
 export type Resource = z.infer<typeof Resource>;
 export type AccessMethod = z.infer<typeof AccessMethod>;
 export type Licence = z.infer<typeof Licence>;
 export type HostRule = z.infer<typeof HostRule>;
+export type ResourceInput = z.input<typeof Resource>;
+export type WayflessMethod = z.infer<typeof WayflessMethod>;

@@ -1,7 +1,8 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
-import { LoginError } from '../../idp-adapters/types';
+import { LoginError, type LoginResult } from '../../idp-adapters/types';
+import type { CallbackAdapter } from '../logins';
 import { spMetadataXml, type SamlHub } from '../../idp-adapters/saml';
-import { notBuiltYet, render, type RouteContext } from './context';
+import { render, type RouteContext } from './context';
 import { sendLoginError } from './login-error-page';
 import { t } from '../i18n';
 import { html } from '../pages/html';
@@ -12,18 +13,19 @@ export function localReturnTo(value: unknown): string {
   return [...value].some((c) => c.charCodeAt(0) < 0x20) ? '/' : value;
 }
 
-/** Sign-in (SAML hub), and the discovery and launch stubs their own issues replace. */
-export function authRoutes(ctx: RouteContext, saml?: SamlHub): Router {
+/** Sign-in: SAML (start, SP metadata, ACS), CAS and OIDC (start, callback), and sign-out. */
+export function authRoutes(ctx: RouteContext, saml: SamlHub | undefined, callbacks: Map<string, CallbackAdapter>): Router {
   const router = Router();
+
+  /** One way in for every protocol: rotate the session, record the login, continue where the user was going. */
+  const signIn = async (req: Request, res: Response, login: { id: string; kind: string }, result: LoginResult) => {
+    await ctx.sessions.login(res, req.session, result.identity);
+    ctx.recordUsage({ type: 'login-success', login: login.id, adapter: login.kind, institution: result.identity.institution, affiliations: result.identity.affiliations });
+    res.redirect(303, localReturnTo(result.returnTo));
+  };
   const only = ctx.config.logins.length === 1 ? ctx.config.logins[0] : undefined;
   const loginPath = (id: string, returnTo = '/') => `/auth/${encodeURIComponent(id)}/login?returnTo=${encodeURIComponent(returnTo)}`;
   const retryPath = only ? loginPath(only.id) : '/ds';
-
-  // With one login configured there is nothing to choose: discovery is skipped.
-  router.get('/ds', (req, res) => {
-    if (only) res.redirect(303, loginPath(only.id, localReturnTo(req.query.returnTo)));
-    else notBuiltYet(ctx, 'institution discovery')(req, res);
-  });
 
   if (saml) {
     const metadata = spMetadataXml(saml.sp);
@@ -37,11 +39,9 @@ export function authRoutes(ctx: RouteContext, saml?: SamlHub): Router {
         for (const dropped of result.dropped) {
           ctx.logger.warn({ reason: dropped.reason, idp: result.login.entityID, attribute: dropped.attribute, value: dropped.value }, 'attribute value dropped');
         }
-        await ctx.sessions.login(res, req.session, result.identity);
-        ctx.logger.info({ event: 'login', adapter: 'saml', login: result.login.id, idp: result.login.entityID, institution: result.identity.institution }, 'signed in');
-        res.redirect(303, localReturnTo(result.returnTo));
+        await signIn(req, res, result.login, result);
       } catch (error) {
-        if (error instanceof LoginError) sendLoginError(ctx, req, res, error, retryPath);
+        if (error instanceof LoginError) sendLoginError(ctx, req, res, error, retryPath, { id: 'saml', kind: 'saml' });
         else next(error);
       }
     });
@@ -55,21 +55,31 @@ export function authRoutes(ctx: RouteContext, saml?: SamlHub): Router {
         <p>${t(req.lang, 'loginUnknownBody', { login: id })}</p><p><a href="/">${t(req.lang, 'backHome')}</a></p>`);
       return;
     }
-    if (login.kind !== 'saml' || !saml) {
-      notBuiltYet(ctx, `${login.kind.toUpperCase()} sign-in`)(req, res);
-      return;
-    }
     const returnTo = localReturnTo(req.query.returnTo);
     try {
-      res.redirect(303, await saml.loginUrl(login, returnTo));
+      if (login.kind === 'saml' && saml) res.redirect(303, await saml.loginUrl(login, returnTo));
+      else await callbacks.get(login.id)?.begin(req, res, { returnTo });
     } catch (error) {
-      if (error instanceof LoginError) sendLoginError(ctx, req, res, error, loginPath(login.id, returnTo));
+      if (error instanceof LoginError) sendLoginError(ctx, req, res, error, loginPath(login.id, returnTo), login);
       else next(error);
     }
   });
 
-  router.get('/go/:resource', notBuiltYet(ctx, 'launch links'));
-  router.get('/login', notBuiltYet(ctx, 'EZproxy-style /login?url= launch'));
+  // CAS and OIDC come back here; SAML comes back to the shared ACS above.
+  router.get('/auth/:login/callback', async (req: Request, res: Response, next: NextFunction) => {
+    const adapter = callbacks.get(String(req.params.login));
+    if (!adapter) {
+      next();
+      return;
+    }
+    try {
+      await signIn(req, res, { id: adapter.id, kind: adapter.kind }, await adapter.complete(req));
+    } catch (error) {
+      if (error instanceof LoginError) sendLoginError(ctx, req, res, error, loginPath(adapter.id), { id: adapter.id, kind: adapter.kind });
+      else next(error);
+    }
+  });
+
   const logout = async (req: Request, res: Response) => {
     await ctx.sessions.destroy(res, req.session);
     res.redirect(303, '/');

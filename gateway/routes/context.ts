@@ -1,12 +1,14 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/schema';
+import type { Catalog } from '../../resource-catalog/catalog';
 import { negotiateLang, pick, t, type Lang } from '../i18n';
 import { html } from '../pages/html';
 import { sendPage } from '../pages/layout';
 import type { Session, Sessions } from '../session';
 import type { Settings } from '../settings';
 import type { Store } from '../store/types';
+import type { RecordUsage } from '../usage/record';
 
 /** Everything a route needs, built once by the composition root (gateway/app.ts). */
 export interface RouteContext {
@@ -15,6 +17,11 @@ export interface RouteContext {
   store: Store;
   sessions: Sessions;
   logger: Logger;
+  recordUsage: RecordUsage;
+  /** The current catalog snapshot (replaced whole on reload). */
+  catalog: () => Catalog;
+  /** Is this client address on campus (onCampus.ranges)? */
+  isOnCampus: (address: string | undefined) => boolean;
   demo?: DemoInfo;
 }
 

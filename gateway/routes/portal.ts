@@ -16,11 +16,11 @@ export function portalRoutes(ctx: RouteContext): Router {
   const router = Router();
   router.get('/', (req, res) => {
     const lang = req.lang;
-    const resources = [...ctx.config.resources].sort((a, b) => pick(a.title, lang).localeCompare(pick(b.title, lang), lang));
+    const resources = [...ctx.catalog().resources].sort((a, b) => pick(a.title, lang).localeCompare(pick(b.title, lang), lang));
     const demo = ctx.demo;
     render(ctx, req, res, 200, t(lang, 'databases'), html`
       <p>${t(lang, 'tagline')}</p>
-      ${req.session?.data.user ? '' : html`<p><a class="button" href="/ds">${t(lang, 'signIn')}</a></p>`}
+      ${req.session?.data.user ? '' : html`<p><a class="button" href="/ds?returnTo=${encodeURIComponent(req.originalUrl)}">${t(lang, 'signIn')}</a></p>`}
       ${demo ? html`
       <section class="panel" aria-labelledby="demo-heading">
         <h2 id="demo-heading">${t(lang, 'demoTitle')}</h2>

@@ -10,7 +10,7 @@ import type { Request, Response } from 'express';
 import type { Store } from '../../gateway/store/types';
 import type { Identity } from '../identity';
 import { LoginError, type IdpAdapter, type LoginResult } from '../types';
-import { CAS_DEFAULT_MAPPING, mapAttributes, mergeMapping, type AttributeMapping } from './mapping';
+import { CAS_DEFAULT_MAPPING, mapAttributes, mergeMapping, type AttributeMapping } from '../mapping';
 import { CasResponseError, parseServiceResponse } from './response';
 
 export interface CasLoginConfig {

@@ -4,7 +4,7 @@
  * older name/value form (`<cas:attribute name="mail" value="…"/>`).
  */
 import { DOMParser } from '@xmldom/xmldom';
-import type { RawAttributes } from './mapping';
+import type { RawAttributes } from '../mapping';
 
 export const CAS_NS = 'http://www.yale.edu/tp/cas';
 

@@ -9,7 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { createRemoteJWKSet, customFetch, type JWTVerifyGetKey } from 'jose';
 import type { Store } from '../../gateway/store/types';
-import type { AttributeMapping } from '../cas/mapping';
+import type { AttributeMapping } from '../mapping';
 import type { Identity } from '../identity';
 import { LoginError, type IdpAdapter, type LoginResult } from '../types';
 import { mapClaims } from './claims';

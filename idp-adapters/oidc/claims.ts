@@ -1,6 +1,6 @@
 /** ID token claims → raw attributes and the normalised Identity fields. */
 import type { JWTPayload } from 'jose';
-import { mapAttributes, mergeMapping, type AttributeMapping, type MappedAttributes, type RawAttributes } from '../cas/mapping';
+import { mapAttributes, mergeMapping, type AttributeMapping, type MappedAttributes, type RawAttributes } from '../mapping';
 
 /** Claim names of the REFEDS/eduPerson OIDC profile and of Keycloak-style providers. */
 export const OIDC_DEFAULT_MAPPING: AttributeMapping = {

@@ -1,4 +1,6 @@
 export { SamlHub, PENDING_REQUEST_TTL_MS, type AcsResult } from './hub';
 export { IdpRegistry, defaultMetadataSource, type MetadataSource } from './registry';
 export { loadSpKeys, spSettings, SpConfigError, type SpKeys, type SpSettings, type KeyPairPem } from './sp-config';
-export { spMetadataXml, parseIdpMetadata, type IdpMetadata } from './metadata';
+export { spMetadataXml, parseIdpMetadata, idpFromEntityDescriptor, type IdpMetadata } from './metadata';
+export { FederationMetadata, startFederations, type FederationStatus } from './federation';
+export { verifyMetadataSignature, MetadataSignatureError } from './metadata-signature';

@@ -27,6 +27,16 @@ export async function parseIdpMetadata(xml: string, entityID: string): Promise<I
   const entities = root.localName === 'EntityDescriptor' ? [root] : Array.from(root.getElementsByTagNameNS(NS.md, 'EntityDescriptor'));
   const entity = entities.find((e) => e.getAttribute('entityID') === entityID);
   if (!entity) throw new Error(`metadata has no EntityDescriptor for ${entityID}`);
+  return idpFromEntityDescriptor(entity);
+}
+
+/**
+ * One md:EntityDescriptor as an IdP (the one parser for per-IdP metadata and federation
+ * aggregates). Throws when it is no IdP or lacks a signing key or a Redirect SSO endpoint.
+ */
+export function idpFromEntityDescriptor(entity: Element): IdpMetadata {
+  const entityID = attr(entity, 'entityID') ?? '';
+  if (!entityID) throw new Error('EntityDescriptor without entityID');
   const idp = children(entity, NS.md, 'IDPSSODescriptor')[0];
   if (!idp) throw new Error(`${entityID} has no IDPSSODescriptor`);
 

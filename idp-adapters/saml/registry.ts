@@ -2,9 +2,11 @@
  * The campus IdPs the hub trusts, from `logins[kind=saml]`, with their metadata loaded on first
  * use and refreshed now and then. A failed or unusable refresh keeps the last good copy; with no
  * good copy at all the login fails with `metadata-unavailable`, never with an empty trust.
+ * Logins with `federation:` take their IdP from that federation's verified aggregate instead.
  */
 import type { SamlLoginConfig } from '../../config/schema';
 import { LoginError } from '../types';
+import type { FederationMetadata } from './federation';
 import { parseIdpMetadata, type IdpMetadata } from './metadata';
 
 /** Where a login's metadata document comes from (a file or a URL); wired by the composition root. */
@@ -14,6 +16,8 @@ export interface RegistryOptions {
   refreshMs?: number;
   now?: () => number;
   onRefreshFailed?: (login: SamlLoginConfig, error: Error) => void;
+  /** Federation aggregates by id, for logins with `federation:`. */
+  federations?: ReadonlyMap<string, FederationMetadata>;
 }
 
 interface Cached {
@@ -28,6 +32,7 @@ export class IdpRegistry {
   private readonly loading = new Map<string, Promise<IdpMetadata>>();
   private readonly refreshMs: number;
   private readonly now: () => number;
+  readonly federations: ReadonlyMap<string, FederationMetadata>;
 
   constructor(
     readonly logins: SamlLoginConfig[],
@@ -36,6 +41,7 @@ export class IdpRegistry {
   ) {
     this.refreshMs = options.refreshMs ?? SIX_HOURS;
     this.now = options.now ?? Date.now;
+    this.federations = options.federations ?? new Map();
   }
 
   byId(id: string): SamlLoginConfig | undefined {
@@ -48,6 +54,7 @@ export class IdpRegistry {
 
   /** The IdP's metadata: the cached copy while fresh, else a reload (falling back to the last good copy). */
   async metadata(login: SamlLoginConfig): Promise<IdpMetadata> {
+    if (login.federation !== undefined) return this.fromFederation(login, login.federation);
     const cached = this.cache.get(login.id);
     if (cached && this.now() - cached.loadedAt < this.refreshMs) return cached.metadata;
     let pending = this.loading.get(login.id);
@@ -56,6 +63,18 @@ export class IdpRegistry {
       this.loading.set(login.id, pending);
     }
     return pending;
+  }
+
+  /** Stop the federations' refresh schedules. */
+  close(): void {
+    for (const federation of this.federations.values()) federation.close();
+  }
+
+  /** A federation login's IdP, from the federation's current verified entity list. */
+  private fromFederation(login: SamlLoginConfig, id: string): Promise<IdpMetadata> {
+    const federation = this.federations.get(id);
+    if (!federation) throw new LoginError('metadata-unavailable', `federation ${id} of ${login.entityID} is not configured`, { idp: login.entityID, federation: id });
+    return federation.idp(login.entityID);
   }
 
   private async load(login: SamlLoginConfig): Promise<IdpMetadata> {

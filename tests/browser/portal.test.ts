@@ -50,13 +50,15 @@ describe('portal in a real browser', () => {
     await context.close();
   });
 
-  it('is in English for an English browser, and an unknown page offers the way back', async () => {
+  it('is in English for an English browser, a database link leads to discovery, and an unknown page offers the way back', async () => {
     const context = await browser.newContext({ locale: 'en-US' });
     const page = await context.newPage();
     await page.goto(base + '/');
     expect(await page.getAttribute('html', 'lang')).toBe('en');
+    // Signed out, a database link leads to choosing one's institution first.
     await page.getByRole('link', { name: 'Demo Digital Library' }).click();
-    expect(await page.locator('h1').textContent()).toBe('Not built yet');
+    expect(new URL(page.url()).pathname).toBe('/ds');
+    expect(new URL(page.url()).searchParams.get('returnTo')).toBe('/go/demo-library');
     const missing = await page.goto(base + '/nowhere');
     expect(missing?.status()).toBe(404);
     await page.getByRole('link', { name: 'Back to the library databases' }).click();

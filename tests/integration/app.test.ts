@@ -55,12 +55,10 @@ describe('portal and pages', () => {
     expect(res.text).toContain('张伟 Zhang Wei');
   });
 
-  it('says honestly that sign-in, launch and the proxy are not built yet', async () => {
-    for (const path of ['/ds', '/go/journals', '/login?url=https://journals.example.com/x']) {
-      const res = await request(gateway.handle).get(path).set('Accept-Language', 'en');
-      expect(res.status).toBe(501);
-      expect(res.text).toContain('not built yet');
-    }
+  it('sends a signed-out launch to discovery, and says honestly that the proxy is not built yet', async () => {
+    const launch = await request(gateway.handle).get('/go/journals');
+    expect(launch.status).toBe(303);
+    expect(launch.headers.location).toBe('/ds?returnTo=%2Fgo%2Fjournals');
     const proxied = await request(gateway.handle).get('/').set('Host', 'journals-example-com.p.localhost:8080');
     expect(proxied.status).toBe(501);
     expect(proxied.text).toContain('rewriting proxy');

@@ -55,6 +55,21 @@ describe('passway config check', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/store(\.kind)?: /);
   });
+
+  it('serve names the missing SAML key files with exit 2', async () => {
+    const file = path.join(temp(), 'saml.yaml');
+    writeFileSync(
+      file,
+      [
+        'institutions: [{ id: uni, name: { en: Uni } }]',
+        'logins: [{ kind: saml, id: uni-idp, institution: uni, entityID: "https://idp.uni.example/idp", metadataUrl: "https://idp.uni.example/metadata" }]',
+        'saml: { signing: { keyFile: /nonexistent/sp-key.pem, certFile: /nonexistent/sp-cert.pem } }',
+      ].join('\n'),
+    );
+    const result = await runCli(['serve', '--config', file], { env: { PASSWAY_SESSION_SECRET: 'b'.repeat(40) } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/saml\.signing\.keyFile: cannot read/);
+  });
 });
 
 describe('passway serve', () => {

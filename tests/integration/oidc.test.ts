@@ -6,7 +6,6 @@
  * own key so that each claim check is proven on its own.
  */
 import http from 'node:http';
-import { parseSetCookie, stringifyCookie } from 'cookie';
 import express from 'express';
 import { decodeJwt, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import { RedisStore } from '../../gateway/store';
@@ -15,6 +14,7 @@ import { LoginError } from '../../idp-adapters/types';
 import { closeServer, listen } from '../fixtures/demo/server';
 import { startOidcProvider, type TestOidcProvider } from '../fixtures/oidc-provider';
 import { deletePrefix, REDIS_URL, testPrefix } from '../helpers/stores';
+import { HttpBrowser, location } from '../helpers/http-browser';
 
 const PUBLIC_URL = 'https://gw.lib.example.edu';
 const CALLBACK = `${PUBLIC_URL}/auth/campus-oidc/callback`;
@@ -75,37 +75,9 @@ async function startNode(op: TestOidcProvider, prefix: string, extra: Partial<Oi
   return node;
 }
 
-/** A browser: manual redirects, cookies kept per origin and path (parsed by the `cookie` package). */
-class Browser {
-  private readonly jar = new Map<string, { origin: string; path: string; name: string; value: string }>();
-
-  async get(url: string): Promise<Response> {
-    const target = new URL(url);
-    const cookies = Object.fromEntries(
-      [...this.jar.values()].filter((c) => c.origin === target.origin && target.pathname.startsWith(c.path)).map((c) => [c.name, c.value]),
-    );
-    const headers: Record<string, string> = Object.keys(cookies).length ? { cookie: stringifyCookie(cookies) } : {};
-    const res = await fetch(target, { redirect: 'manual', headers });
-    for (const line of res.headers.getSetCookie()) {
-      const c = parseSetCookie(line);
-      const path = c.path ?? '/';
-      const key = `${target.origin} ${path} ${c.name}`;
-      if (!c.value || (c.expires && c.expires.getTime() < Date.now())) this.jar.delete(key);
-      else this.jar.set(key, { origin: target.origin, path, name: c.name, value: c.value });
-    }
-    return res;
-  }
-}
-
-const location = (res: Response, base: string): string => {
-  const value = res.headers.get('location');
-  if (!value) throw new Error(`expected a redirect from ${base}, got HTTP ${res.status}`);
-  return new URL(value, base).href;
-};
-
 /** Gateway login → OP authorization → interaction → back; returns the public callback URL. */
 async function authorize(node: MiniGateway, returnTo = '/go/cnki'): Promise<{ authorization: URL; callbackUrl: string }> {
-  const browser = new Browser();
+  const browser = new HttpBrowser();
   const start = `${node.url}/auth/campus-oidc/login?returnTo=${encodeURIComponent(returnTo)}`;
   const res = await browser.get(start);
   expect(res.status).toBe(302);

@@ -6,6 +6,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import type { ConfigInput } from '../../config';
+import type { Gateway } from '../../gateway/app';
 import type { Store } from '../../gateway/store/types';
 import { DEMO_USERS, startDemoIdp, type DemoIdpHandle } from '../fixtures/demo';
 import { loadOrCreateKeyPair } from '../fixtures/demo/keys';
@@ -55,6 +56,7 @@ export function parseForm(html: string): { action: string; fields: Record<string
 export interface GatewayNode {
   url: string;
   lines: Record<string, unknown>[];
+  gateway: Gateway;
   close(): Promise<void>;
 }
 
@@ -95,8 +97,10 @@ export async function startGatewayNode(input: ConfigInput, opts: { store?: Store
   return {
     url,
     lines,
+    gateway,
     close: () =>
       new Promise<void>((resolve) => {
+        gateway.close();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

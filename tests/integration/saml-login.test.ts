@@ -55,7 +55,13 @@ describe('SAML sign-in round trip', () => {
     const portal = await get(`${node.url}/`, jar, { 'accept-language': 'en' });
     const html = await portal.text();
     expect(html).toContain('张伟 Zhang Wei');
-    expect(node.lines.some((l) => l.event === 'login' && l.idp === idp.entityID && l.institution === 'demo-university')).toBe(true);
+    expect(node.lines.filter((l) => l.usage === true).map((l) => l.event)).toContainEqual({
+      type: 'login-success',
+      login: 'demo-idp',
+      adapter: 'saml',
+      institution: 'demo-university',
+      affiliations: ['faculty', 'member'],
+    });
   });
 
   test('a returnTo that is not a local path becomes /', async () => {

@@ -84,19 +84,6 @@ describe('config validation', () => {
     expect(byPath.get('resources[3].licences[0].until')).toMatch(/before it starts/);
   });
 
-  it('warns about an expired licence without refusing the config', () => {
-    const result = validateConfig(
-      {
-        ...minimal,
-        institutions: [{ id: 'uni', name: { en: 'Uni' } }],
-        resources: [{ id: 'a', title: { en: 'A' }, vendor: 'V', hosts: [{ host: 'a.example.com' }], access: [{ kind: 'direct', url: 'https://a.example.com/' }], licences: [{ institution: 'uni', until: '2025-12-31' }] }],
-      },
-      { today: new Date('2026-11-23') },
-    );
-    expect(result.ok).toBe(true);
-    if (result.ok) expect(result.warnings).toEqual([{ path: 'resources[0].licences[0].until', message: 'licence for "uni" ended on 2025-12-31' }]);
-  });
-
   it('needs exactly one way to reach Redis', () => {
     const result = validateConfig({ ...minimal, store: { kind: 'redis' } });
     expect(result.ok).toBe(false);

@@ -1,9 +1,8 @@
 /**
- * Raw attributes (CAS attributes, flattened OIDC claims) → the normalised parts of an Identity.
- * Protocol-neutral; the OIDC adapter reuses it with its own defaults. It belongs in a shared
- * idp-adapters/attributes.ts once the SAML hub settles its own normalisation.
+ * Raw attributes (SAML attributes after scope checks, CAS attributes, flattened OIDC claims) →
+ * the normalised parts of an Identity. Protocol-neutral: each adapter brings its default mapping.
  */
-import type { Affiliation } from '../identity';
+import type { Affiliation } from './identity';
 
 export type RawAttributes = Record<string, string[]>;
 

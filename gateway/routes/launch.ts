@@ -1,0 +1,112 @@
+import { Router, type Request, type Response } from 'express';
+import { Catalog, homeOf } from '../../resource-catalog/catalog';
+import { openUrlQuery } from '../../resource-catalog/openurl';
+import { dayIn, decide, type Decision } from '../../resource-catalog/policy';
+import type { Resource } from '../../resource-catalog/schema';
+import { defaultTarget, renderWayfless } from '../../resource-catalog/wayfless-template';
+import { pick, t, type MessageKey } from '../i18n';
+import { html } from '../pages/html';
+import { contactLine, render, type RouteContext } from './context';
+
+function parseUrl(value: unknown): URL | undefined {
+  if (typeof value !== 'string' || !value) return undefined;
+  try {
+    return new URL(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Launch: `/go/<resource>?target=` (the stable permalink) and EZproxy's `/login?url=` / `?qurl=`.
+ * Every launch and denial goes through recordUsage. Only catalogued hosts are ever redirected to:
+ * a target outside the resource is ignored in favour of its start page (never an open redirect).
+ */
+export function launchRoutes(ctx: RouteContext): Router {
+  const router = Router();
+
+  router.get('/go/:resource', (req, res) => {
+    const resource = ctx.catalog().byId(String(req.params.resource));
+    if (!resource) {
+      render(ctx, req, res, 404, t(req.lang, 'launchUnknownTitle'), html`<p>${t(req.lang, 'launchUnknownBody', { id: String(req.params.resource) })}</p><p><a href="/">${t(req.lang, 'backHome')}</a></p>`);
+      return;
+    }
+    launch(ctx, req, res, resource, parseUrl(req.query.target));
+  });
+
+  router.get('/login', (req, res) => {
+    // ?qurl= carries the address URL-encoded once more, as EZproxy's does.
+    const raw = typeof req.query.qurl === 'string' ? req.query.qurl : req.query.url;
+    const url = parseUrl(raw);
+    if (!url) {
+      render(ctx, req, res, 400, t(req.lang, 'launchNotCataloguedTitle'), html`<p>${t(req.lang, 'launchMissingUrl')}</p><p><a href="/">${t(req.lang, 'backHome')}</a></p>`);
+      return;
+    }
+    const resource = ctx.catalog().byUrl(url);
+    if (!resource) {
+      ctx.recordUsage({ type: 'uncatalogued', host: url.host });
+      render(ctx, req, res, 404, t(req.lang, 'launchNotCataloguedTitle'), html`<p>${t(req.lang, 'launchNotCataloguedBody', { host: url.host })}</p><p><a href="/">${t(req.lang, 'backHome')}</a></p>`);
+      return;
+    }
+    launch(ctx, req, res, resource, url);
+  });
+
+  return router;
+}
+
+function launch(ctx: RouteContext, req: Request, res: Response, resource: Resource, requested: URL | undefined): void {
+  const target = requested && Catalog.owns(resource, requested) ? requested.href : undefined;
+  const user = req.session?.data.user;
+  const affiliations = user?.affiliations ?? [];
+
+  if (ctx.isOnCampus(req.ip)) {
+    // On campus the vendor recognises the campus address: no sign-in, straight there.
+    ctx.recordUsage({ type: 'launch', resource: resource.id, method: 'direct', institution: user?.institution, onCampus: true, affiliations });
+    res.redirect(303, target ?? homeOf(resource));
+    return;
+  }
+  if (!user) {
+    const open = resource.licences.length === 0 && resource.access.find((m) => m.kind === 'direct');
+    if (open) {
+      ctx.recordUsage({ type: 'launch', resource: resource.id, method: 'direct', onCampus: false, affiliations });
+      res.redirect(303, target ?? open.url);
+      return;
+    }
+    res.redirect(303, `/ds?returnTo=${encodeURIComponent(req.originalUrl)}`);
+    return;
+  }
+
+  const decision = decide(user, resource, dayIn(new Date(), ctx.config.catalog.timeZone));
+  if (!decision.allow) {
+    ctx.recordUsage({ type: 'denial', resource: resource.id, reason: decision.reason, institution: user.institution, affiliations });
+    denied(ctx, req, res, resource, decision, target);
+    return;
+  }
+  const method = decision.method;
+  ctx.recordUsage({ type: 'launch', resource: resource.id, method: method.kind, institution: user.institution, onCampus: false, affiliations });
+  if (method.kind === 'wayfless') {
+    res.redirect(303, renderWayfless(method.template, { entityID: user.source.idp!, target: target ?? defaultTarget(resource, method) }));
+  } else if (method.kind === 'direct') {
+    res.redirect(303, target ?? method.url);
+  } else {
+    const title = pick(resource.title, req.lang);
+    render(ctx, req, res, 501, t(req.lang, 'proxyPendingTitle'), html`
+      <p class="notice" role="status">${t(req.lang, 'proxyPendingBody', { title })}</p>
+      <p><a href="/">${t(req.lang, 'backHome')}</a></p>`);
+  }
+}
+
+function denied(ctx: RouteContext, req: Request, res: Response, resource: Resource, decision: Extract<Decision, { allow: false }>, target: string | undefined): void {
+  const lang = req.lang;
+  const title = pick(resource.title, lang);
+  const date = decision.availableFrom ?? decision.endedOn ?? '';
+  const delivery = ctx.config.documentDelivery;
+  const contact = contactLine(ctx, lang);
+  render(ctx, req, res, 403, t(lang, 'deniedTitle', { title }), html`
+    <p class="notice" role="alert">${t(lang, `denied_${decision.reason}` as MessageKey, { date })}</p>
+    <p><code>${decision.reason}</code></p>
+    ${decision.reason === 'seats-full' ? html`<p><a class="button" href="${req.originalUrl}">${t(lang, 'deniedTryAgain')}</a></p>` : ''}
+    ${delivery ? html`<p>${t(lang, 'deniedDelivery', { service: pick(delivery.name, lang) })} <a class="button" href="${delivery.url.replace('{openurl}', openUrlQuery(target ?? homeOf(resource), resource.title.en))}">${pick(delivery.name, lang)}</a></p>` : ''}
+    ${contact ? html`<p>${contact}</p>` : ''}
+    <p><a href="/">${t(lang, 'backHome')}</a></p>`);
+}

@@ -1,0 +1,318 @@
+import { readFileSync, realpathSync } from 'node:fs';
+import path from 'node:path';
+import { formatPath } from '../config/loader';
+import { claimsOverlap } from './host-claims';
+import { Resource, type HostRule, type ResourceInput } from './schema';
+
+/**
+ * Turn EZproxy database stanzas (config.txt) into catalog entries. Each stanza starts at Title and
+ * becomes one proxy resource: URL is the start page; URL, Host and HostJavaScript hosts are claimed
+ * exactly; Domain and DomainJavaScript claim a domain. Everything else is listed with file:line and
+ * the reason it was not converted, so IT can finish by hand.
+ */
+
+export interface Unconverted {
+  /** File relative to the imported file's folder. */
+  file: string;
+  line: number;
+  text: string;
+  reason: string;
+}
+
+export interface EzproxyImport {
+  resources: ResourceInput[];
+  unconverted: Unconverted[];
+  /** Files read, relative to the imported file's folder (the imported file first). */
+  files: string[];
+  stanzas: number;
+}
+
+export class EzproxyReadError extends Error {}
+
+export interface ImportOptions {
+  /** License every entry to this institution (faculty, student, staff). */
+  institution?: string;
+}
+
+const GLOBAL = 'a server-wide EZproxy setting; Passway sets this in its own config, if at all';
+const REASONS: Record<string, string> = {
+  option: 'EZproxy options change proxying behaviour; set the matching proxy option by hand when the proxy supports it',
+  proxyhostnameedit: 'host names are mapped by the rewriting proxy itself (server.proxyDomain)',
+  anonymousurl: 'Passway lets no one through the proxy without signing in',
+  group: 'EZproxy groups become licences: add licences (institution, affiliations, groups) by hand',
+  ip: 'on-campus address ranges are a gateway setting (the on-campus bypass), not part of a resource',
+  excludeip: 'on-campus address ranges are a gateway setting (the on-campus bypass), not part of a resource',
+  includeip: 'on-campus address ranges are a gateway setting (the on-campus bypass), not part of a resource',
+  autologinip: 'Passway has no sign-in by address; on-campus ranges bypass the gateway instead',
+  loginport: GLOBAL,
+  loginportssl: GLOBAL,
+  cookie: 'vendor cookies are kept by the proxy\'s cookie jar; preset cookies are not supported',
+  neverproxy: 'a host not claimed by any resource is never proxied; make sure no Domain here covers it',
+  adduserheader: 'Passway sends no user identity to vendors through the proxy',
+  bypass: 'not supported: every proxied request needs a session',
+  redirectsafe: 'the proxy follows redirects only to claimed hosts; add the host to hosts if the vendor needs it',
+  referer: 'not supported: the proxy does not forge Referer headers',
+  httpheader: 'not supported: per-resource header passing is not configurable yet',
+  httpmethod: 'not supported: the proxy passes the usual methods',
+  formvariable: 'not supported: form-based vendor logins are not automated',
+  formselect: 'not supported: form-based vendor logins are not automated',
+  formsubmit: 'not supported: form-based vendor logins are not automated',
+  mimefilter: 'the proxy chooses what to rewrite by content type itself',
+  encryptvar: 'not supported',
+  edituserheader: 'not supported',
+  spuedit: 'starting-point URL edits are not supported',
+  tokenkey: 'not supported',
+  tokensignaturekey: 'not supported',
+  validate: 'not supported',
+  name: GLOBAL,
+  firstport: GLOBAL,
+  maxsessions: GLOBAL,
+  maxlifetime: GLOBAL,
+  maxvirtualhosts: GLOBAL,
+  interface: GLOBAL,
+  connectwindow: GLOBAL,
+  audit: GLOBAL,
+  auditpurge: GLOBAL,
+  logformat: GLOBAL,
+  logfile: GLOBAL,
+  logsps: GLOBAL,
+  loginmenu: GLOBAL,
+  proxy: GLOBAL,
+  proxyssl: GLOBAL,
+};
+
+const ALIASES: Record<string, string> = { t: 'title', u: 'url', h: 'host', hj: 'hostjavascript', d: 'domain', dj: 'domainjavascript' };
+
+interface Line {
+  file: string;
+  line: number;
+  text: string;
+  directive: string;
+  value: string;
+}
+
+interface Stanza {
+  title: string;
+  at: Line;
+  url?: string;
+  urlAt?: Line;
+  description?: string;
+  hosts: (HostRule & { at: Line })[];
+  notes: string[];
+  pendingFind?: string;
+}
+
+function readLines(file: string, root: string, stack: string[], unconverted: Unconverted[], files: string[], at?: Line): Line[] {
+  let text: string;
+  let real: string;
+  try {
+    real = realpathSync(file);
+    text = readFileSync(real, 'utf8');
+  } catch (error) {
+    const message = `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`;
+    if (!at) throw new EzproxyReadError(message);
+    unconverted.push({ file: at.file, line: at.line, text: at.text, reason: `${message.replace(file, path.relative(root, file))}; its stanzas are missing` });
+    return [];
+  }
+  if (stack.includes(real)) {
+    unconverted.push({ file: at!.file, line: at!.line, text: at!.text, reason: 'include cycle: this file is already being read; not followed again' });
+    return [];
+  }
+  const name = path.relative(root, file) || path.basename(file);
+  files.push(name);
+  const out: Line[] = [];
+  text.split(/\r?\n/).forEach((raw, index) => {
+    const trimmed = raw.trim();
+    if (trimmed === '' || trimmed.startsWith('#')) return;
+    const m = /^(\S+)\s*(.*)$/.exec(trimmed)!;
+    const word = (m[1] ?? '').toLowerCase();
+    const line: Line = { file: name, line: index + 1, text: trimmed, directive: ALIASES[word] ?? word, value: (m[2] ?? '').trim() };
+    if (line.directive === 'includefile') {
+      out.push(...readLines(path.resolve(path.dirname(file), line.value), root, [...stack, real], unconverted, files, line));
+    } else {
+      out.push(line);
+    }
+  });
+  return out;
+}
+
+/** A Host/HJ value: a host with optional port, or a URL. */
+function hostOf(value: string): string {
+  const v = value.trim();
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(v)) return new URL(v).host.toLowerCase();
+  return (v.split('/')[0] ?? '').toLowerCase();
+}
+
+function startUrl(value: string): string {
+  const tokens = value.split(/\s+/).filter((t) => !t.startsWith('-'));
+  const last = tokens[tokens.length - 1] ?? '';
+  return /^https?:\/\//i.test(last) ? last : `http://${last}`;
+}
+
+const CJK = /[\u3400-\u9fff]/;
+
+function slug(text: string): string {
+  return text
+    .normalize('NFKD')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 60)
+    .replace(/-+$/, '');
+}
+
+function collect(lines: Line[], unconverted: Unconverted[]): Stanza[] {
+  const stanzas: Stanza[] = [];
+  let current: Stanza | undefined;
+  const skip = (line: Line, reason: string) => unconverted.push({ file: line.file, line: line.line, text: line.text, reason });
+  for (const line of lines) {
+    if (line.directive === 'title') {
+      const title = line.value.replace(/^(-\w+\s+)+/, '').trim();
+      current = { title, at: line, hosts: [], notes: [] };
+      if (/^-hide\b/i.test(line.value)) current.notes.push('hidden from the EZproxy menu (Title -Hide)');
+      stanzas.push(current);
+      continue;
+    }
+    if (REASONS[line.directive] !== undefined) {
+      skip(line, REASONS[line.directive]!);
+      continue;
+    }
+    const known = ['url', 'host', 'hostjavascript', 'domain', 'domainjavascript', 'description', 'find', 'replace'];
+    if (!known.includes(line.directive)) {
+      skip(line, 'unknown directive; not converted');
+      continue;
+    }
+    if (!current) {
+      skip(line, 'outside any stanza (no Title before it)');
+      continue;
+    }
+    switch (line.directive) {
+      case 'url':
+        if (current.url) skip(line, 'a second URL in one stanza; the first one is the start page');
+        else {
+          current.url = startUrl(line.value);
+          current.urlAt = line;
+        }
+        break;
+      case 'description':
+        current.description = line.value;
+        break;
+      case 'host':
+      case 'hostjavascript':
+      case 'domain':
+      case 'domainjavascript': {
+        const domain = line.directive.startsWith('domain');
+        const host = domain ? line.value.replace(/^\./, '').toLowerCase() : hostOf(line.value);
+        const javascript = line.directive.endsWith('javascript');
+        current.hosts.push({ host, match: domain ? 'domain' : 'host', allowPrivate: false, ...(javascript ? { javascript } : {}), at: line });
+        break;
+      }
+      case 'find':
+        current.pendingFind = line.value;
+        skip(line, 'Find/Replace kept as a note on the entry; the proxy has no rewrite rules yet');
+        break;
+      case 'replace':
+        current.notes.push(`EZproxy Find ${JSON.stringify(current.pendingFind ?? '')} Replace ${JSON.stringify(line.value)} (${line.file}:${line.line})`);
+        current.pendingFind = undefined;
+        skip(line, 'Find/Replace kept as a note on the entry; the proxy has no rewrite rules yet');
+        break;
+    }
+  }
+  return stanzas;
+}
+
+function mergeHosts(url: string, stanza: Stanza): (HostRule & { at: Line })[] {
+  const rules: (HostRule & { at: Line })[] = [{ host: new URL(url).host.toLowerCase(), match: 'host', allowPrivate: false, at: stanza.urlAt ?? stanza.at }, ...stanza.hosts];
+  const byKey = new Map<string, HostRule & { at: Line }>();
+  for (const rule of rules) {
+    const key = `${rule.match}|${rule.host}`;
+    const seen = byKey.get(key);
+    if (!seen) byKey.set(key, { ...rule });
+    else if (rule.javascript) seen.javascript = true;
+  }
+  return [...byKey.values()];
+}
+
+/** Import an EZproxy config file (following IncludeFile). Throws EzproxyReadError when the file itself cannot be read. */
+export function importEzproxy(file: string, options: ImportOptions = {}): EzproxyImport {
+  const root = path.dirname(path.resolve(file));
+  const unconverted: Unconverted[] = [];
+  const files: string[] = [];
+  const lines = readLines(path.resolve(file), root, [], unconverted, files);
+  const stanzas = collect(lines, unconverted);
+  const resources: ResourceInput[] = [];
+  const claimed: { id: string; rule: HostRule; at: Line }[] = [];
+  const ids = new Set<string>();
+  for (const stanza of stanzas) {
+    const where = { file: stanza.at.file, line: stanza.at.line, text: stanza.at.text };
+    if (!stanza.url) {
+      unconverted.push({ ...where, reason: 'stanza has no URL (start page); skipped' });
+      continue;
+    }
+    let url: string;
+    try {
+      url = new URL(stanza.url).href;
+    } catch {
+      unconverted.push({ ...where, reason: `URL "${stanza.url}" is not a valid URL; stanza skipped` });
+      continue;
+    }
+    const hostname = new URL(url).hostname.replace(/^www\./, '');
+    const base = slug(stanza.title) || slug(hostname) || 'resource';
+    let id = base;
+    for (let n = 2; ids.has(id); n++) id = `${base}-${n}`;
+
+    const hosts: HostRule[] = [];
+    for (const rule of mergeHosts(url, stanza)) {
+      const owner = claimed.find((c) => claimsOverlap(c.rule, rule));
+      if (owner) {
+        unconverted.push({
+          file: rule.at.file,
+          line: rule.at.line,
+          text: rule.at.text,
+          reason: `${rule.match} "${rule.host}" overlaps ${owner.rule.match} "${owner.rule.host}" of "${owner.id}" (${owner.at.file}:${owner.at.line}); a host belongs to one resource, so it was left out of "${id}"`,
+        });
+        continue;
+      }
+      const { at: _at, ...plain } = rule;
+      hosts.push(plain);
+    }
+    const entry: ResourceInput = {
+      id,
+      title: CJK.test(stanza.title) ? { en: stanza.title, zh: stanza.title } : { en: stanza.title },
+      ...(stanza.description ? { description: { en: stanza.description } } : {}),
+      vendor: hostname,
+      hosts,
+      access: [{ kind: 'proxy', start: url }],
+      ...(options.institution ? { licences: [{ institution: options.institution, affiliations: ['faculty', 'student', 'staff'] }] } : {}),
+      sources: [`EZproxy stanza ${stanza.at.file}:${stanza.at.line}`],
+      ...(stanza.notes.length > 0 ? { notes: stanza.notes } : {}),
+    };
+    const checked = Resource.safeParse(entry);
+    if (!checked.success) {
+      const why = checked.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`).join('; ');
+      unconverted.push({ ...where, reason: `stanza skipped: ${why}` });
+      continue;
+    }
+    ids.add(id);
+    for (const rule of hosts) claimed.push({ id, rule, at: stanza.at });
+    resources.push(entry);
+  }
+  unconverted.sort((a, b) => (a.file === b.file ? a.line - b.line : files.indexOf(a.file) - files.indexOf(b.file)));
+  return { resources, unconverted, files, stanzas: stanzas.length };
+}
+
+/** The readable report: what was imported, and every directive not converted with file:line and why. */
+export function formatImportReport(source: string, result: EzproxyImport): string {
+  const lines = [
+    `${source}: ${result.resources.length} of ${result.stanzas} stanza${result.stanzas === 1 ? '' : 's'} imported` +
+      (result.files.length > 1 ? ` (${result.files.length} files: ${result.files.join(', ')})` : ''),
+  ];
+  for (const r of result.resources) lines.push(`  ✓ ${r.id}: ${r.title.en} (${r.hosts.map((h) => (h.match === 'domain' ? `*.${h.host}` : h.host)).join(', ')})`);
+  if (result.unconverted.length === 0) {
+    lines.push('Everything was converted.');
+  } else {
+    lines.push(`Not converted (${result.unconverted.length}):`);
+    for (const u of result.unconverted) lines.push(`  ✗ ${u.file}:${u.line}: ${u.text}\n      ${u.reason}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,42 @@
+/** Config: federations[] and logins[].federation as a third source of SAML metadata. */
+import path from 'node:path';
+import { PACKAGE_ROOT, formatProblems, loadConfigFile, validateConfig } from '../../config';
+
+const SECRET = 'x'.repeat(40);
+const institutions = [{ id: 'uni', name: { en: 'Uni' } }];
+const saml = (extra: Record<string, unknown>) => ({ kind: 'saml', id: 'idp', institution: 'uni', entityID: 'https://idp.uni.edu.cn/idp/shibboleth', ...extra });
+const carsi = { id: 'carsi', metadataUrl: 'https://www.carsi.edu.cn/carsimetadata/carsifed-metadata.xml', signingCertFile: '/etc/passway/carsi-dsmeta.pem' };
+
+function problems(input: Record<string, unknown>): Map<string, string> {
+  const result = validateConfig({ session: { secret: SECRET }, institutions, ...input });
+  return new Map(result.ok ? [] : result.problems.map((p) => [p.path, p.message]));
+}
+
+test('a federation login is valid; refreshMinutes and cacheDir have defaults', () => {
+  const result = validateConfig({ session: { secret: SECRET }, institutions, federations: [carsi], logins: [saml({ federation: 'carsi' })] });
+  if (!result.ok) throw new Error(formatProblems(result));
+  expect(result.config.federations).toEqual([{ ...carsi, refreshMinutes: 60, cacheDir: 'state/federations' }]);
+});
+
+test('an unknown federation id is a problem at logins[i].federation', () => {
+  expect(problems({ federations: [carsi], logins: [saml({ federation: 'edugain' })] }).get('logins[0].federation')).toMatch(/unknown federation "edugain"/);
+});
+
+test('a SAML login takes exactly one of metadataUrl, metadataFile or federation', () => {
+  expect(problems({ federations: [carsi], logins: [saml({})] }).get('logins[0]')).toMatch(/metadataUrl or metadataFile, or a federation/);
+  expect(problems({ federations: [carsi], logins: [saml({ federation: 'carsi', metadataFile: '/x.xml' })] }).get('logins[0]')).toMatch(/only one of/);
+});
+
+test('a federation needs its signing certificate and exactly one source', () => {
+  const found = problems({ federations: [{ id: 'carsi', metadataUrl: carsi.metadataUrl }, { id: 'other', signingCertFile: '/c.pem' }] });
+  expect(found.get('federations[0].signingCertFile')).toBeDefined();
+  expect(found.get('federations[1]')).toMatch(/exactly one of metadataUrl or metadataFile/);
+});
+
+test('carsi.example.yaml signs in through the CARSI aggregate with pinned dsmeta.pem and SP keys', () => {
+  const result = loadConfigFile(path.join(PACKAGE_ROOT, 'config/examples/carsi.example.yaml'), { env: { PASSWAY_SESSION_SECRET: SECRET } });
+  if (!result.ok) throw new Error(formatProblems(result));
+  expect(result.config.federations).toEqual([expect.objectContaining({ ...carsi })]);
+  expect(result.config.logins[0]).toMatchObject({ kind: 'saml', federation: 'carsi' });
+  expect(result.config.saml.signing).toEqual({ keyFile: expect.any(String), certFile: expect.any(String) });
+});
