@@ -185,6 +185,27 @@ const Demo = z
   })
   .prefault({});
 
+// --- proxy: added by the rewriting-proxy issue (gateway/proxy) ---
+const Proxy = z
+  .strictObject({
+    connectTimeoutSeconds: z.number().positive().default(10).describe('give up connecting to a vendor after this long'),
+    headersTimeoutSeconds: z.number().positive().default(30).describe('give up when a vendor sends no response headers for this long'),
+    bodyTimeoutSeconds: z.number().positive().default(60).describe('give up when a vendor response body stalls (no bytes) for this long'),
+    forwardedFor: z
+      .enum(['none', 'append', 'replace'])
+      .default('none')
+      .describe('X-Forwarded-For to vendors: none (vendors see only the gateway), append (the client address added to what came in) or replace (only the client address)'),
+    maxRequestBodyMegabytes: z.number().positive().default(100).describe('largest request body (uploads, forms) forwarded to a vendor; larger gets 413'),
+    maxResponseBodyMegabytes: z.number().positive().optional().describe('largest vendor response passed on; unlimited when not set (downloads stream, nothing is buffered)'),
+    browserCookies: z
+      .enum(['forward', 'drop'])
+      .default('forward')
+      .describe('cookies the browser holds for a proxied host (set by vendor JavaScript): forward them to the vendor under the server-side jar\'s cookies (jar wins on a name clash), or drop them'),
+  })
+  .prefault({})
+  .describe('the rewriting proxy');
+// --- end proxy ---
+
 export const ConfigSchema = z
   .strictObject({
     server: Server,
@@ -228,6 +249,7 @@ export const ConfigSchema = z
       .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
       .prefault({}),
     demo: Demo,
+    proxy: Proxy, // added by the rewriting-proxy issue
   })
   // Cross-references are checked even when other keys are wrong, so one run lists every problem.
   .superRefine((config, ctx) => crossCheck(config as unknown as Loose, ctx), { when: () => true });

@@ -63,6 +63,27 @@ const messages = {
   password: { en: 'Password', zh: '密码' },
   affiliation: { en: 'Affiliation', zh: '身份' },
   language: { en: '中文', zh: 'English' },
+  portalSearchLabel: { en: 'Search databases', zh: '搜索数据库' },
+  portalSearchButton: { en: 'Search', zh: '搜索' },
+  portalSubject: { en: 'Subject', zh: '学科' },
+  portalAllSubjects: { en: 'All subjects', zh: '全部学科' },
+  portalNoMatch: { en: 'No database matches your search.', zh: '没有符合条件的数据库。' },
+  portalShowAll: { en: 'Show all databases', zh: '显示全部数据库' },
+  portalAvailable: { en: 'Available to you', zh: '您可以使用' },
+  portalUnavailable: { en: 'Not available to you:', zh: '您暂不能使用：' },
+  portalQr: { en: 'QR code and permanent link', zh: '二维码和永久链接' },
+  portalQrAlt: { en: 'QR code for {title}', zh: '{title} 的二维码' },
+  portalCount: { en: '{count} databases', zh: '共 {count} 个数据库' },
+  linkTitle: { en: 'Make a library link', zh: '生成图书馆链接' },
+  linkIntro: {
+    en: 'Paste the address of an article or page at a vendor; you get a link that takes readers there through the library, on or off campus.',
+    zh: '粘贴数据库中文章或页面的地址，即可生成经由图书馆访问的链接，校内外均可使用。',
+  },
+  linkUrlLabel: { en: 'Vendor address', zh: '数据库中的地址' },
+  linkMake: { en: 'Make link', zh: '生成链接' },
+  linkResult: { en: 'Library link for {title}:', zh: '{title} 的图书馆链接：' },
+  linkNotCatalogued: { en: 'The address {host} does not belong to any database the library provides.', zh: '地址 {host} 不属于图书馆提供的任何数据库。' },
+  linkInvalid: { en: 'That is not a web address (it should start with https://).', zh: '这不是有效的网址（应以 https:// 开头）。' },
   launchUnknownTitle: { en: 'No such database', zh: '没有这个数据库' },
   launchUnknownBody: { en: 'The library has no database "{id}". It may have been renamed or removed.', zh: '图书馆没有编号为"{id}"的数据库，它可能已改名或下架。' },
   launchNotCataloguedTitle: { en: 'Not a library database', zh: '不是图书馆订购的数据库' },
@@ -156,6 +177,30 @@ const messages = {
   },
   dsNoneChosen: { en: 'No institution was chosen.', zh: '您尚未选择机构。' },
   dsChooseAgain: { en: 'Choose your institution again', zh: '重新选择机构' },
+  // --- rewriting proxy (gateway/proxy) ---
+  proxyUnknownHostTitle: { en: 'Unknown proxy address', zh: '未知的代理地址' },
+  proxyUnknownHostBody: {
+    en: 'The address {host} is not a library proxy address. Open the database from the library\'s list instead.',
+    zh: '地址 {host} 不是图书馆代理地址。请从图书馆的数据库列表进入。',
+  },
+  proxyBadRequestTitle: { en: 'Request refused', zh: '请求被拒绝' },
+  proxyBadRequestBody: { en: 'The library proxy only forwards ordinary requests for pages of a database.', zh: '图书馆代理只转发对数据库页面的普通请求。' },
+  proxyPrivateTitle: { en: 'Address not allowed', zh: '不允许访问该地址' },
+  proxyPrivateBody: {
+    en: 'The database host {host} points to an internal network address, which the library proxy does not open.',
+    zh: '数据库主机 {host} 指向内部网络地址，图书馆代理不会打开它。',
+  },
+  proxyUpstreamTitle: { en: 'The database is not answering', zh: '数据库没有响应' },
+  proxyUpstreamBody: {
+    en: '{host} did not answer the library proxy in time. Please try again in a minute (reference {id}).',
+    zh: '{host} 没有及时响应图书馆代理。请稍后再试（编号 {id}）。',
+  },
+  proxyTooLargeTitle: { en: 'Upload too large', zh: '上传内容过大' },
+  proxyTooLargeBody: { en: 'The library proxy forwards at most {limit} MB in one request.', zh: '图书馆代理每次请求最多转发 {limit} MB。' },
+  proxyHandoffTitle: { en: 'Sign-in link expired', zh: '登录链接已失效' },
+  proxyHandoffBody: { en: 'This sign-in link was already used or has expired.', zh: '此登录链接已被使用或已过期。' },
+  proxyHandoffRetry: { en: 'Open the database again', zh: '重新打开数据库' },
+  // --- end rewriting proxy ---
 } satisfies Record<string, { en: string; zh: string }>;
 
 export type MessageKey = keyof typeof messages;

@@ -38,3 +38,14 @@ export function homeOf(resource: Resource): string {
   if (first.kind === 'wayfless') return defaultTarget(resource, first);
   return first.kind === 'proxy' ? first.start : first.url;
 }
+
+/** An http(s) URL from user input, or undefined: nothing else is ever launched or linked. */
+export function parseHttpUrl(value: unknown): URL | undefined {
+  if (typeof value !== 'string' || !value) return undefined;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}

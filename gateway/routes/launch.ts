@@ -1,5 +1,5 @@
 import { Router, type Request, type Response } from 'express';
-import { Catalog, homeOf } from '../../resource-catalog/catalog';
+import { Catalog, homeOf, parseHttpUrl } from '../../resource-catalog/catalog';
 import { openUrlQuery } from '../../resource-catalog/openurl';
 import { dayIn, decide, type Decision } from '../../resource-catalog/policy';
 import type { Resource } from '../../resource-catalog/schema';
@@ -7,15 +7,6 @@ import { defaultTarget, renderWayfless } from '../../resource-catalog/wayfless-t
 import { pick, t, type MessageKey } from '../i18n';
 import { html } from '../pages/html';
 import { contactLine, render, type RouteContext } from './context';
-
-function parseUrl(value: unknown): URL | undefined {
-  if (typeof value !== 'string' || !value) return undefined;
-  try {
-    return new URL(value);
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Launch: `/go/<resource>?target=` (the stable permalink) and EZproxy's `/login?url=` / `?qurl=`.
@@ -31,13 +22,13 @@ export function launchRoutes(ctx: RouteContext): Router {
       render(ctx, req, res, 404, t(req.lang, 'launchUnknownTitle'), html`<p>${t(req.lang, 'launchUnknownBody', { id: String(req.params.resource) })}</p><p><a href="/">${t(req.lang, 'backHome')}</a></p>`);
       return;
     }
-    launch(ctx, req, res, resource, parseUrl(req.query.target));
+    launch(ctx, req, res, resource, parseHttpUrl(req.query.target));
   });
 
   router.get('/login', (req, res) => {
     // ?qurl= carries the address URL-encoded once more, as EZproxy's does.
     const raw = typeof req.query.qurl === 'string' ? req.query.qurl : req.query.url;
-    const url = parseUrl(raw);
+    const url = parseHttpUrl(raw);
     if (!url) {
       render(ctx, req, res, 400, t(req.lang, 'launchNotCataloguedTitle'), html`<p>${t(req.lang, 'launchMissingUrl')}</p><p><a href="/">${t(req.lang, 'backHome')}</a></p>`);
       return;

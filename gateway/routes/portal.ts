@@ -1,6 +1,9 @@
-import { Router } from 'express';
-import type { AccessMethod } from '../../resource-catalog/schema';
-import { pick, t, type Lang } from '../i18n';
+import { Router, type Request } from 'express';
+import QRCode from 'qrcode';
+import { Catalog, parseHttpUrl } from '../../resource-catalog/catalog';
+import { dayIn, decide } from '../../resource-catalog/policy';
+import type { AccessMethod, Resource } from '../../resource-catalog/schema';
+import { pick, t, type Lang, type MessageKey } from '../i18n';
 import { html } from '../pages/html';
 import { render, type RouteContext } from './context';
 
@@ -11,16 +14,44 @@ function howReached(methods: AccessMethod[], lang: Lang): string {
   return t(lang, 'howDirect');
 }
 
-/** The portal: the databases, how each is reached, sign-in and (in demo mode) the demo accounts. */
+const initial = (resource: Resource) => (/^[a-z]/i.test(resource.title.en) ? resource.title.en[0]!.toUpperCase() : '#');
+
+function matches(resource: Resource, q: string, subject: string, letter: string): boolean {
+  const needle = q.trim().toLowerCase();
+  const text = [resource.id, resource.title.en, resource.title.zh ?? '', resource.vendor, ...resource.subjects].join(' ').toLowerCase();
+  return (!needle || text.includes(needle)) && (!subject || resource.subjects.includes(subject)) && (!letter || initial(resource) === letter);
+}
+
+/** The permanent link of a resource (optionally to one page of it): what QR codes and reading lists carry. */
+function permalink(ctx: RouteContext, resource: Resource, target?: string): string {
+  const url = new URL(`/go/${resource.id}`, ctx.settings.publicUrl);
+  if (target) url.searchParams.set('target', target);
+  return url.href;
+}
+
+const param = (req: Request, name: string) => (typeof req.query[name] === 'string' ? (req.query[name] as string) : '');
+
+/**
+ * The portal: A–Z list with search and subject filter (server-side, so it works without JS), how
+ * each database is reached, what the signed-in user may use and why not, a QR code per permalink,
+ * and a link generator for librarians.
+ */
 export function portalRoutes(ctx: RouteContext): Router {
   const router = Router();
+
   router.get('/', (req, res) => {
     const lang = req.lang;
-    const resources = [...ctx.catalog().resources].sort((a, b) => pick(a.title, lang).localeCompare(pick(b.title, lang), lang));
+    const [q, subject, letter] = [param(req, 'q'), param(req, 'subject'), param(req, 'letter')];
+    const all = [...ctx.catalog().resources].sort((a, b) => a.title.en.localeCompare(b.title.en, 'en'));
+    const shown = all.filter((r) => matches(r, q, subject, letter));
+    const subjects = [...new Set(all.flatMap((r) => r.subjects))].sort();
+    const letters = [...new Set(all.map(initial))].sort();
+    const user = req.session?.data.user;
+    const today = dayIn(new Date(), ctx.config.catalog.timeZone);
     const demo = ctx.demo;
     render(ctx, req, res, 200, t(lang, 'databases'), html`
       <p>${t(lang, 'tagline')}</p>
-      ${req.session?.data.user ? '' : html`<p><a class="button" href="/ds?returnTo=${encodeURIComponent(req.originalUrl)}">${t(lang, 'signIn')}</a></p>`}
+      ${user ? '' : html`<p><a class="button" href="/ds?returnTo=${encodeURIComponent(req.originalUrl)}">${t(lang, 'signIn')}</a></p>`}
       ${demo ? html`
       <section class="panel" aria-labelledby="demo-heading">
         <h2 id="demo-heading">${t(lang, 'demoTitle')}</h2>
@@ -30,14 +61,75 @@ export function portalRoutes(ctx: RouteContext): Router {
           <tbody>${demo.users.map((u) => html`<tr><td><code>${u.username}</code></td><td><code>${u.password}</code></td><td>${u.displayName} (${u.affiliation})</td></tr>`)}</tbody>
         </table>
       </section>` : ''}
-      ${resources.length === 0 ? html`<p>${t(lang, 'noDatabases')}</p>` : html`
+      <form method="get" action="/" role="search" class="panel">
+        <label for="q">${t(lang, 'portalSearchLabel')}</label>
+        <input id="q" name="q" type="search" value="${q}" autocomplete="off">
+        ${subjects.length > 0 ? html`
+        <label for="subject">${t(lang, 'portalSubject')}</label>
+        <select id="subject" name="subject">
+          <option value="">${t(lang, 'portalAllSubjects')}</option>
+          ${subjects.map((s) => html`<option value="${s}"${s === subject ? html` selected` : ''}>${s}</option>`)}
+        </select>` : ''}
+        <button class="button" type="submit">${t(lang, 'portalSearchButton')}</button>
+      </form>
+      <nav aria-label="A–Z"><p>${letters.map((l) => html`<a href="/?letter=${encodeURIComponent(l)}"${l === letter ? html` aria-current="page"` : ''}>${l}</a> `)}</p></nav>
+      <p>${t(lang, 'portalCount', { count: String(shown.length) })}${q || subject || letter ? html` · <a href="/">${t(lang, 'portalShowAll')}</a>` : ''}</p>
+      ${shown.length === 0 ? html`<p>${all.length === 0 ? t(lang, 'noDatabases') : t(lang, 'portalNoMatch')}</p>` : html`
       <ul class="resources">
-        ${resources.map((r) => html`<li>
-          <a href="/go/${r.id}"><strong>${pick(r.title, lang)}</strong></a> <span class="how">· ${r.vendor}</span>
+        ${shown.map((r) => {
+          const decision = user ? decide(user, r, today) : undefined;
+          const title = pick(r.title, lang);
+          return html`<li>
+          <a href="/go/${r.id}"><strong>${title}</strong></a> <span class="how">· ${r.vendor}</span>
           ${r.description ? html`<div>${pick(r.description, lang)}</div>` : ''}
           <div class="how">${howReached(r.access, lang)}</div>
-        </li>`)}
-      </ul>`}`);
+          ${decision?.allow ? html`<div class="ok">✓ ${t(lang, 'portalAvailable')}</div>` : ''}
+          ${decision && !decision.allow ? html`<div class="no">✗ ${t(lang, 'portalUnavailable')} ${t(lang, `denied_${decision.reason}` as MessageKey, { date: decision.availableFrom ?? decision.endedOn ?? '' })}</div>` : ''}
+          <details><summary>${t(lang, 'portalQr')}</summary>
+            <img src="/go/${r.id}/qr.svg" width="160" height="160" alt="${t(lang, 'portalQrAlt', { title })}">
+            <p><code>${permalink(ctx, r)}</code></p>
+          </details>
+        </li>`;
+        })}
+      </ul>`}
+      <p><a href="/link">${t(lang, 'linkTitle')}</a></p>`);
   });
+
+  router.get('/go/:resource/qr.svg', async (req, res) => {
+    const resource = ctx.catalog().byId(String(req.params.resource));
+    if (!resource) {
+      res.status(404).end();
+      return;
+    }
+    const target = parseHttpUrl(param(req, 'target'));
+    const svg = await QRCode.toString(permalink(ctx, resource, target && Catalog.owns(resource, target) ? target.href : undefined), { type: 'svg', margin: 2, errorCorrectionLevel: 'M' });
+    res.type('image/svg+xml').set('Cache-Control', 'public, max-age=3600').send(svg);
+  });
+
+  router.get('/link', (req, res) => {
+    const lang = req.lang;
+    const raw = param(req, 'url');
+    const target = raw ? parseHttpUrl(raw) : undefined;
+    const resource = target ? ctx.catalog().byUrl(target) : undefined;
+    const link = resource && target ? permalink(ctx, resource, target.href) : undefined;
+    render(ctx, req, res, 200, t(lang, 'linkTitle'), html`
+      <p>${t(lang, 'linkIntro')}</p>
+      <form method="get" action="/link" class="panel">
+        <label for="url">${t(lang, 'linkUrlLabel')}</label>
+        <input id="url" name="url" type="url" value="${raw}" placeholder="https://" required>
+        <button class="button" type="submit">${t(lang, 'linkMake')}</button>
+      </form>
+      ${raw && !target ? html`<p class="notice" role="alert">${t(lang, 'linkInvalid')}</p>` : ''}
+      ${target && !resource ? html`<p class="notice" role="alert">${t(lang, 'linkNotCatalogued', { host: target.host })}</p>` : ''}
+      ${resource && link && target ? html`
+      <section class="panel" aria-live="polite">
+        <p>${t(lang, 'linkResult', { title: pick(resource.title, lang) })}</p>
+        <p><input aria-label="${t(lang, 'linkResult', { title: pick(resource.title, lang) })}" readonly value="${link}" size="60"></p>
+        <p><a href="${link}">${link}</a></p>
+        <img src="/go/${resource.id}/qr.svg?target=${encodeURIComponent(target.href)}" width="160" height="160" alt="${t(lang, 'portalQrAlt', { title: pick(resource.title, lang) })}">
+      </section>` : ''}
+      <p><a href="/">${t(lang, 'backHome')}</a></p>`);
+  });
+
   return router;
 }

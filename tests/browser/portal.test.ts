@@ -65,4 +65,21 @@ describe('portal in a real browser', () => {
     expect(page.url()).toBe(base + '/');
     await context.close();
   });
+
+  it('searches, shows a QR code for a permalink, and launches from the list', async () => {
+    const context = await browser.newContext({ locale: 'en-US' });
+    const page = await context.newPage();
+    await page.goto(base + '/');
+    await page.getByLabel('Search databases').fill('journal');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.waitForURL(/\?q=journal/);
+    expect(await page.locator('ul.resources > li').count()).toBe(1);
+    await page.getByText('QR code and permanent link').click();
+    const qr = page.getByRole('img', { name: 'QR code for Demo Journal Platform' });
+    await qr.waitFor({ state: 'visible' });
+    expect(await qr.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
+    await page.getByRole('link', { name: 'Demo Journal Platform' }).click();
+    expect(new URL(page.url()).searchParams.get('returnTo')).toBe('/go/demo-journals');
+    await context.close();
+  });
 });

@@ -113,4 +113,38 @@ describe('passway serve', () => {
       await deletePrefix(prefix);
     }
   });
+
+  it('reloads the catalog on SIGHUP in place (the process and its sessions stay), keeping the old one when the new is bad', async () => {
+    const dir = temp();
+    const catalogFile = path.join(dir, 'catalog.yaml');
+    const entry = (id: string, host: string) =>
+      `  - { id: ${id}, title: { en: ${id} }, vendor: V, hosts: [{ host: ${host} }], access: [{ kind: direct, url: "https://${host}/" }] }\n`;
+    writeFileSync(catalogFile, 'resources:\n' + entry('first', 'first.example.org'));
+    const file = path.join(dir, 'passway.yaml');
+    writeFileSync(file, 'server: { port: 0 }\ncatalog: { files: [catalog.yaml] }\n');
+    const served = await serve(['--config', file], { env: { PASSWAY_SESSION_SECRET: 'c'.repeat(40), PASSWAY_LOG_LEVEL: 'info' } });
+    const base = served.url.replace(/\/$/, '').replace('localhost', '127.0.0.1');
+    const status = async (id: string) => (await fetch(`${base}/go/${id}`, { redirect: 'manual' })).status;
+    const reloaded = async (text: string) => {
+      const before = served.output().split(text).length;
+      served.child.kill('SIGHUP');
+      for (let i = 0; i < 100 && served.output().split(text).length === before; i++) await new Promise((r) => setTimeout(r, 50));
+    };
+    try {
+      expect(await status('first')).toBe(303);
+      expect(await status('second')).toBe(404);
+
+      writeFileSync(catalogFile, 'resources:\n' + entry('first', 'first.example.org') + entry('second', 'second.example.org'));
+      await reloaded('catalog reloaded');
+      expect(await status('second')).toBe(303);
+
+      writeFileSync(catalogFile, 'resources:\n' + entry('first', 'first.example.org') + entry('third', 'first.example.org'));
+      await reloaded('catalog reload refused');
+      expect(served.output()).toContain('already claimed by resource');
+      expect(await status('second')).toBe(303);
+      expect(await status('third')).toBe(404);
+    } finally {
+      expect(await served.stop()).toBe(0);
+    }
+  });
 });

@@ -147,7 +147,7 @@ describe('EZproxy-style /login?url=', () => {
     expect(res.headers.location).toBeUndefined();
     expect(res.text).toContain('does not belong to any database');
     expect(usage()).toContainEqual({ type: 'uncatalogued', host: 'evil.example' });
-    expect((await request(gateway.handle).get('/login?url=javascript:alert(1)')).status).toBe(404);
+    expect((await request(gateway.handle).get('/login?url=javascript:alert(1)')).status).toBe(400);
     expect((await request(gateway.handle).get('/login')).status).toBe(400);
   });
 });
