@@ -28,6 +28,8 @@ export const ENV_OVERRIDES: { env: string; path: string[]; secret?: boolean; num
   { env: 'PASSWAY_REDIS_URL', path: ['store', 'url'] },
   { env: 'PASSWAY_REDIS_PASSWORD', path: ['store', 'password'], secret: true },
   { env: 'PASSWAY_LOG_LEVEL', path: ['logging', 'level'] },
+  { env: 'PASSWAY_USAGE_KEY', path: ['usage', 'pseudonymKey'], secret: true },
+  { env: 'PASSWAY_ADMIN_PASSWORD', path: ['admin', 'bootstrap', 'password'], secret: true },
 ];
 
 export function formatPath(segments: readonly PropertyKey[]): string {

@@ -201,10 +201,113 @@ const Proxy = z
       .enum(['forward', 'drop'])
       .default('forward')
       .describe('cookies the browser holds for a proxied host (set by vendor JavaScript): forward them to the vendor under the server-side jar\'s cookies (jar wins on a name clash), or drop them'),
+    summaryEveryRequests: z.number().int().positive().default(100).describe('proxied traffic is summarised per session and resource in memory; a proxy-summary usage event is written after this many requests'),
+    summaryIdleSeconds: z.number().positive().default(60).describe('… or after this many seconds without a request from that session to that resource (and for all at shutdown)'),
+    unproxiedHostDays: z.number().positive().default(30).describe('hosts seen in vendor pages that no resource claims are counted per resource for this many days (passway vendor check, /admin/unproxied)'),
+    unproxiedHostsPerResource: z.number().int().positive().default(200).describe('at most this many such hosts are kept per resource, so a hostile page cannot flood the Store'),
   })
   .prefault({})
   .describe('the rewriting proxy');
 // --- end proxy ---
+
+// --- admin: added by the usage-log issue (gateway/admin) ---
+const AdminRoleRule = z.strictObject({
+  groups: z.array(z.string().min(1)).default([]).describe('campus groups (isMemberOf) that grant the role'),
+  entitlements: z.array(z.string().min(1)).default([]).describe('eduPersonEntitlement values that grant the role'),
+  subjects: z
+    .array(z.string().regex(/^[a-z0-9][a-z0-9-]*:.+$/, 'write "institution:subject", e.g. "uni:alice@uni.edu.cn"'))
+    .default([])
+    .describe('people by "institution:subject"'),
+  institutions: z.array(z.string()).optional().describe('groups and entitlements count only for people of these institutions (default: any)'),
+});
+
+const Admin = z
+  .strictObject({
+    roles: z
+      .strictObject({
+        admins: AdminRoleRule.optional().describe('may read reports and act (lift suspensions, reload the catalog)'),
+        librarians: AdminRoleRule.optional().describe('may read usage reports only'),
+      })
+      .prefault({})
+      .describe('who gets an admin role, from their campus sign-in attributes'),
+    bootstrap: z
+      .strictObject({
+        username: z.string().min(1).describe('local admin user name for /admin/login'),
+        password: z.string().min(12, 'use at least 12 characters').optional().describe('env PASSWAY_ADMIN_PASSWORD or PASSWAY_ADMIN_PASSWORD_FILE; never in the file'),
+        passwordHash: z
+          .string()
+          .regex(/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=_-]+\$[A-Za-z0-9+/=_-]+$/, 'an "scrypt$N$r$p$salt$hash" string, see the admin notes in README.md')
+          .optional()
+          .describe('scrypt hash of the password, instead of the env password'),
+      })
+      .optional()
+      .describe('a local admin account for the first setup, before campus roles work'),
+    apiTokens: z
+      .array(
+        z.strictObject({
+          name: z.string().min(1).describe('who uses it, for the audit log'),
+          sha256: z.string().regex(/^[0-9a-f]{64}$/, '64 hex digits: `printf %s "$TOKEN" | sha256sum`').describe('SHA-256 of the bearer token (hex)'),
+        }),
+      )
+      .default([])
+      .describe('bearer tokens that may read /api/v1/usage (librarian role)'),
+  })
+  .prefault({})
+  .describe('the admin pages (/admin) and the usage API');
+// --- end admin ---
+
+// --- load: added by the load-and-overload issue (gateway/load) ---
+const DownloadLimit = z.strictObject({
+  items: z.number().int().positive().optional().describe('most item (full-text) downloads in the window'),
+  bytes: z.number().int().positive().optional().describe('most bytes downloaded in the window'),
+  windowMinutes: z.number().positive().default(60).describe('length of the sliding window'),
+  suspendMinutes: z.number().positive().default(60).describe('how long access to the resource is suspended after the limit is passed'),
+});
+
+const Load = z
+  .strictObject({
+    maxInFlight: z.number().int().positive().default(500).describe('more requests than this in progress on one node: new logins and launches get a 503 page'),
+    maxEventLoopLagMs: z.number().positive().default(500).describe('mean event-loop delay (ms), over two seconds running, above which new logins and launches get a 503 page'),
+    retryAfterSeconds: z.number().int().positive().default(30).describe('Retry-After sent with the overload page'),
+    metricsAllow: z
+      .array(z.string())
+      .default(['127.0.0.1', '::1'])
+      .describe('addresses or CIDR ranges allowed to read /metrics (the Prometheus scraper); everyone else gets 403'),
+    maxSessionsPerUser: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('live sessions one person may hold (EZproxy ::Limit); a new sign-in ends their least recently used one'),
+    downloadLimits: DownloadLimit.optional().describe('per user and resource, like EZproxy UsageLimit; passing it suspends that user\'s access to that resource'),
+    resourceDownloadLimits: z.record(z.string(), DownloadLimit).default({}).describe('download limits for single resources by id, instead of downloadLimits'),
+  })
+  .prefault({})
+  .describe('load and overload control: metrics, shedding, download limits, session cap');
+// --- end load ---
+
+// --- usage: added by the usage-log issue (gateway/usage) ---
+const Usage = z
+  .strictObject({
+    dir: z.string().default('state/usage').describe('folder of the usage log: usage-YYYY-MM-DD.<node>.jsonl per day and gateway process (and access-…log)'),
+    pseudonymKey: z
+      .string()
+      .min(32, 'use at least 32 random characters, e.g. from `openssl rand -hex 32`')
+      .optional()
+      .describe('key of the pseudonymous user ids (HMAC of institution + subject); default: generated in demo mode, else derived from session.secret (env PASSWAY_USAGE_KEY or PASSWAY_USAGE_KEY_FILE)'),
+    flush: z
+      .enum(['every-event', 'interval'])
+      .default('every-event')
+      .describe('every-event: each event written at once (events of the same 2 ms share a write; no fsync); interval: written every flushIntervalMs'),
+    flushIntervalMs: z.number().int().positive().default(1000).describe('with flush: interval, how often buffered events are written'),
+    retentionDays: z.number().int().positive().default(400).describe('log files older than this many days are deleted (checked daily); aggregates in the store are kept'),
+    accessLog: z.boolean().default(false).describe('also write an NCSA combined log of proxied requests (access-YYYY-MM-DD.<node>.log) for ezPAARSE / EZproxy log tools'),
+    timeZone: z.string().optional().describe('the time zone of reporting days; default catalog.timeZone'),
+    catchUpIntervalSeconds: z.number().positive().default(5).describe('after a store outage, how often counting retries from the log'),
+  })
+  .prefault({})
+  .describe('usage log (durable, per node) and aggregates for reports');
+// --- end usage ---
 
 export const ConfigSchema = z
   .strictObject({
@@ -249,7 +352,10 @@ export const ConfigSchema = z
       .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
       .prefault({}),
     demo: Demo,
+    usage: Usage, // added by the usage-log issue
     proxy: Proxy, // added by the rewriting-proxy issue
+    load: Load, // added by the load-and-overload issue
+    admin: Admin, // added by the usage-log issue (admin access)
   })
   // Cross-references are checked even when other keys are wrong, so one run lists every problem.
   .superRefine((config, ctx) => crossCheck(config as unknown as Loose, ctx), { when: () => true });

@@ -7,21 +7,30 @@ import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { Config, SamlLoginConfig } from '../config/schema';
 import { defaultMetadataSource, IdpRegistry, loadSpKeys, SamlHub, spSettings, startFederations, type KeyPairPem } from '../idp-adapters/saml';
-import { negotiateLang, t } from './i18n';
 import type { Logger } from './logger';
-import { html } from './pages/html';
-import { page } from './pages/layout';
 import { authRoutes } from './routes/auth';
 import { discoveryRoutes } from './routes/discovery';
 import { launchRoutes } from './routes/launch';
+import { createProxy, type Proxy } from './proxy'; // rewriting proxy
+import type { Resolve } from './proxy/address-guard';
 import { Catalog } from '../resource-catalog/catalog';
 import { campusMatcher } from './campus';
 import { callbackAdapters } from './logins';
 import { usageRecorder } from './usage/record';
+import type { UsageLog } from './usage'; // usage log
 import { requestScope, type DemoInfo, type RouteContext } from './routes/context';
 import { errorPage, notFound } from './routes/errors';
 import { healthRoutes } from './routes/health';
 import { portalRoutes } from './routes/portal';
+import { adminRoutes } from './routes/admin'; // admin and reports
+import { catalogReloader } from './admin/catalog-reload';
+import { adminUsageRoutes, type ReportDeps } from './routes/admin-usage';
+import { apiRoutes } from './routes/api';
+import { unproxiedAdminRoutes } from './routes/admin-unproxied';
+import { createLoad, type LoadControl } from './load'; // load control
+import { loadAdminRoutes, suspendedRoutes } from './load/pages'; // load control
+import * as adminAccess from './admin'; // load control: its admin pages use the admin guard, CSRF and audit
+import { fromProxied } from './proxy/host-mapping'; // load control: proxy requests labelled by resource
 import { Sessions } from './session';
 import { isProxyHost, settingsFrom } from './settings';
 import type { Store } from './store/types';
@@ -37,6 +46,14 @@ export interface GatewayDeps {
   samlSigningKey?: KeyPairPem;
   /** The catalog loaded with its files (loadCatalog); default: the config's own resources. */
   catalog?: Catalog;
+  /** DNS resolution for the proxy's SSRF guard (tests pin names); default the system resolver. */
+  resolve?: Resolve;
+  /** The durable usage log (usage issue); without it events are only structured log lines. */
+  usage?: UsageLog;
+  /** Where usage reports read from (default: the usage module's aggregates and log). */
+  reports?: ReportDeps;
+  /** Folder that catalog.files are relative to (the config file's), for the admin catalog reload. */
+  catalogDir?: string;
 }
 
 export interface Gateway {
@@ -48,6 +65,10 @@ export interface Gateway {
   saml?: SamlHub;
   /** Swap in a reloaded catalog; requests in flight keep the snapshot they started with. */
   setCatalog(catalog: Catalog): void;
+  /** Load control: metrics, seats, download limits (the proxy's noteDownload hook takes it). */
+  load: LoadControl;
+  /** The rewriting proxy (flushUsage writes its open proxy-summary events and unproxied hosts now). */
+  proxy: Proxy;
   /** Stop background work (federation metadata refreshes); the server is closed by its owner. */
   close(): void;
 }
@@ -56,8 +77,24 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** The composition root: the one place that wires modules together from a Config. */
 export function createGateway(deps: GatewayDeps): Gateway {
-  const { config, store, logger, sessionSecret, demo, samlSigningKey } = deps;
+  const { config, logger, sessionSecret, demo, samlSigningKey } = deps;
   const settings = settingsFrom(config);
+  // --- load control: metrics (a registry per gateway), timed Store, overload guard, seats, download limits ---
+  const load = createLoad({
+    config,
+    store: deps.store,
+    logger,
+    secret: sessionSecret,
+    catalog: () => catalog,
+    record: (event) => ctx.recordUsage(event),
+    isProxyHost: (req) => isProxyHost(req.headers.host, settings),
+    proxyResource: (req) => {
+      const upstream = req.headers.host ? fromProxied(req.headers.host, settings) : undefined;
+      return upstream ? catalog.byUrl(upstream)?.id : undefined;
+    },
+  });
+  const store = load.store; // every Store call timed
+  // --- end load control ---
   const sessions = new Sessions(store, {
     secret: sessionSecret,
     cookieName: config.session.cookieName,
@@ -65,7 +102,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
     secure: settings.secureCookies,
     idleTimeoutMs: config.session.idleTimeoutMinutes * 60_000,
     absoluteLifetimeMs: config.session.absoluteLifetimeHours * 3_600_000,
+    observer: load.sessionObserver, // load control: seats, session counts, per-user cap
   });
+  load.bindSessions(sessions); // load control
   let catalog = deps.catalog ?? new Catalog(config.resources);
   const ctx: RouteContext = {
     config,
@@ -73,8 +112,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
     store,
     sessions,
     logger,
-    recordUsage: usageRecorder(logger),
+    recordUsage: load.tapUsage(deps.usage?.record ?? usageRecorder(logger)), // usage log; load control counts events for /metrics
     catalog: () => catalog,
+    proxiedUrl: (upstream) => proxy.proxiedUrl(upstream),
     isOnCampus: campusMatcher(config.onCampus.ranges),
     demo,
   };
@@ -102,36 +142,65 @@ export function createGateway(deps: GatewayDeps): Gateway {
       contentSecurityPolicy: { directives: { 'upgrade-insecure-requests': settings.secureCookies ? [] : null } },
     }),
   );
+  app.use(load.metricsRoute(), load.overloadShedding()); // load control: /metrics (allow-list), 503 for new logins/launches when overloaded
   app.use(healthRoutes(ctx));
   app.use(express.urlencoded({ extended: false, limit: '64kb' }));
   app.use(requestScope(ctx));
   app.use(portalRoutes(ctx));
   app.use(discoveryRoutes(ctx));
-  app.use(launchRoutes(ctx));
+  app.use(launchRoutes(ctx, load)); // load control: seats, suspensions
+  // --- rewriting proxy: proxied hosts go to its plain handler; the gateway serves its session handoff ---
+  const proxy = createProxy({
+    config,
+    settings,
+    store,
+    sessions,
+    sessionSecret,
+    catalog: () => catalog,
+    recordUsage: ctx.recordUsage,
+    logger,
+    resolve: deps.resolve,
+    load, // load control: suspensions, item downloads, upstream errors
+    accessLog: config.usage.accessLog ? deps.usage?.accessLog : undefined, // usage log: NCSA lines of proxied requests
+  });
+  app.use(proxy.routes);
+  // --- end rewriting proxy ---
   const saml = samlHub(config, settings.publicUrl, store, logger, samlSigningKey);
   app.use(authRoutes(ctx, saml, callbackAdapters(config, settings.publicUrl, store)));
+  // --- load control: /admin/load, /admin/suspensions (admin role, CSRF, audit) and the user's /suspended/<resource> page ---
+  app.use(
+    loadAdminRoutes(ctx, load, {
+      guard: adminAccess.requireAdmin(ctx),
+      csrfToken: (req) => (req.session ? adminAccess.csrfToken(sessions, req.session) : Promise.resolve('')),
+      verifyCsrf: (req) => adminAccess.csrfValid(req.session, (req.body as Record<string, unknown> | undefined)?.[adminAccess.CSRF_FIELD]),
+      audit: (req, action, ok, detail) => adminAccess.audit(ctx, req, action, ok, detail),
+    }),
+    suspendedRoutes(ctx, load),
+  );
+  // --- end load control ---
+  const reloadCatalog = catalogReloader(config, deps.catalogDir, (next) => (catalog = next));
+  app.use(adminRoutes(ctx, reloadCatalog), adminUsageRoutes(ctx, deps.reports), apiRoutes(ctx, deps.reports)); // admin and reports
+  app.use(unproxiedAdminRoutes(ctx, adminAccess.requireAdmin(ctx))); // rewriting proxy: /admin/unproxied
   app.use(notFound(ctx));
   app.use(errorPage(ctx));
 
-  const handle = (req: IncomingMessage, res: ServerResponse) => {
+  const handle = load.instrument((req: IncomingMessage, res: ServerResponse) => {
     if (isProxyHost(req.headers.host, settings)) {
-      const lang = negotiateLang(req);
-      res.writeHead(501, { 'Content-Type': 'text/html; charset=utf-8' });
-      res.end(
-        page({
-          lang,
-          title: t(lang, 'notBuiltTitle'),
-          body: html`<p class="notice" role="status">${t(lang, 'notBuiltBody', { feature: 'rewriting proxy' })}</p>`,
-        }),
-      );
+      proxy.handle(req, res); // rewriting proxy
       return;
     }
     app(req, res);
-  };
+  }); // load control: in-flight count and request metrics around everything
+
   const setCatalog = (next: Catalog) => {
     catalog = next;
   };
-  return { handle, app, sessions, saml, setCatalog, close: () => saml?.registry.close() };
+  const close = () => {
+    saml?.registry.close();
+    void proxy.close(); // rewriting proxy: open proxy-summary events (written synchronously), unproxied hosts, connection pools
+    load.close(); // load control: its timer and event-loop monitor
+  };
+  return { handle, app, sessions, saml, setCatalog, close, load, proxy };
 }
 
 /** The SAML SP hub when a SAML login is configured (or SP keys are); a missing key throws SpConfigError. */

@@ -18,6 +18,8 @@ import {
   readCatalogFile,
   type Resource,
 } from '../resource-catalog';
+import { readUnproxiedHosts } from './proxy/unproxied';
+import { createStore } from './store';
 
 /** Exit codes: 0 done, 1 done with something left to do (import) or a failed check, 2 bad input. */
 const PARTIAL = 1;
@@ -116,9 +118,18 @@ function checkCommand(vendor: Command): void {
       const unknown = ids.filter((id) => !catalog.some((r) => r.id === id));
       if (unknown.length > 0) die(`passway vendor check: unknown resource ${unknown.map((u) => `"${u}"`).join(', ')}; known: ${catalog.map((r) => r.id).join(', ')}`);
       const timeoutMs = Number(options.timeout) > 0 ? Number(options.timeout) : 10_000;
-      const reports = await checkResources(catalog, loaded.config, options.all ? undefined : ids, defaultDeps({ timeoutMs }));
-      process.stdout.write(formatCheckReport(reports) + '\n');
-      process.exitCode = failed(reports) ? PARTIAL : 0;
+      // The unproxied-host detector's findings live in the gateway's Store: only a shared (Redis) Store can be read from here.
+      const config = loaded.config;
+      const store = config.store.kind === 'memory' ? undefined : createStore({ ...config.store });
+      try {
+        const unproxied = store ? (resource: string) => readUnproxiedHosts(store, resource) : undefined;
+        const reports = await checkResources(catalog, config, options.all ? undefined : ids, defaultDeps({ timeoutMs, unproxied }));
+        process.stdout.write(formatCheckReport(reports) + '\n');
+        if (!store) process.stdout.write('(hosts seen in vendor pages that no resource claims are kept in the gateway\'s store; with store.kind "memory" see /admin/unproxied on the running gateway)\n');
+        process.exitCode = failed(reports) ? PARTIAL : 0;
+      } finally {
+        await store?.close();
+      }
     });
 }
 

@@ -5,6 +5,7 @@ import { DEMO_CONFIG, formatProblems, loadConfigFile, type ValidateOptions } fro
 import { loadCatalog } from '../resource-catalog/load';
 import { SpConfigError } from '../idp-adapters/saml/sp-config';
 import { startDemoFederation } from '../tests/fixtures/demo';
+import { registerUsageCommands } from './cli-usage';
 import { registerVendorCommands } from './cli-vendor';
 import { createLogger } from './logger';
 import { startPassway } from './run';
@@ -38,7 +39,7 @@ program
     const logger = createLogger(config.logging.level);
     let running;
     try {
-      running = await startPassway(config, logger, catalog);
+      running = await startPassway(config, logger, { catalog, catalogDir: path.dirname(path.resolve(file)) });
     } catch (error) {
       if (error instanceof SpConfigError) {
         // Found only when the files a key names are read: still a config problem, reported as one.
@@ -108,6 +109,7 @@ configCommand
   });
 
 registerVendorCommands(program);
+registerUsageCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`passway: ${(error as Error).message}\n`);

@@ -8,6 +8,7 @@ import { startDemo, type RunningDemo } from './demo';
 import { createLogger, type Logger } from './logger';
 import { startServer } from './server';
 import { createStore } from './store';
+import { usageLogFromConfig, type UsageLog } from './usage'; // usage log
 import type { Store } from './store/types';
 
 export interface RunningPassway {
@@ -15,32 +16,51 @@ export interface RunningPassway {
   port: number;
   gateway: Gateway;
   store: Store;
+  /** The usage log (usage issue). */
+  usage: UsageLog;
   demo?: RunningDemo;
   shutdown(): Promise<void>;
 }
 
-/** The demo's session secret: generated once into the git-ignored state directory. */
-function demoSecret(stateDir: string): string {
-  const file = path.join(stateDir, 'session-secret');
+/** A demo secret (session secret, admin password): generated once into the git-ignored state directory. */
+function demoSecret(stateDir: string, name: string, bytes: number): string {
+  const file = path.join(stateDir, name);
   try {
     return readFileSync(file, 'utf8').trim();
   } catch {
     mkdirSync(stateDir, { recursive: true });
-    const secret = randomBytes(32).toString('hex');
+    const secret = randomBytes(bytes).toString('base64url');
     writeFileSync(file, secret, { mode: 0o600 });
     return secret;
   }
 }
 
+/** In demo mode the bootstrap admin gets a generated password, shown on the demo panel. */
+function withDemoAdmin(config: Config): Config {
+  const bootstrap = config.admin.bootstrap;
+  if (!config.demo.enabled || !bootstrap || bootstrap.password || bootstrap.passwordHash) return config;
+  return { ...config, admin: { ...config.admin, bootstrap: { ...bootstrap, password: demoSecret(config.demo.stateDir, 'admin-password', 12) } } };
+}
+
 /** Start everything a config describes: store, demo servers (in demo mode), gateway, HTTP(S) server. */
-export async function startPassway(config: Config, logger: Logger = createLogger(config.logging.level), catalog?: Catalog): Promise<RunningPassway> {
+/** `catalog`: loaded with the config's catalog files, which are read relative to `catalogDir` (the config's folder). */
+export async function startPassway(
+  given: Config,
+  logger: Logger = createLogger(given.logging.level),
+  loaded: { catalog?: Catalog; catalogDir?: string } = {},
+): Promise<RunningPassway> {
+  const { catalog, catalogDir } = loaded;
+  const config = withDemoAdmin(given);
   const store = createStore(config.store.kind === 'memory' ? { kind: 'memory' } : { ...config.store });
   if (config.store.kind === 'redis') {
     await store.ping().catch((error: Error) => logger.warn({ err: error }, 'store not answering at start; /readyz reports it until it does'));
   }
   const demo = config.demo.enabled ? await startDemo(config, logger) : undefined;
-  const sessionSecret = config.session.secret ?? demoSecret(config.demo.stateDir);
-  const gateway = createGateway({ config, store, logger, sessionSecret, demo: demo?.info, samlSigningKey: demo?.samlSigningKey, catalog });
+  const sessionSecret = config.session.secret ?? demoSecret(config.demo.stateDir, 'session-secret', 32);
+  const usage = usageLogFromConfig(config, store, sessionSecret, logger); // usage log
+  const admin = config.demo.enabled && config.admin.bootstrap?.password ? { username: config.admin.bootstrap.username, password: config.admin.bootstrap.password } : undefined;
+  const demoInfo = demo ? { ...demo.info, admin } : undefined;
+  const gateway = createGateway({ config, store, logger, sessionSecret, demo: demoInfo, samlSigningKey: demo?.samlSigningKey, catalog, catalogDir, usage });
   let server;
   try {
     server = await startServer(gateway.handle, {
@@ -52,6 +72,7 @@ export async function startPassway(config: Config, logger: Logger = createLogger
     });
   } catch (error) {
     await demo?.close();
+    await usage.close(); // usage log
     await store.close();
     throw error;
   }
@@ -62,11 +83,13 @@ export async function startPassway(config: Config, logger: Logger = createLogger
     port: server.port,
     gateway,
     store,
+    usage, // usage log
     demo,
     shutdown: async () => {
       gateway.close();
       await server.shutdown();
       await demo?.close();
+      await usage.close(); // usage log: written and counted before the store closes
       await store.close();
     },
   };

@@ -14,6 +14,18 @@ export interface SessionOptions {
   idleTimeoutMs: number;
   absoluteLifetimeMs: number;
   now?: () => number;
+  /** Load control (gateway/load): told when sessions are saved, signed in and end. */
+  observer?: SessionObserver;
+}
+
+/** --- load control: keeps seats, active-session counts and the per-user session cap in step with sessions --- */
+export interface SessionObserver {
+  /** After every save; ttlMs is the time the session has left. */
+  saved(session: Session, ttlMs: number): Promise<void>;
+  /** After a sign-in created this session. */
+  signedIn(session: Session): Promise<void>;
+  /** After a session was destroyed, found expired, replaced at sign-in, or ended by id. */
+  ended(session: Session): Promise<void>;
 }
 
 export interface SessionData {
@@ -58,6 +70,7 @@ export class Sessions {
     const now = this.now();
     if (now - data.createdAt > this.options.absoluteLifetimeMs || now - data.lastSeenAt > this.options.idleTimeoutMs) {
       await this.store.del(KEY(id));
+      await this.options.observer?.ended({ id, data }); // load control
       return undefined;
     }
     const session = { id, data };
@@ -83,6 +96,7 @@ export class Sessions {
       this.options.absoluteLifetimeMs - (this.now() - session.data.createdAt),
     );
     await this.store.set(KEY(session.id), JSON.stringify(session.data), Math.max(1, Math.ceil(remaining)));
+    await this.options.observer?.saved(session, Math.max(1, Math.ceil(remaining))); // load control
   }
 
   /**
@@ -92,12 +106,27 @@ export class Sessions {
   async login(res: ServerResponse, previous: Session | undefined, user: Identity): Promise<Session> {
     const carried = { ...previous?.data };
     delete carried.user;
-    if (previous) await this.store.del(KEY(previous.id));
-    return this.create(res, { ...carried, user });
+    if (previous) {
+      await this.store.del(KEY(previous.id));
+      await this.options.observer?.ended(previous); // load control
+    }
+    const session = await this.create(res, { ...carried, user });
+    await this.options.observer?.signedIn(session); // load control
+    return session;
+  }
+
+  /** End a session by id (the per-user session cap): its data is deleted and the observer told. */
+  async end(id: string): Promise<void> {
+    const raw = await this.store.get(KEY(id));
+    await this.store.del(KEY(id));
+    if (raw) await this.options.observer?.ended({ id, data: JSON.parse(raw) as SessionData }); // load control
   }
 
   async destroy(res: ServerResponse, session: Session | undefined): Promise<void> {
-    if (session) await this.store.del(KEY(session.id));
+    if (session) {
+      await this.store.del(KEY(session.id));
+      await this.options.observer?.ended(session); // load control
+    }
     res.appendHeader('Set-Cookie', this.cookie('', 0));
   }
 

@@ -99,7 +99,8 @@ interface Stanza {
   description?: string;
   hosts: (HostRule & { at: Line })[];
   notes: string[];
-  pendingFind?: string;
+  rules: { find: string; replace: string }[];
+  pendingFind?: Line;
 }
 
 function readLines(file: string, root: string, stack: string[], unconverted: Unconverted[], files: string[], at?: Line): Line[] {
@@ -161,14 +162,25 @@ function slug(text: string): string {
     .replace(/-+$/, '');
 }
 
+/**
+ * An EZproxy Replace text as a Passway rule's replacement: `^p<host>^/` (the proxied form of <host>)
+ * becomes the plain upstream host, which the proxy's URL rewriting then maps, so rules never name the
+ * gateway. Undefined when other ^ codes remain (they have no Passway equivalent).
+ */
+export function ezproxyReplacement(value: string): string | undefined {
+  const plain = value.replace(/\^p([^^\s]*)\^\//gi, '$1/').replace(/\^p/gi, '');
+  return plain.includes('^') ? undefined : plain;
+}
+
 function collect(lines: Line[], unconverted: Unconverted[]): Stanza[] {
   const stanzas: Stanza[] = [];
   let current: Stanza | undefined;
   const skip = (line: Line, reason: string) => unconverted.push({ file: line.file, line: line.line, text: line.text, reason });
   for (const line of lines) {
     if (line.directive === 'title') {
+      if (current?.pendingFind) skip(current.pendingFind, 'Find without a Replace after it; not converted');
       const title = line.value.replace(/^(-\w+\s+)+/, '').trim();
-      current = { title, at: line, hosts: [], notes: [] };
+      current = { title, at: line, hosts: [], notes: [], rules: [] };
       if (/^-hide\b/i.test(line.value)) current.notes.push('hidden from the EZproxy menu (Title -Hide)');
       stanzas.push(current);
       continue;
@@ -208,16 +220,30 @@ function collect(lines: Line[], unconverted: Unconverted[]): Stanza[] {
         break;
       }
       case 'find':
-        current.pendingFind = line.value;
-        skip(line, 'Find/Replace kept as a note on the entry; the proxy has no rewrite rules yet');
+        if (current.pendingFind) skip(current.pendingFind, 'Find without a Replace after it; not converted');
+        current.pendingFind = line;
         break;
-      case 'replace':
-        current.notes.push(`EZproxy Find ${JSON.stringify(current.pendingFind ?? '')} Replace ${JSON.stringify(line.value)} (${line.file}:${line.line})`);
+      case 'replace': {
+        const find = current.pendingFind;
         current.pendingFind = undefined;
-        skip(line, 'Find/Replace kept as a note on the entry; the proxy has no rewrite rules yet');
+        if (!find) {
+          skip(line, 'Replace without a Find before it; not converted');
+          break;
+        }
+        const replace = ezproxyReplacement(line.value);
+        if (find.value === '' || replace === undefined) {
+          current.notes.push(`EZproxy Find ${JSON.stringify(find.value)} Replace ${JSON.stringify(line.value)} (${line.file}:${line.line})`);
+          const reason = find.value === '' ? 'an empty Find' : 'EZproxy ^ codes other than ^p…^/ (proxied host)';
+          skip(find, `Find/Replace with ${reason}; kept as a note on the entry`);
+          skip(line, `Find/Replace with ${reason}; kept as a note on the entry`);
+          break;
+        }
+        current.rules.push({ find: find.value, replace });
         break;
+      }
     }
   }
+  if (current?.pendingFind) skip(current.pendingFind, 'Find without a Replace after it; not converted');
   return stanzas;
 }
 
@@ -285,6 +311,7 @@ export function importEzproxy(file: string, options: ImportOptions = {}): Ezprox
       access: [{ kind: 'proxy', start: url }],
       ...(options.institution ? { licences: [{ institution: options.institution, affiliations: ['faculty', 'student', 'staff'] }] } : {}),
       sources: [`EZproxy stanza ${stanza.at.file}:${stanza.at.line}`],
+      ...(stanza.rules.length > 0 ? { rewrite: { rules: stanza.rules } } : {}),
       ...(stanza.notes.length > 0 ? { notes: stanza.notes } : {}),
     };
     const checked = Resource.safeParse(entry);

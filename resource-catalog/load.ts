@@ -43,6 +43,9 @@ export function loadCatalog(config: Config, baseDir = process.cwd(), today = new
       if (licence.until && licence.until < today) warnings.push({ path: `${origin[i]}.licences[${l}].until`, message: `licence for "${licence.institution}" ended on ${licence.until}` });
     });
     resource.access.forEach((method, a) => {
+      if (method.kind === 'proxy' && !Catalog.owns(resource, new URL(method.start))) {
+        problems.push({ path: `${origin[i]}.access[${a}].start`, message: `${new URL(method.start).host} is not one of this resource's hosts; add it under hosts` });
+      }
       if (method.kind !== 'wayfless') return;
       for (const id of method.institutions ?? []) {
         if (!institutions.has(id)) problems.push({ path: `${origin[i]}.access[${a}].institutions`, message: `unknown institution "${id}"; add it under institutions` });

@@ -101,6 +101,15 @@ export const Patterns = z.strictObject({
   search: z.array(UrlPattern).optional().describe('regular expressions for URLs of a search (COUNTER searches)'),
 });
 
+export const FindReplace = z.strictObject({
+  find: z.string().min(1).describe('literal text to find in the vendor\'s pages, scripts and styles'),
+  replace: z.string().describe('text put in its place, before URLs are rewritten: write upstream URLs (https://www.vendor.com/…), the proxy maps them'),
+});
+
+export const Rewrite = z.strictObject({
+  rules: z.array(FindReplace).default([]).describe('Find/Replace rules (EZproxy Find/Replace), e.g. for scripts that assemble URLs from pieces'),
+});
+
 export const Resource = z.strictObject({
   id: Id.describe('stable id used in /go/<id> links'),
   title: Bilingual.describe('database name'),
@@ -114,6 +123,7 @@ export const Resource = z.strictObject({
     .describe('access methods in preference order'),
   licences: z.array(Licence).default([]).describe('who may use it, per institution'),
   patterns: Patterns.optional().describe('upstream URL patterns (JavaScript regular expressions on the full URL) for usage reports'),
+  rewrite: Rewrite.optional().describe('rewriting-proxy adjustments for this resource\'s responses'),
   sources: z.array(z.string().min(1)).optional().describe('where the facts in this entry come from (documents, URLs)'),
   notes: z.array(z.string().min(1)).optional().describe('remarks for IT, e.g. EZproxy directives kept for a later rewrite rule'),
 });

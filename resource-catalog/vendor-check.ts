@@ -45,6 +45,11 @@ export interface CheckDeps {
   timeoutMs: number;
   maxRedirects: number;
   today: Date;
+  /**
+   * Hosts the proxy's unproxied-host detector saw in a resource's vendor content (from the Store
+   * the gateway uses), with how many responses each was seen in; not given when no Store is at hand.
+   */
+  unproxied?: (resource: string) => Promise<{ host: string; count: number }[]>;
 }
 
 /** Hosts of vendors' SAML sign-in services (../shared/VENDORS.md) that a resource need not claim. */
@@ -214,6 +219,20 @@ function checkLicences(resource: Resource, config: CheckContext, today: Date): C
   });
 }
 
+/** Hosts seen in the resource's pages that no resource (now) claims. */
+async function checkUnproxied(resource: Resource, catalog: readonly Resource[], read: NonNullable<CheckDeps['unproxied']>): Promise<Check[]> {
+  let seen;
+  try {
+    seen = await read(resource.id);
+  } catch (error) {
+    return [warn(`hosts seen in its pages could not be read from the store: ${(error as Error).message}`)];
+  }
+  const unclaimed = seen.filter((h) => !catalog.some((r) => claimed(r, h.host)));
+  if (unclaimed.length === 0) return [pass('every host seen in its pages is claimed by a resource')];
+  const list = unclaimed.map((h) => `${h.host} (${h.count}×)`).join(', ');
+  return [warn(`hosts seen in its pages that no resource claims: ${list}; add them if they belong to the vendor`)];
+}
+
 /** Check each of `ids` (every resource when omitted) of `catalog`; the whole catalog is used for collisions. */
 export async function checkResources(
   catalog: readonly Resource[],
@@ -236,6 +255,7 @@ export async function checkResources(
     }
     checks.push(...checkWayfless(resource, config));
     checks.push(...checkLicences(resource, config, deps.today));
+    if (deps.unproxied) checks.push(...(await checkUnproxied(resource, catalog, deps.unproxied)));
     reports.push({ id: resource.id, title: resource.title.zh ? `${resource.title.en} / ${resource.title.zh}` : resource.title.en, checks });
   }
   return reports;

@@ -20,7 +20,7 @@ export function authRoutes(ctx: RouteContext, saml: SamlHub | undefined, callbac
   /** One way in for every protocol: rotate the session, record the login, continue where the user was going. */
   const signIn = async (req: Request, res: Response, login: { id: string; kind: string }, result: LoginResult) => {
     await ctx.sessions.login(res, req.session, result.identity);
-    ctx.recordUsage({ type: 'login-success', login: login.id, adapter: login.kind, institution: result.identity.institution, affiliations: result.identity.affiliations });
+    ctx.recordUsage({ type: 'login-success', login: login.id, adapter: login.kind, institution: result.identity.institution, subject: result.identity.subject, affiliations: result.identity.affiliations });
     res.redirect(303, localReturnTo(result.returnTo));
   };
   const only = ctx.config.logins.length === 1 ? ctx.config.logins[0] : undefined;

@@ -20,6 +20,8 @@ export interface RouteContext {
   recordUsage: RecordUsage;
   /** The current catalog snapshot (replaced whole on reload). */
   catalog: () => Catalog;
+  /** The rewriting proxy's address for a catalogued upstream URL. */
+  proxiedUrl: (upstream: URL) => URL | undefined;
   /** Is this client address on campus (onCampus.ranges)? */
   isOnCampus: (address: string | undefined) => boolean;
   demo?: DemoInfo;
@@ -28,6 +30,8 @@ export interface RouteContext {
 export interface DemoInfo {
   users: { username: string; password: string; displayName: string; affiliation: string }[];
   idpUrl: string;
+  /** The bootstrap admin of the demo (generated password), for /admin/login. */
+  admin?: { username: string; password: string };
 }
 
 declare module 'express-serve-static-core' {

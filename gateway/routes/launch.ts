@@ -7,25 +7,26 @@ import { defaultTarget, renderWayfless } from '../../resource-catalog/wayfless-t
 import { pick, t, type MessageKey } from '../i18n';
 import { html } from '../pages/html';
 import { contactLine, render, type RouteContext } from './context';
+import { labelResource, type LoadControl } from '../load'; // load control
 
 /**
  * Launch: `/go/<resource>?target=` (the stable permalink) and EZproxy's `/login?url=` / `?qurl=`.
  * Every launch and denial goes through recordUsage. Only catalogued hosts are ever redirected to:
  * a target outside the resource is ignored in favour of its start page (never an open redirect).
  */
-export function launchRoutes(ctx: RouteContext): Router {
+export function launchRoutes(ctx: RouteContext, load?: LoadControl): Router {
   const router = Router();
 
-  router.get('/go/:resource', (req, res) => {
+  router.get('/go/:resource', async (req, res) => {
     const resource = ctx.catalog().byId(String(req.params.resource));
     if (!resource) {
       render(ctx, req, res, 404, t(req.lang, 'launchUnknownTitle'), html`<p>${t(req.lang, 'launchUnknownBody', { id: String(req.params.resource) })}</p><p><a href="/">${t(req.lang, 'backHome')}</a></p>`);
       return;
     }
-    launch(ctx, req, res, resource, parseHttpUrl(req.query.target));
+    await launch(ctx, load, req, res, resource, parseHttpUrl(req.query.target));
   });
 
-  router.get('/login', (req, res) => {
+  router.get('/login', async (req, res) => {
     // ?qurl= carries the address URL-encoded once more, as EZproxy's does.
     const raw = typeof req.query.qurl === 'string' ? req.query.qurl : req.query.url;
     const url = parseHttpUrl(raw);
@@ -39,20 +40,21 @@ export function launchRoutes(ctx: RouteContext): Router {
       render(ctx, req, res, 404, t(req.lang, 'launchNotCataloguedTitle'), html`<p>${t(req.lang, 'launchNotCataloguedBody', { host: url.host })}</p><p><a href="/">${t(req.lang, 'backHome')}</a></p>`);
       return;
     }
-    launch(ctx, req, res, resource, url);
+    await launch(ctx, load, req, res, resource, url);
   });
 
   return router;
 }
 
-function launch(ctx: RouteContext, req: Request, res: Response, resource: Resource, requested: URL | undefined): void {
+async function launch(ctx: RouteContext, load: LoadControl | undefined, req: Request, res: Response, resource: Resource, requested: URL | undefined): Promise<void> {
+  labelResource(res, resource.id); // load control: metrics per resource
   const target = requested && Catalog.owns(resource, requested) ? requested.href : undefined;
   const user = req.session?.data.user;
   const affiliations = user?.affiliations ?? [];
 
   if (ctx.isOnCampus(req.ip)) {
     // On campus the vendor recognises the campus address: no sign-in, straight there.
-    ctx.recordUsage({ type: 'launch', resource: resource.id, method: 'direct', institution: user?.institution, onCampus: true, affiliations });
+    ctx.recordUsage({ type: 'launch', resource: resource.id, method: 'direct', institution: user?.institution, subject: user?.subject, onCampus: true, affiliations });
     res.redirect(303, target ?? homeOf(resource));
     return;
   }
@@ -67,23 +69,33 @@ function launch(ctx: RouteContext, req: Request, res: Response, resource: Resour
     return;
   }
 
-  const decision = decide(user, resource, dayIn(new Date(), ctx.config.catalog.timeZone));
+  // --- load control: suspension and full seats from the Store; the seat itself is taken below ---
+  const session = req.session!;
+  const state = load ? await load.policyState(session, resource) : {};
+  let decision: Decision = decide(user, resource, dayIn(new Date(), ctx.config.catalog.timeZone), state);
+  const claim = decision.allow ? load?.seatClaim(resource, decision.licence) : undefined;
+  if (claim && load && !(await load.seats.acquire(claim, session.id))) decision = { allow: false, reason: 'seats-full', licence: decision.licence };
+  if (!decision.allow && decision.reason === 'seats-full') {
+    ctx.recordUsage({ type: 'seat-full', resource: resource.id, limit: decision.licence?.seats ?? 0, institution: user.institution, subject: user.subject, affiliations });
+  }
+  if (decision.allow) await load?.noteLaunch(session, resource.id);
+  // --- end load control ---
   if (!decision.allow) {
-    ctx.recordUsage({ type: 'denial', resource: resource.id, reason: decision.reason, institution: user.institution, affiliations });
+    ctx.recordUsage({ type: 'denial', resource: resource.id, reason: decision.reason, institution: user.institution, subject: user.subject, affiliations });
     denied(ctx, req, res, resource, decision, target);
     return;
   }
   const method = decision.method;
-  ctx.recordUsage({ type: 'launch', resource: resource.id, method: method.kind, institution: user.institution, onCampus: false, affiliations });
+  ctx.recordUsage({ type: 'launch', resource: resource.id, method: method.kind, institution: user.institution, subject: user.subject, onCampus: false, affiliations });
   if (method.kind === 'wayfless') {
     res.redirect(303, renderWayfless(method.template, { entityID: user.source.idp!, target: target ?? defaultTarget(resource, method) }));
   } else if (method.kind === 'direct') {
     res.redirect(303, target ?? method.url);
   } else {
-    const title = pick(resource.title, req.lang);
-    render(ctx, req, res, 501, t(req.lang, 'proxyPendingTitle'), html`
-      <p class="notice" role="status">${t(req.lang, 'proxyPendingBody', { title })}</p>
-      <p><a href="/">${t(req.lang, 'backHome')}</a></p>`);
+    // The start page's host is claimed by the resource (loadCatalog checks), so it maps.
+    const proxied = ctx.proxiedUrl(new URL(target ?? method.start));
+    if (!proxied) throw new Error(`resource ${resource.id}: ${method.start} does not map to a proxied address`);
+    res.redirect(303, proxied.href);
   }
 }
 

@@ -60,6 +60,7 @@ export function portalRoutes(ctx: RouteContext): Router {
           <thead><tr><th scope="col">${t(lang, 'username')}</th><th scope="col">${t(lang, 'password')}</th><th scope="col">${t(lang, 'affiliation')}</th></tr></thead>
           <tbody>${demo.users.map((u) => html`<tr><td><code>${u.username}</code></td><td><code>${u.password}</code></td><td>${u.displayName} (${u.affiliation})</td></tr>`)}</tbody>
         </table>
+        ${demo.admin ? html`<p>${t(lang, 'demoAdmin')} <a href="/admin/login">/admin</a>: <code>${demo.admin.username}</code> / <code>${demo.admin.password}</code></p>` : ''}
       </section>` : ''}
       <form method="get" action="/" role="search" class="panel">
         <label for="q">${t(lang, 'portalSearchLabel')}</label>

@@ -21,3 +21,10 @@ export function checkTtl(ttlMs: number): number {
   if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new RangeError(`ttlMs must be a positive number, got ${ttlMs}`);
   return Math.ceil(ttlMs);
 }
+
+/** Validates the increments of incrGuarded: every one a safe integer. */
+export function checkIncrements(increments: Record<string, number>): void {
+  for (const [key, by] of Object.entries(increments)) {
+    if (!Number.isSafeInteger(by)) throw new RangeError(`increment of ${key} must be an integer, got ${by}`);
+  }
+}

@@ -1,4 +1,4 @@
-import { checkTtl } from './errors';
+import { checkIncrements, checkTtl } from './errors';
 import type { Store, StreamEntry } from './types';
 
 export interface MemoryStoreOptions {
@@ -150,6 +150,19 @@ export class MemoryStore implements Store {
       .filter((e) => compareIds(parseStreamId(e.id), after) > 0)
       .slice(0, Math.max(0, count))
       .map((e) => ({ id: e.id, fields: { ...e.fields } }));
+  }
+
+  async incrGuarded(guard: string, expected: string | null, next: string, increments: Record<string, number>): Promise<boolean> {
+    checkIncrements(increments);
+    const current = this.typed(guard, 'string')?.value ?? null;
+    if (current !== expected) return false;
+    for (const key of Object.keys(increments)) {
+      const found = this.typed(key, 'string');
+      if (found && !INTEGER.test(found.value)) throw new Error(`ERR value of ${key} is not an integer`);
+    }
+    for (const [key, by] of Object.entries(increments)) await this.incr(key, by);
+    this.put(guard, { type: 'string', value: next });
+    return true;
   }
 
   async ping(): Promise<void> {}

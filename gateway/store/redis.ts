@@ -1,5 +1,5 @@
 import { Cluster, Redis, ReplyError } from 'ioredis';
-import { checkTtl, StoreUnavailableError } from './errors';
+import { checkIncrements, checkTtl, StoreUnavailableError } from './errors';
 import type { Store, StreamEntry } from './types';
 
 export interface RedisStoreOptions {
@@ -20,7 +20,7 @@ export interface RedisStoreOptions {
   password?: string;
 }
 
-// Every script touches exactly one key, so each runs on a single Cluster slot.
+// Every script but passwayIncrGuarded touches exactly one key, so each runs on a single Cluster slot.
 const SERVER_NOW = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -54,9 +54,28 @@ return 1`,
     lua: `${SERVER_NOW}
 return redis.call('ZRANGEBYSCORE', KEYS[1], string.format('(%d', now), '+inf')`,
   },
+  // KEYS: guard, counters…; ARGV: hasExpected (0/1), expected, next, increments…. Counters are checked
+  // before anything is written, so a wrong-type counter changes nothing. Keys share one slot (hash tag).
+  passwayIncrGuarded: {
+    lua: `
+local current = redis.call('GET', KEYS[1])
+if ARGV[1] == '0' then
+  if current then return 0 end
+elseif current ~= ARGV[2] then
+  return 0
+end
+for i = 2, #KEYS do
+  local v = redis.call('GET', KEYS[i])
+  if v and not string.match(v, '^-?%d+$') then return redis.error_reply('ERR value of ' .. KEYS[i] .. ' is not an integer') end
+end
+for i = 2, #KEYS do redis.call('INCRBY', KEYS[i], ARGV[i + 2]) end
+redis.call('SET', KEYS[1], ARGV[3])
+return 1`,
+  },
 };
 
 interface ScriptCommands {
+  passwayIncrGuarded(numberOfKeys: number, ...args: (string | number)[]): Promise<number>;
   passwayIncr(key: string, by: number, ttlMs: number): Promise<number>;
   passwayAcquire(key: string, holder: string, limit: number, ttlMs: number): Promise<number>;
   passwayHolders(key: string): Promise<string[]>;
@@ -186,6 +205,13 @@ export class RedisStore implements Store {
       for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
       return { id, fields };
     });
+  }
+
+  async incrGuarded(guard: string, expected: string | null, next: string, increments: Record<string, number>): Promise<boolean> {
+    checkIncrements(increments);
+    const keys = Object.keys(increments);
+    const args = [guard, ...keys, expected === null ? '0' : '1', expected ?? '', next, ...keys.map((k) => increments[k]!)];
+    return (await this.run(() => this.scripts.passwayIncrGuarded(1 + keys.length, ...args))) === 1;
   }
 
   async ping(): Promise<void> {

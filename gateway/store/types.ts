@@ -65,6 +65,14 @@ export interface Store {
   /** Entries strictly after `afterId` ("0" for the start), oldest first, at most `count`. */
   read(stream: string, afterId: string, count: number): Promise<StreamEntry[]>;
 
+  /**
+   * Guarded increments, applied all together or not at all (usage aggregates, exactly once): when
+   * the string at `guard` equals `expected` (null: the key is absent), set `guard` to `next` and add
+   * each increment (integers) to its counter in one atomic step, and return true; otherwise change
+   * nothing and return false. On Redis Cluster the guard and every counter must share a hash tag.
+   */
+  incrGuarded(guard: string, expected: string | null, next: string, increments: Record<string, number>): Promise<boolean>;
+
   /** Resolves when the store answers; rejects with a clear error otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

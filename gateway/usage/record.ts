@@ -1,20 +1,19 @@
 import type { Logger } from '../logger';
+import type { UsageEvent } from './events';
 
-/** Every usage event goes through recordUsage; the usage-log issue gives it a durable home. */
-export type UsageEvent =
-  | { type: 'login-success'; login: string; adapter: string; institution: string; affiliations: string[] }
-  | { type: 'login-failure'; login?: string; adapter?: string; reason: string }
-  | { type: 'launch'; resource: string; method: 'wayfless' | 'proxy' | 'direct'; institution?: string; onCampus: boolean; affiliations: string[] }
-  | { type: 'denial'; resource: string; reason: string; institution?: string; affiliations: string[] }
-  | { type: 'uncatalogued'; host: string };
+export type { UsageEvent, UsageEventType, StoredUsageEvent } from './events';
 
+/** The one entry point every caller uses; it never throws and never waits for the store. */
 export type RecordUsage = (event: UsageEvent) => void;
 
 /**
- * For now a structured log line per event (`usage: true` marks them for log shipping). Users
- * never appear by identifier here: pseudonymous ids come with the usage log.
+ * Fallback when no usage log is configured (e.g. a gateway built directly in tests): a structured
+ * log line per event (`usage: true`), raw subjects and session ids dropped.
  */
 export function usageRecorder(logger: Logger): RecordUsage {
   const usage = logger.child({ usage: true });
-  return (event) => usage.info({ event }, `usage ${event.type}`);
+  return (event) => {
+    const { subject: _subject, session: _session, ...rest } = event as UsageEvent & { subject?: string; session?: string };
+    usage.info({ event: rest }, `usage ${event.type}`);
+  };
 }

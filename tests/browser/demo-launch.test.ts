@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { startDemoFederation } from '../fixtures/demo';
+import { DEMO_USERS, startDemoFederation } from '../fixtures/demo';
 import { launchChromium } from '../helpers/browser';
 import { INSTITUTIONS, samlLogin, spKeyFiles, startGatewayNode, type GatewayNode } from '../integration/saml-harness';
 
@@ -76,9 +76,10 @@ describe('launching the demo databases', () => {
 
     await page.goto(`${node.url}/`);
     await page.getByRole('link', { name: 'Demo Digital Library' }).click();
-    await page.waitForLoadState();
-    expect(await page.locator('h1').textContent()).toBe('Access granted');
-    expect(await page.locator('main').textContent()).toContain('You may use Demo Digital Library');
+    // Through the library proxy: the vendor's start page, on its proxied host name.
+    await page.waitForURL((url) => url.hostname.endsWith('.p.localhost') && url.pathname === '/');
+    expect(new URL(page.url()).port).toBe(new URL(node.url).port);
+    expect(await page.title()).toContain('Demo');
     await context.close();
   });
 
@@ -90,6 +91,17 @@ describe('launching the demo databases', () => {
     await page.waitForURL(`${node.url}/go/demo-journals`);
     expect(await page.locator('h1').textContent()).toBe('无法访问 演示期刊平台');
     expect(await page.getByRole('alert').textContent()).toContain('不包括您的账号类型');
+    await context.close();
+  });
+
+  it.each(DEMO_USERS.map((u) => [u.username, u.displayName]))('%s signs in through the demo IdP and is shown as %s', async (username, displayName) => {
+    const context = await browser.newContext({ locale: 'en-US' });
+    const page = await context.newPage();
+    await page.goto(`${node.url}/`);
+    await page.getByRole('link', { name: 'Sign in with your campus account' }).click();
+    await signInAt(page, username);
+    await page.waitForURL(`${node.url}/`);
+    expect(await page.locator('header').textContent()).toContain(displayName);
     await context.close();
   });
 });

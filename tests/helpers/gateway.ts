@@ -1,9 +1,12 @@
+import type { ServerResponse } from 'node:http';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { validateConfig, formatProblems, type ConfigInput } from '../../config';
 import type { Config } from '../../config/schema';
 import { createGateway, type GatewayDeps } from '../../gateway/app';
+import type { Session, Sessions } from '../../gateway/session';
 import { MemoryStore } from '../../gateway/store';
+import type { Identity } from '../../idp-adapters/identity';
 
 export const TEST_SECRET = 'test-session-secret-0123456789abcdef';
 
@@ -31,4 +34,16 @@ export function testGateway(config: Config, deps: Partial<GatewayDeps> = {}) {
   const store = deps.store ?? new MemoryStore();
   const gateway = createGateway({ config, store, logger, sessionSecret: TEST_SECRET, ...deps });
   return { gateway, store, lines };
+}
+
+/**
+ * Sign a person in through `Sessions.login` (the path every campus login takes) and return the
+ * session cookie a browser would send, with the session. The Sessions API itself is tested over
+ * real HTTP in tests/integration/session.test.ts.
+ */
+export async function signIn(sessions: Sessions, identity: Identity): Promise<{ cookie: string; session: Session }> {
+  let cookie = '';
+  const res = { appendHeader: (_name: string, value: string) => (cookie = value.split(';')[0]!) } as unknown as ServerResponse;
+  const session = await sessions.login(res, undefined, identity);
+  return { cookie, session };
 }

@@ -55,13 +55,13 @@ describe('portal and pages', () => {
     expect(res.text).toContain('张伟 Zhang Wei');
   });
 
-  it('sends a signed-out launch to discovery, and says honestly that the proxy is not built yet', async () => {
+  it('sends a signed-out launch to discovery, and proxied hosts to the proxy', async () => {
     const launch = await request(gateway.handle).get('/go/journals');
     expect(launch.status).toBe(303);
     expect(launch.headers.location).toBe('/ds?returnTo=%2Fgo%2Fjournals');
-    const proxied = await request(gateway.handle).get('/').set('Host', 'journals-example-com.p.localhost:8080');
-    expect(proxied.status).toBe(501);
-    expect(proxied.text).toContain('rewriting proxy');
+    // A proxied host name that no resource claims goes to the proxy, which refuses it.
+    const proxied = await request(gateway.handle).get('/').set('Host', 'evil-example.p.localhost:8080');
+    expect(proxied.status).toBe(404);
   });
 
   it('answers a sign-in method that is not configured with 404', async () => {

@@ -1,7 +1,6 @@
-import type { ServerResponse } from 'node:http';
 import request from 'supertest';
 import type { Identity } from '../../idp-adapters/identity';
-import { testConfig, testGateway } from '../helpers/gateway';
+import { signIn, testConfig, testGateway } from '../helpers/gateway';
 
 const IDP = 'https://idp.uni.example.edu/idp/shibboleth';
 const config = testConfig({
@@ -55,13 +54,7 @@ const user = (over: Partial<Identity> = {}): Identity => ({
   ...over,
 });
 
-/** A signed-in session cookie, made through the Sessions API (tested over HTTP elsewhere). */
-async function signedIn(identity: Identity): Promise<string> {
-  let cookie = '';
-  const res = { appendHeader: (_name: string, value: string) => (cookie = value.split(';')[0]!) } as unknown as ServerResponse;
-  await gateway.sessions.create(res, { user: identity });
-  return cookie;
-}
+const signedIn = async (identity: Identity) => (await signIn(gateway.sessions, identity)).cookie;
 
 describe('launch', () => {
   it('sends a signed-out user to discovery, keeping the launch', async () => {
@@ -90,8 +83,8 @@ describe('launch', () => {
   it('falls back to the proxy for a CAS-signed-in user', async () => {
     const cookie = await signedIn(user({ source: { adapter: 'cas', idp: 'https://cas.uni.example.edu/cas' } }));
     const res = await request(gateway.handle).get('/go/journals').set('Cookie', cookie).set('Accept-Language', 'en');
-    expect(res.status).toBe(501);
-    expect(res.text).toContain('You may use Journal Platform');
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('http://journals-example-com.p.localhost:8080/');
     expect(usage()).toContainEqual(expect.objectContaining({ type: 'launch', resource: 'journals', method: 'proxy' }));
   });
 

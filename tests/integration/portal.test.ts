@@ -1,7 +1,6 @@
-import type { ServerResponse } from 'node:http';
 import request from 'supertest';
 import type { Identity } from '../../idp-adapters/identity';
-import { testConfig, testGateway } from '../helpers/gateway';
+import { signIn, testConfig, testGateway } from '../helpers/gateway';
 
 const config = testConfig({
   server: { publicUrl: 'https://gw.lib.example.edu' },
@@ -14,14 +13,8 @@ const config = testConfig({
 });
 const { gateway } = testGateway(config);
 
-async function signedIn(identity: Partial<Identity>): Promise<string> {
-  let cookie = '';
-  const res = { appendHeader: (_n: string, v: string) => (cookie = v.split(';')[0]!) } as unknown as ServerResponse;
-  await gateway.sessions.create(res, {
-    user: { subject: 's', institution: 'uni', affiliations: ['student'], entitlements: [], groups: [], source: { adapter: 'cas' }, attributes: {}, ...identity },
-  });
-  return cookie;
-}
+const signedIn = async (identity: Partial<Identity>) =>
+  (await signIn(gateway.sessions, { subject: 's', institution: 'uni', affiliations: ['student'], entitlements: [], groups: [], source: { adapter: 'cas' }, attributes: {}, ...identity })).cookie;
 
 const titles = (text: string) => [...text.matchAll(/<strong>([^<]+)<\/strong>/g)].map((m) => m[1]);
 

@@ -217,6 +217,28 @@ function describeStoreContract(
       expect(await store.read('events', '0', 10)).toEqual([]);
     });
 
+    test('incrGuarded applies every increment once, only while the guard holds the expected value', async () => {
+      const inc = { 'agg:{d}:a': 2, 'agg:{d}:b': 5 };
+      expect(await store.incrGuarded('agg:{d}:hwm', null, '10', inc)).toBe(true);
+      expect(await store.incrGuarded('agg:{d}:hwm', null, '10', inc)).toBe(false);
+      expect(await store.incrGuarded('agg:{d}:hwm', '9', '12', inc)).toBe(false);
+      expect(await store.get('agg:{d}:a')).toBe('2');
+      expect(await store.incrGuarded('agg:{d}:hwm', '10', '12', { 'agg:{d}:a': 1 })).toBe(true);
+      expect(await store.get('agg:{d}:hwm')).toBe('12');
+      expect(await store.get('agg:{d}:a')).toBe('3');
+      expect(await store.get('agg:{d}:b')).toBe('5');
+      expect(await store.incrGuarded('agg:{d}:hwm', '12', '13', {})).toBe(true);
+      expect(await store.get('agg:{d}:hwm')).toBe('13');
+    });
+
+    test('incrGuarded changes nothing when a counter is not an integer', async () => {
+      await store.set('agg:{d}:text', 'abc');
+      await expect(store.incrGuarded('agg:{d}:hwm', null, '1', { 'agg:{d}:a': 1, 'agg:{d}:text': 1 })).rejects.toThrow(/not an integer/);
+      expect(await store.get('agg:{d}:a')).toBeNull();
+      expect(await store.get('agg:{d}:hwm')).toBeNull();
+      await expect(store.incrGuarded('agg:{d}:hwm', null, '1', { 'agg:{d}:a': 1.5 })).rejects.toThrow(RangeError);
+    });
+
     test('keys of different types share one key space', async () => {
       await store.pfAdd('shared', ['a']);
       await store.del('shared');

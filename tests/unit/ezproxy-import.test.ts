@@ -48,11 +48,13 @@ describe('EZproxy import of a realistic config', () => {
     expect(wos.access).toEqual([{ kind: 'proxy', start: 'https://www.webofscience.com/wos/woscc/basic-search' }]);
   });
 
-  it('keeps the short forms (T, U), Description, Find/Replace notes and Chinese titles', () => {
+  it('keeps the short forms (T, U), Description, Find/Replace as rewrite rules and Chinese titles', () => {
     const sd = byId('sciencedirect');
     expect(sd.title).toEqual({ en: 'ScienceDirect' });
     expect(sd.hosts.map((h) => h.host)).toEqual(['www.sciencedirect.com', 'sciencedirect.com', 'sciencedirectassets.com']);
-    expect(sd.notes).toEqual([expect.stringMatching(/^EZproxy Find .*sciencedirect\.com\/science\/article.* Replace .*\^pwww.* \(config\.txt:21\)$/)]);
+    // ^p<host>^/ (EZproxy's proxied host) becomes the upstream host: the proxy's URL rewriting maps it.
+    expect(sd.rewrite).toEqual({ rules: [{ find: '"https://www.sciencedirect.com/science/article', replace: '"https://www.sciencedirect.com/science/article' }] });
+    expect(sd.notes).toBeUndefined();
     expect(byId('ieee-xplore').description).toEqual({ en: 'IEEE and IET journals, proceedings and standards' });
     const cnki = byId('cnki');
     expect(cnki.title).toEqual({ en: '中国知网 CNKI', zh: '中国知网 CNKI' });
@@ -69,8 +71,6 @@ describe('EZproxy import of a realistic config', () => {
       'config.txt:3 LoginPort',
       'config.txt:4 Option',
       'config.txt:5 ExcludeIP',
-      'config.txt:20 Find',
-      'config.txt:21 Replace',
       'config.txt:28 AnonymousURL',
       'config.txt:42 Option',
       'config.txt:54 NeverProxy',

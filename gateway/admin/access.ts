@@ -1,0 +1,51 @@
+import type { NextFunction, Request, Response } from 'express';
+import { t } from '../i18n';
+import { html } from '../pages/html';
+import { render, type RouteContext } from '../routes/context';
+import { adminRole, type AdminRole } from './roles';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** Set by requireLibrarian / requireAdmin: the signed-in user's admin role. */
+    adminRole?: AdminRole;
+  }
+}
+
+/** Where a signed-out visitor goes: the bootstrap form when that is the only way in, else campus sign-in. */
+export function signInPath(ctx: RouteContext, returnTo: string): string {
+  const useBootstrap = ctx.config.admin.bootstrap && ctx.config.logins.length === 0;
+  return `${useBootstrap ? '/admin/login' : '/ds'}?returnTo=${encodeURIComponent(returnTo)}`;
+}
+
+export function forbidden(ctx: RouteContext, req: Request, res: Response, message = t(req.lang, 'adminForbiddenBody')): void {
+  render(ctx, req, res, 403, t(req.lang, 'adminForbiddenTitle'), html`
+    <p class="notice" role="alert">${message}</p>
+    <p><a href="/">${t(req.lang, 'backHome')}</a></p>`);
+}
+
+/**
+ * Only users with at least `needed` get through: signed out → sign-in with returnTo (GET) or
+ * 401 (anything else, and API clients); signed in without the role → a bilingual 403.
+ */
+export function requireRole(ctx: RouteContext, needed: AdminRole) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const user = req.session?.data.user;
+    if (!user) {
+      if (req.method === 'GET' || req.method === 'HEAD') res.redirect(303, signInPath(ctx, req.originalUrl));
+      else forbidden(ctx, req, res, t(req.lang, 'adminSignedOutBody'));
+      return;
+    }
+    const role = adminRole(ctx.config.admin, user);
+    if (!role || (needed === 'admin' && role !== 'admin')) {
+      forbidden(ctx, req, res, t(req.lang, role ? 'adminActForbiddenBody' : 'adminForbiddenBody'));
+      return;
+    }
+    req.adminRole = role;
+    next();
+  };
+}
+
+/** Librarians and admins: reading reports. */
+export const requireLibrarian = (ctx: RouteContext) => requireRole(ctx, 'librarian');
+/** Admins only: anything that changes state (use with requireCsrf on POST). */
+export const requireAdmin = (ctx: RouteContext) => requireRole(ctx, 'admin');

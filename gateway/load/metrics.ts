@@ -1,0 +1,96 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Where gauges read their current values (collected when Prometheus scrapes). */
+export interface GaugeSources {
+  inFlight: () => number;
+  lagMs: () => number;
+  overloaded: () => boolean;
+  /** Approximate: signed-in sessions seen active within the idle timeout (a Store presence set). */
+  activeSessions: () => Promise<number>;
+}
+
+export type LoadMetrics = ReturnType<typeof createMetrics>;
+
+const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const STORE_SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2];
+
+/**
+ * The gateway's Prometheus metrics, in a registry of its own (never prom-client's global one), so
+ * several gateways in one process (tests) do not clash.
+ */
+export function createMetrics(sources: GaugeSources) {
+  const registry = new Registry();
+  const registers = [registry];
+  collectDefaultMetrics({ register: registry, prefix: 'passway_' });
+  return {
+    registry,
+    requests: new Counter({
+      name: 'passway_http_requests_total',
+      help: 'HTTP requests by route kind (launch, proxy, auth, discovery, admin, page, ops, api), resource (launch and proxy) and status class',
+      labelNames: ['kind', 'resource', 'status'] as const,
+      registers,
+    }),
+    duration: new Histogram({
+      name: 'passway_http_request_duration_seconds',
+      help: 'time from request to response end, by route kind and resource',
+      labelNames: ['kind', 'resource'] as const,
+      buckets: SECONDS,
+      registers,
+    }),
+    upstreamErrors: new Counter({
+      name: 'passway_upstream_errors_total',
+      help: 'vendor (upstream) failures seen by the rewriting proxy, by resource and reason',
+      labelNames: ['resource', 'reason'] as const,
+      registers,
+    }),
+    inFlight: new Gauge({
+      name: 'passway_in_flight_requests',
+      help: 'requests in progress on this node',
+      registers,
+      collect() {
+        this.set(sources.inFlight());
+      },
+    }),
+    lag: new Gauge({
+      name: 'passway_event_loop_lag_seconds',
+      help: 'largest event-loop delay in the last second (perf_hooks.monitorEventLoopDelay)',
+      registers,
+      collect() {
+        this.set(sources.lagMs() / 1000);
+      },
+    }),
+    overloaded: new Gauge({
+      name: 'passway_overloaded',
+      help: '1 while this node sheds new logins and launches',
+      registers,
+      collect() {
+        this.set(sources.overloaded() ? 1 : 0);
+      },
+    }),
+    activeSessions: new Gauge({
+      name: 'passway_active_sessions',
+      help: 'signed-in sessions active within the idle timeout, across all nodes (approximate)',
+      registers,
+      async collect() {
+        this.set(await sources.activeSessions());
+      },
+    }),
+    storeDuration: new Histogram({
+      name: 'passway_store_operation_duration_seconds',
+      help: 'Store (Redis or memory) call latency by operation and outcome',
+      labelNames: ['op', 'outcome'] as const,
+      buckets: STORE_SECONDS,
+      registers,
+    }),
+    logins: new Counter({
+      name: 'passway_logins_total',
+      help: 'sign-in outcomes by login method and reason (ok for a success)',
+      labelNames: ['outcome', 'login', 'reason'] as const,
+      registers,
+    }),
+    launches: new Counter({ name: 'passway_launches_total', help: 'launches by resource and access method', labelNames: ['resource', 'method'] as const, registers }),
+    denials: new Counter({ name: 'passway_denials_total', help: 'launch denials by resource and reason', labelNames: ['resource', 'reason'] as const, registers }),
+    shed: new Counter({ name: 'passway_overload_shed_total', help: 'new logins and launches refused with 503 while overloaded', registers }),
+    suspensions: new Counter({ name: 'passway_suspensions_total', help: 'users suspended from a resource by download limits', labelNames: ['resource'] as const, registers }),
+  };
+}

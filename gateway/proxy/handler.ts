@@ -1,0 +1,298 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Transform, pipeline, type Readable } from 'node:stream';
+import type { Agent } from 'undici';
+import type { Config } from '../../config/schema';
+import type { Catalog } from '../../resource-catalog/catalog';
+import { dayIn, decide } from '../../resource-catalog/policy';
+import { isSuspended, noteDownload, upstreamErrors, type LoadControl } from '../load';
+import type { Logger } from '../logger';
+import type { Sessions } from '../session';
+import type { Settings } from '../settings';
+import type { AccessLogEntry } from '../usage/access-log';
+import type { RecordUsage } from '../usage/record';
+import { RefusedAddressError } from './address-guard';
+import { decoder, encoder, parseContentType, planBody } from './body';
+import type { CookieJars } from './cookie-jar';
+import { HANDOFF_PATH, completeHandoff, type HandoffDeps } from './handoff';
+import { browserCookiesWithout, browserResponseHeaders, mergeCookies, upstreamRequestHeaders } from './headers';
+import { originOf, proxiedLabel } from './host-mapping';
+import { redirect, sendProxyPage } from './pages';
+import { createRewriter, isRewritable } from './rewriter-port';
+import { classifyUrl, type ProxyTraffic } from './traffic';
+import type { UnproxiedHosts } from './unproxied';
+import { UrlMapper, type LongLabels } from './url-mapper';
+
+export interface ProxyHandlerDeps {
+  config: Config;
+  settings: Settings;
+  catalog: () => Catalog;
+  sessions: Sessions;
+  jars: CookieJars;
+  labels: LongLabels;
+  agent: Agent;
+  handoff: HandoffDeps;
+  recordUsage: RecordUsage;
+  logger: Logger;
+  /** Load control: suspensions before forwarding, item downloads counted, upstream errors. */
+  load?: LoadControl;
+  /** One NCSA combined line per proxied request (only given when usage.accessLog is on). */
+  accessLog?: (entry: AccessLogEntry) => void;
+  /** Per (session, resource) summaries (proxy-summary events). */
+  traffic: ProxyTraffic;
+  /** Hosts in vendor content that no resource claims. */
+  unproxied: UnproxiedHosts;
+}
+
+/** What the error path needs to know about a request that failed (the resource, once known). */
+interface RequestState {
+  resource?: string;
+}
+
+/** A short reason for passway_upstream_errors_total from an undici / socket error code. */
+export function upstreamErrorReason(code: string): string {
+  switch (code) {
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return 'connect-timeout';
+    case 'UND_ERR_HEADERS_TIMEOUT':
+      return 'headers-timeout';
+    case 'UND_ERR_BODY_TIMEOUT':
+      return 'body-timeout';
+    case 'ECONNREFUSED':
+      return 'refused';
+    case 'ECONNRESET':
+    case 'EPIPE':
+    case 'UND_ERR_SOCKET':
+    case 'UND_ERR_CLOSED':
+      return 'reset';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'dns';
+    case 'UND_ERR_RES_EXCEEDED_MAX_SIZE':
+      return 'too-large';
+    default:
+      return code.includes('TIMEOUT') ? 'timeout' : 'other';
+  }
+}
+
+/** An item download counts once: a whole response, or a Range response that starts at byte 0 (PDF viewers fetch the rest in pieces). */
+function countsAsDownload(status: number, range: string | undefined): boolean {
+  if (status === 206) return !range || /^bytes=0-/i.test(range.trim());
+  return status >= 200 && status < 300;
+}
+
+const NO_BODY_STATUS = new Set([204, 304]);
+
+/**
+ * The proxy's hot path: a plain Node handler (not Express). In order: proxied host → upstream
+ * origin; only catalogued hosts; session (else the handoff through the gateway, which signs in
+ * when needed); the policy must allow this resource by the proxy method (else the launch link,
+ * which explains the denial); request headers cleaned and the jar's cookies added; the request
+ * body streamed; the response headers mapped, vendor cookies into the jar; the body decoded,
+ * rewritten and re-encoded when rewritable, otherwise streamed untouched with backpressure.
+ */
+export function proxyHandler(deps: ProxyHandlerDeps) {
+  const { config, settings, logger } = deps;
+  const gw = { proxyDomain: settings.proxyDomain, publicUrl: settings.publicUrl };
+  const gateway = settings.publicUrl.origin;
+  const maxRequestBytes = config.proxy.maxRequestBodyMegabytes * 1024 * 1024;
+  // dayIn builds an Intl.DateTimeFormat (slow on a hot path): the licence day is recomputed once a minute.
+  let day = { at: 0, value: '' };
+  const today = () => {
+    const now = Date.now();
+    if (now - day.at > 60_000) day = { at: now, value: dayIn(new Date(now), config.catalog.timeZone) };
+    return day.value;
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse, state: RequestState): Promise<void> {
+    const host = req.headers.host ?? '';
+    const label = proxiedLabel(host, settings.proxyDomain);
+    if (label) await deps.labels.ensure(label);
+    const origin = label ? originOf(label, deps.labels.resolve) : undefined;
+    if (!origin) {
+      sendProxyPage(req, res, 404, 'proxyUnknownHostTitle', 'proxyUnknownHostBody', { host });
+      return;
+    }
+    // Origin-form targets only: an absolute-form or scheme-relative target could name another host.
+    const rawUrl = req.url ?? '';
+    const target = rawUrl.startsWith('/') ? new URL(rawUrl, origin) : undefined;
+    if (!target || target.origin !== origin || req.method === 'CONNECT') {
+      sendProxyPage(req, res, 400, 'proxyBadRequestTitle', 'proxyBadRequestBody');
+      return;
+    }
+    const catalog = deps.catalog();
+    const resource = catalog.byUrl(target);
+    if (!resource) {
+      deps.recordUsage({ type: 'uncatalogued', host: target.host });
+      sendProxyPage(req, res, 404, 'launchNotCataloguedTitle', 'launchNotCataloguedBody', { host: target.host });
+      return;
+    }
+    state.resource = resource.id;
+    const mapper = new UrlMapper(gw, catalog, deps.labels);
+    const proxiedHere = `${gw.publicUrl.protocol}//${host}${target.pathname}${target.search}`;
+    if (target.pathname === HANDOFF_PATH) {
+      await completeHandoff(deps.handoff, req, res, new URL(proxiedHere), `${gateway}/go/${resource.id}`);
+      return;
+    }
+
+    const session = await deps.sessions.load(req);
+    const user = session?.data.user;
+    if (!session || !user) {
+      redirect(res, 303, `${gateway}/proxy/handoff?url=${encodeURIComponent(proxiedHere)}`);
+      return;
+    }
+    const decision = decide(user, resource, today());
+    if (!decision.allow || decision.method.kind !== 'proxy') {
+      // The launch link explains a denial (and records it) or uses the better method (WAYFless).
+      redirect(res, 303, `${gateway}/go/${resource.id}?target=${encodeURIComponent(target.href)}`);
+      return;
+    }
+
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > maxRequestBytes) {
+      sendProxyPage(req, res, 413, 'proxyTooLargeTitle', 'proxyTooLargeBody', { limit: String(config.proxy.maxRequestBodyMegabytes) });
+      req.resume();
+      return;
+    }
+    // Suspension (download limits) read alongside the jar, and only when a limit applies to this resource.
+    const load = deps.load;
+    const limited = !!load?.downloads.limitFor(resource.id);
+    const [jarCookies, suspended] = await Promise.all([deps.jars.cookieHeader(session.id, target.href), limited && load ? isSuspended(load, session, resource.id) : false]);
+    if (suspended) {
+      req.resume();
+      redirect(res, 303, `${gateway}/suspended/${encodeURIComponent(resource.id)}`);
+      return;
+    }
+    const browserCookies = config.proxy.browserCookies === 'forward' ? browserCookiesWithout(req.headers.cookie, config.session.cookieName) : [];
+    const headers = upstreamRequestHeaders({
+      headers: req.headers,
+      upstreamHost: target.host,
+      cookie: mergeCookies(jarCookies, browserCookies),
+      clientAddress: req.socket.remoteAddress,
+      forwardedFor: config.proxy.forwardedFor,
+      toUpstream: mapper.toUpstream,
+    });
+    const hasRequestBody = req.method !== 'GET' && req.method !== 'HEAD' && (declared > 0 || req.headers['transfer-encoding'] !== undefined);
+
+    // No AbortSignal (it cost a DOMException per request): when the browser goes away, pipeline()
+    // below destroys the upstream body, which aborts the upstream request.
+    const upstream = await deps.agent.request({
+      origin,
+      path: target.pathname + target.search,
+      method: (req.method ?? 'GET') as 'GET',
+      headers,
+      body: hasRequestBody ? req.pipe(limitBytes(maxRequestBytes)) : undefined,
+    });
+
+    if (upstream.statusCode >= 500 && load) upstreamErrors(load).inc({ resource: resource.id, reason: `http-${upstream.statusCode}` });
+    const setCookies = [upstream.headers['set-cookie'] ?? []].flat();
+    if (setCookies.length > 0) await deps.jars.storeFromResponse(session.id, target.href, setCookies);
+
+    const contentType = String(upstream.headers['content-type'] ?? '');
+    const hasBody = req.method !== 'HEAD' && !NO_BODY_STATUS.has(upstream.statusCode) && upstream.headers['content-length'] !== '0';
+    const plan = planBody({
+      hasBody,
+      contentEncoding: upstream.headers['content-encoding'] as string | undefined,
+      rewritable: contentType !== '' && upstream.statusCode !== 206 && isRewritable(contentType),
+      acceptEncoding: req.headers['accept-encoding'],
+    });
+    const out = browserResponseHeaders({ headers: upstream.headers, mapUrl: (u) => mapper.mapUrl(u, target.href), bodyChanged: !plan.untouched });
+    if (plan.encode) {
+      out['content-encoding'] = plan.encode;
+      out.vary = [out.vary, 'Accept-Encoding'].flat().filter(Boolean).join(', ');
+    }
+    res.writeHead(upstream.statusCode, out);
+
+    const stages: NodeJS.ReadWriteStream[] = [];
+    if (plan.decode) stages.push(decoder(plan.decode));
+    if (plan.rewrite) {
+      const { type, charset } = parseContentType(contentType);
+      stages.push(
+        createRewriter({
+          contentType: type,
+          charset,
+          mapUrl: (u) => mapper.mapUrl(u),
+          mapHost: mapper.mapHost,
+          baseUrl: target.href,
+          rules: resource.rewrite?.rules,
+          onUnknownHost: (unknown) => deps.unproxied.note(resource.id, unknown),
+        }),
+      );
+    }
+    if (plan.encode) stages.push(encoder(plan.encode));
+
+    // Bytes sent to the browser, counted as they stream (a listener on the last stage: no extra stream, no buffering).
+    const kinds = classifyUrl(resource, target.href);
+    const download = kinds.item && !!load && countsAsDownload(upstream.statusCode, req.headers.range as string | undefined);
+    let bytes = 0;
+    const source = (stages.at(-1) ?? upstream.body) as Readable;
+    pipeline([upstream.body as Readable, ...stages, res], (error) => {
+      if (error && !res.destroyed) res.destroy(error);
+      if (error && load && (error as { code?: string }).code === 'UND_ERR_BODY_TIMEOUT') upstreamErrors(load).inc({ resource: resource.id, reason: 'body-timeout' });
+      const at = Date.now();
+      deps.traffic.note({ session: session.id, resource: resource.id, user, bytes, itemUrl: kinds.item ? target.href : undefined, search: kinds.search, at });
+      deps.accessLog?.({
+        ip: req.socket.remoteAddress ?? '-',
+        institution: user.institution,
+        subject: user.subject,
+        time: new Date(at),
+        method: req.method ?? 'GET',
+        url: target.href,
+        protocol: `HTTP/${req.httpVersion}`,
+        status: upstream.statusCode,
+        bytes,
+        referer: req.headers.referer,
+        userAgent: req.headers['user-agent'],
+      });
+      // A finished item download counts against the user's download limit; passing it suspends later requests.
+      if (download && load && !error) {
+        noteDownload(load, session, resource.id, { items: 1, bytes }).catch((failure: unknown) => logger.warn({ err: failure, resource: resource.id }, 'proxy: download not counted'));
+      }
+    });
+    source.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+    });
+  }
+
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    const state: RequestState = {};
+    handle(req, res, state).catch((error: unknown) => failed(req, res, error, state));
+  };
+
+  function failed(req: IncomingMessage, res: ServerResponse, error: unknown, state: RequestState): void {
+    const host = req.headers.host ?? '';
+    if (res.headersSent) {
+      res.destroy(error as Error);
+      return;
+    }
+    const cause = error instanceof Error ? error : new Error(String(error));
+    if (cause instanceof RefusedAddressError) {
+      logger.warn({ host: cause.host, address: cause.address }, 'proxy refused a private address');
+      sendProxyPage(req, res, 403, 'proxyPrivateTitle', 'proxyPrivateBody', { host: cause.host });
+      return;
+    }
+    if (cause instanceof RequestTooLarge) {
+      sendProxyPage(req, res, 413, 'proxyTooLargeTitle', 'proxyTooLargeBody', { limit: String(config.proxy.maxRequestBodyMegabytes) });
+      return;
+    }
+    if (cause.name === 'AbortError' || req.destroyed) return;
+    const id = Math.random().toString(36).slice(2, 10);
+    const code = (cause as { code?: string }).code ?? '';
+    logger.warn({ host, err: cause.message, code, ref: id }, 'proxy upstream failed');
+    if (deps.load && state.resource) upstreamErrors(deps.load).inc({ resource: state.resource, reason: upstreamErrorReason(code) });
+    const timeout = code.includes('TIMEOUT');
+    sendProxyPage(req, res, timeout ? 504 : 502, 'proxyUpstreamTitle', 'proxyUpstreamBody', { host: host.replace(/:\d+$/, ''), id });
+  }
+}
+
+class RequestTooLarge extends Error {}
+
+/** Fails the stream (and so the upstream request) once more than `max` bytes have passed. */
+function limitBytes(max: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      seen += chunk.length;
+      done(seen > max ? new RequestTooLarge('request body too large') : null, chunk);
+    },
+  });
+}

@@ -1,0 +1,123 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Router } from 'express';
+import type { Config } from '../../config/schema';
+import type { Catalog } from '../../resource-catalog/catalog';
+import { claimsHost } from '../../resource-catalog/host-claims';
+import type { LoadControl } from '../load';
+import type { Logger } from '../logger';
+import type { Sessions } from '../session';
+import type { Settings } from '../settings';
+import type { Store } from '../store/types';
+import type { AccessLogEntry } from '../usage/access-log';
+import type { RecordUsage } from '../usage/record';
+import type { Resolve } from './address-guard';
+import { CookieJars } from './cookie-jar';
+import { handoffRoutes, type HandoffDeps } from './handoff';
+import { proxyHandler } from './handler';
+import { fromProxied } from './host-mapping';
+import { ProxyTraffic } from './traffic';
+import { UnproxiedHosts } from './unproxied';
+import { upstreamAgent } from './upstream-agent';
+import { LongLabels, UrlMapper } from './url-mapper';
+
+export { fromProxied, toProxied } from './host-mapping';
+export { readUnproxiedHosts, type UnproxiedHost } from './unproxied';
+
+export interface ProxyDeps {
+  config: Config;
+  settings: Settings;
+  store: Store;
+  sessions: Sessions;
+  sessionSecret: string;
+  catalog: () => Catalog;
+  recordUsage: RecordUsage;
+  logger: Logger;
+  /** DNS resolution for the SSRF guard (tests pin names); default the system resolver. */
+  resolve?: Resolve;
+  /** Load control: suspensions, download limits, upstream error counts (absent: none of those). */
+  load?: LoadControl;
+  /** The usage log's NCSA access log, when usage.accessLog is on. */
+  accessLog?: (entry: AccessLogEntry) => void;
+}
+
+export interface Proxy {
+  /** For requests whose Host is a proxied host. */
+  handle: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Gateway-side routes (the session handoff), mounted in the Express app. */
+  routes: Router;
+  /** The proxied address of a catalogued upstream URL (launches send readers there), else undefined. */
+  proxiedUrl(upstream: URL): URL | undefined;
+  /** Write every open proxy-summary and the unproxied hosts noted so far (close does it too). */
+  flushUsage(): Promise<void>;
+  /** Flushes the summaries (synchronously, before the usage log closes), then the connection pools. */
+  close(): Promise<void>;
+}
+
+/** Build the rewriting proxy from the composition root. */
+export function createProxy(deps: ProxyDeps): Proxy {
+  const { config, settings } = deps;
+  const allowPrivate = (origin: string): boolean => {
+    const url = new URL(origin);
+    const resource = deps.catalog().byUrl(url);
+    return !!resource?.hosts.some((rule) => rule.allowPrivate && claimsHost(rule, url.host));
+  };
+  const agent = upstreamAgent({
+    timeouts: { connectMs: config.proxy.connectTimeoutSeconds * 1000, headersMs: config.proxy.headersTimeoutSeconds * 1000, bodyMs: config.proxy.bodyTimeoutSeconds * 1000 },
+    allowPrivate,
+    maxResponseBytes: config.proxy.maxResponseBodyMegabytes ? config.proxy.maxResponseBodyMegabytes * 1024 * 1024 : undefined,
+    resolve: deps.resolve,
+  });
+  const labels = new LongLabels(deps.store);
+  const lifetimeMs = config.session.absoluteLifetimeHours * 3_600_000;
+  const handoff: HandoffDeps = {
+    store: deps.store,
+    secret: deps.sessionSecret,
+    cookieName: config.session.cookieName,
+    secure: settings.secureCookies,
+    maxAgeSeconds: Math.floor(lifetimeMs / 1000),
+    upstreamOf: (proxied) => {
+      const upstream = fromProxied(proxied, settings, labels.resolve);
+      return upstream && deps.catalog().byUrl(upstream) ? upstream : undefined;
+    },
+  };
+  const traffic = new ProxyTraffic({ record: deps.recordUsage, everyRequests: config.proxy.summaryEveryRequests, idleMs: config.proxy.summaryIdleSeconds * 1000 });
+  const unproxied = new UnproxiedHosts({
+    store: deps.store,
+    ttlMs: config.proxy.unproxiedHostDays * 86_400_000,
+    maxPerResource: config.proxy.unproxiedHostsPerResource,
+    onError: (error) => deps.logger.warn({ err: error }, 'proxy: unproxied hosts not stored'),
+  });
+  // Unproxied hosts reach the Store in batches, at most every 10 s.
+  const timer = setInterval(() => void unproxied.flush(), 10_000);
+  timer.unref();
+  const handle = proxyHandler({
+    config,
+    settings,
+    catalog: deps.catalog,
+    sessions: deps.sessions,
+    jars: new CookieJars(deps.store, lifetimeMs),
+    labels,
+    agent,
+    handoff,
+    recordUsage: deps.recordUsage,
+    logger: deps.logger,
+    load: deps.load,
+    accessLog: deps.accessLog,
+    traffic,
+    unproxied,
+  });
+  const proxiedUrl = (upstream: URL) => {
+    const mapped = new UrlMapper(settings, deps.catalog(), labels).mapUrl(upstream.href);
+    return mapped ? new URL(mapped) : undefined;
+  };
+  const flushUsage = async () => {
+    traffic.flushAll();
+    await unproxied.flush();
+  };
+  const close = async () => {
+    clearInterval(timer);
+    traffic.close();
+    await Promise.all([unproxied.flush(), agent.close()]);
+  };
+  return { handle, routes: handoffRoutes(handoff), proxiedUrl, flushUsage, close };
+}

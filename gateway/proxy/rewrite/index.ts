@@ -1,0 +1,13 @@
+/**
+ * Streaming response rewriting for the proxy, by content type (see README.md in this folder).
+ * The pipeline creates one rewriter per response body, after decompression and before re-compression.
+ */
+import { contentKind } from './content-types';
+
+export { createRewriter, type RewriterOptions } from './rewriter';
+export type { FindReplaceRule } from './rules';
+
+/** text/html, application/xhtml+xml, text/css, JavaScript types, JSON types (incl. +json). */
+export function isRewritable(contentType: string): boolean {
+  return contentKind(contentType) !== undefined;
+}

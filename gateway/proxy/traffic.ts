@@ -1,0 +1,152 @@
+import type { Identity } from '../../idp-adapters/identity';
+import type { Resource } from '../../resource-catalog/schema';
+import type { RecordUsage } from '../usage/record';
+
+/**
+ * Proxied traffic summarised per (session, resource) in memory, never an event per request: one
+ * `proxy-summary` usage event after `everyRequests` requests, after `idleMs` without a request, and
+ * for everything at close. Item and search requests are URLs matching the resource's catalog
+ * patterns (COUNTER Total_Item_Requests, Unique_Item_Requests, Searches_Regular).
+ */
+
+export interface UrlKinds {
+  item: boolean;
+  search: boolean;
+}
+
+const compiled = new WeakMap<Resource, { item: RegExp[]; search: RegExp[] }>();
+
+/** Does the upstream URL match the resource's item / search patterns? (Regexps compiled once per catalog entry.) */
+export function classifyUrl(resource: Resource, url: string): UrlKinds {
+  if (!resource.patterns) return { item: false, search: false };
+  let patterns = compiled.get(resource);
+  if (!patterns) {
+    const compile = (sources: string[] | undefined) => (sources ?? []).map((source) => new RegExp(source));
+    patterns = { item: compile(resource.patterns.item), search: compile(resource.patterns.search) };
+    compiled.set(resource, patterns);
+  }
+  return { item: patterns.item.some((p) => p.test(url)), search: patterns.search.some((p) => p.test(url)) };
+}
+
+export interface TrafficNote {
+  session: string;
+  resource: string;
+  user: Identity;
+  bytes: number;
+  /** The upstream URL when it is an item request. */
+  itemUrl?: string;
+  search: boolean;
+  at: number;
+}
+
+interface Accumulator {
+  session: string;
+  resource: string;
+  user: Identity;
+  requests: number;
+  bytes: number;
+  itemRequests: number;
+  uniqueItemRequests: number;
+  searches: number;
+  from: number;
+  until: number;
+  /** Item URLs seen in this session (kept across count flushes, so an item is unique once per session). */
+  items: Set<string>;
+}
+
+/** Distinct item URLs remembered per session and resource; beyond it, items still count but no longer as unique. */
+const MAX_ITEMS_REMEMBERED = 10_000;
+
+export interface TrafficOptions {
+  record: RecordUsage;
+  everyRequests: number;
+  idleMs: number;
+  now?: () => number;
+}
+
+export class ProxyTraffic {
+  private readonly open = new Map<string, Accumulator>();
+  private readonly timer: NodeJS.Timeout;
+  private readonly now: () => number;
+  private closed = false;
+
+  constructor(private readonly options: TrafficOptions) {
+    this.now = options.now ?? Date.now;
+    this.timer = setInterval(() => this.flushIdle(), Math.max(1000, Math.min(options.idleMs / 2, 15_000)));
+    this.timer.unref();
+  }
+
+  note(n: TrafficNote): void {
+    const key = `${n.session}\0${n.resource}`;
+    let acc = this.open.get(key);
+    if (!acc) {
+      acc = { session: n.session, resource: n.resource, user: n.user, requests: 0, bytes: 0, itemRequests: 0, uniqueItemRequests: 0, searches: 0, from: n.at, until: n.at, items: new Set() };
+      this.open.set(key, acc);
+    }
+    if (acc.requests === 0) acc.from = n.at;
+    acc.requests += 1;
+    acc.bytes += n.bytes;
+    acc.until = n.at;
+    if (n.search) acc.searches += 1;
+    if (n.itemUrl !== undefined) {
+      acc.itemRequests += 1;
+      if (!acc.items.has(n.itemUrl) && acc.items.size < MAX_ITEMS_REMEMBERED) {
+        acc.items.add(n.itemUrl);
+        acc.uniqueItemRequests += 1;
+      }
+    }
+    if (this.closed) {
+      this.emit(acc);
+      this.open.delete(key);
+    } else if (acc.requests >= this.options.everyRequests) {
+      this.emit(acc);
+    }
+  }
+
+  /** Summaries of (session, resource) pairs idle for idleMs (the timer calls it; tests may too). */
+  flushIdle(): void {
+    const idleBefore = this.now() - this.options.idleMs;
+    for (const [key, acc] of this.open) {
+      if (acc.until > idleBefore) continue;
+      this.emit(acc);
+      this.open.delete(key);
+    }
+  }
+
+  /** Everything now (at close, or when a test wants the summaries). */
+  flushAll(): void {
+    for (const acc of this.open.values()) this.emit(acc);
+    this.open.clear();
+  }
+
+  close(): void {
+    this.closed = true;
+    clearInterval(this.timer);
+    this.flushAll();
+  }
+
+  private emit(acc: Accumulator): void {
+    if (acc.requests === 0) return;
+    const { institution, subject, affiliations } = acc.user;
+    this.options.record({
+      type: 'proxy-summary',
+      resource: acc.resource,
+      requests: acc.requests,
+      bytes: acc.bytes,
+      itemRequests: acc.itemRequests,
+      uniqueItemRequests: acc.uniqueItemRequests,
+      searches: acc.searches,
+      session: acc.session,
+      from: new Date(acc.from).toISOString(),
+      until: new Date(acc.until).toISOString(),
+      institution,
+      subject,
+      affiliations,
+    });
+    acc.requests = 0;
+    acc.bytes = 0;
+    acc.itemRequests = 0;
+    acc.uniqueItemRequests = 0;
+    acc.searches = 0;
+  }
+}

@@ -1,0 +1,107 @@
+import { Router, type Request, type Response } from 'express';
+import { forbidden, requireAdmin, requireLibrarian } from '../admin/access';
+import { audit } from '../admin/audit';
+import { bootstrapCheck } from '../admin/bootstrap';
+import type { ReloadCatalog } from '../admin/catalog-reload';
+import { csrfToken, requireCsrf } from '../admin/csrf';
+import { postForm } from '../admin/forms';
+import { ADMIN_SECTIONS } from '../admin/nav';
+import { adminRole } from '../admin/roles';
+import { t } from '../i18n';
+import { html } from '../pages/html';
+import { localReturnTo } from './auth';
+import { render, type RouteContext } from './context';
+
+/** Failed bootstrap logins allowed per client address in this window before a 429. */
+const MAX_FAILURES = 10;
+const FAILURE_WINDOW_MS = 15 * 60_000;
+
+const text = (value: unknown) => (typeof value === 'string' ? value : '');
+
+/** /admin: the admin home, the bootstrap local admin's sign-in and sign-out (all POSTs carry a CSRF token). */
+export function adminRoutes(ctx: RouteContext, reloadCatalog?: ReloadCatalog): Router {
+  const router = Router();
+  const check = bootstrapCheck(ctx.config.admin);
+  const refuseCsrf = (req: Request, res: Response) => {
+    audit(ctx, req, 'csrf-check', false, { target: req.path });
+    forbidden(ctx, req, res, t(req.lang, 'adminCsrfBody'));
+  };
+
+  router.get('/admin', requireLibrarian(ctx), async (req, res) => {
+    const token = await csrfToken(ctx.sessions, req.session!);
+    const role = req.adminRole!;
+    const sections = ADMIN_SECTIONS.filter((s) => role === 'admin' || s.role === 'librarian');
+    render(ctx, req, res, 200, t(req.lang, 'adminTitle'), html`
+      <p>${t(req.lang, role === 'admin' ? 'adminRoleAdmin' : 'adminRoleLibrarian')}</p>
+      <nav aria-label="${t(req.lang, 'adminTitle')}"><ul>${sections.map((s) => html`<li><a href="${s.href}">${t(req.lang, s.label)}</a></li>`)}</ul></nav>
+      ${role === 'admin' && reloadCatalog
+        ? html`<h2>${t(req.lang, 'adminCatalog')}</h2><p>${t(req.lang, 'adminCatalogCount', { count: String(ctx.catalog().resources.length) })}</p>
+          ${postForm('/admin/catalog/reload', token, html`<button class="button" type="submit">${t(req.lang, 'adminCatalogReload')}</button>`)}`
+        : ''}
+      <h2>${t(req.lang, 'signOut')}</h2>
+      ${postForm('/admin/logout', token, html`<button class="button" type="submit">${t(req.lang, 'signOut')}</button>`)}`);
+  });
+
+  if (reloadCatalog) {
+    router.post('/admin/catalog/reload', requireAdmin(ctx), requireCsrf(refuseCsrf), (req, res) => {
+      const result = reloadCatalog();
+      audit(ctx, req, 'catalog-reload', result.ok, { target: 'catalog', ...(result.ok ? { resources: String(result.catalog.resources.length) } : { problems: String(result.problems.length) }) });
+      render(ctx, req, res, result.ok ? 200 : 422, t(req.lang, 'adminCatalog'), html`
+        ${result.ok
+          ? html`<p class="notice" role="status">${t(req.lang, 'adminCatalogReloaded', { count: String(result.catalog.resources.length) })}</p>`
+          : html`<p class="notice" role="alert">${t(req.lang, 'adminCatalogKept')}</p><ul>${result.problems.map((p) => html`<li><code>${p.path}</code>: ${p.message}</li>`)}</ul>`}
+        <p><a href="/admin">${t(req.lang, 'adminTitle')}</a></p>`);
+    });
+  }
+
+  router.post('/admin/logout', requireCsrf(refuseCsrf), async (req, res) => {
+    const user = req.session?.data.user;
+    if (adminRole(ctx.config.admin, user)) audit(ctx, req, 'logout', true);
+    await ctx.sessions.destroy(res, req.session);
+    res.redirect(303, '/');
+  });
+
+  if (!check) return router;
+
+  const showLogin = async (req: Request, res: Response, status: number, notice?: string) => {
+    const session = req.session ?? (await ctx.sessions.create(res));
+    const token = await csrfToken(ctx.sessions, session);
+    const returnTo = localReturnTo(req.query.returnTo ?? (req.body as Record<string, unknown> | undefined)?.returnTo);
+    render(ctx, req, res, status, t(req.lang, 'adminLoginTitle'), html`
+      ${notice ? html`<p class="notice" role="alert">${notice}</p>` : ''}
+      ${postForm('/admin/login', token, html`
+        <p><label for="username">${t(req.lang, 'adminUsername')}</label><br>
+          <input id="username" name="username" autocomplete="username" required autocapitalize="none" spellcheck="false"></p>
+        <p><label for="password">${t(req.lang, 'adminPassword')}</label><br>
+          <input id="password" name="password" type="password" autocomplete="current-password" required></p>
+        <p><button class="button" type="submit">${t(req.lang, 'adminSignIn')}</button></p>`, { returnTo: returnTo.startsWith('/admin') ? returnTo : '/admin' })}`);
+  };
+
+  router.get('/admin/login', (req, res) => showLogin(req, res, 200));
+
+  router.post('/admin/login', requireCsrf(refuseCsrf), async (req, res) => {
+    const body = req.body as Record<string, unknown>;
+    const failures = `admin-login-failures:${req.ip ?? 'unknown'}`;
+    if (Number((await ctx.store.get(failures)) ?? 0) >= MAX_FAILURES) {
+      audit(ctx, req, 'login', false, { reason: 'too-many-failures' });
+      res.set('Retry-After', String(FAILURE_WINDOW_MS / 1000));
+      await showLogin(req, res, 429, t(req.lang, 'adminLoginThrottled'));
+      return;
+    }
+    const identity = await check(text(body.username), text(body.password));
+    if (!identity) {
+      await ctx.store.incr(failures, 1, FAILURE_WINDOW_MS);
+      audit(ctx, req, 'login', false, { reason: 'bad-credentials' });
+      await showLogin(req, res, 401, t(req.lang, 'adminLoginFailed'));
+      return;
+    }
+    const session = await ctx.sessions.login(res, req.session, identity);
+    delete session.data.adminCsrf; // a new session gets a new token
+    await ctx.sessions.save(session);
+    audit(ctx, req, 'login', true, { method: 'bootstrap' }, identity);
+    const returnTo = localReturnTo(body.returnTo);
+    res.redirect(303, returnTo.startsWith('/admin') ? returnTo : '/admin');
+  });
+
+  return router;
+}

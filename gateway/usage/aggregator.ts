@@ -1,0 +1,125 @@
+import type { Store } from '../store/types';
+import type { StoredUsageEvent } from './events';
+import { counterKey, encodeTuple, hwmKey, indexKey, usersKey, type Tuple } from './keys';
+
+/** What one event adds to the aggregates: counters of one dimension tuple, and maybe a user. */
+export interface Contribution {
+  tuple: Tuple;
+  metrics: Record<string, number>;
+  user?: string;
+}
+
+const int = (n: number | undefined) => (typeof n === 'number' && Number.isFinite(n) ? Math.max(0, Math.round(n)) : 0);
+
+/** The aggregate contribution of one stored event; null for events that are only logged. */
+export function contribution(e: StoredUsageEvent): Contribution | null {
+  const who = e as { institution?: string; affiliation?: string; onCampus?: boolean; user?: string };
+  const tuple = (resource: string, method: string): Tuple => ({
+    resource,
+    institution: who.institution ?? '',
+    affiliation: who.affiliation ?? '',
+    method,
+    onCampus: who.onCampus === true,
+  });
+  switch (e.type) {
+    case 'login-success':
+      return { tuple: tuple(e.resource ?? '', e.adapter), metrics: { logins: 1 }, user: e.user };
+    case 'login-failure':
+      return { tuple: tuple('', e.adapter ?? ''), metrics: { [`fail:${e.reason}`]: 1 } };
+    case 'launch':
+      return { tuple: tuple(e.resource, e.method), metrics: { launches: 1 }, user: e.user };
+    case 'denial':
+      return { tuple: tuple(e.resource, ''), metrics: { [`deny:${e.reason}`]: 1 } };
+    case 'proxy-summary':
+      return {
+        tuple: tuple(e.resource, 'proxy'),
+        metrics: { requests: int(e.requests), bytes: int(e.bytes), items: int(e.itemRequests), uniqueItems: int(e.uniqueItemRequests), searches: int(e.searches) },
+        user: e.user,
+      };
+    case 'seat-full':
+      return { tuple: tuple(e.resource, ''), metrics: { seatFull: 1 } };
+    case 'suspension':
+      return { tuple: tuple(e.resource, ''), metrics: { suspensions: 1 } };
+    case 'overload-shed':
+      return { tuple: { resource: e.resource ?? '', institution: '', affiliation: '', method: '', onCampus: false }, metrics: { overloadShed: e.shed === undefined ? 1 : int(e.shed) } };
+    default:
+      return null;
+  }
+}
+
+/**
+ * Applies events to the Store exactly once. Per day and node a high-water mark (last applied seq)
+ * guards the counters: a batch's increments and the new mark are one atomic `incrGuarded`, so a
+ * replay of events at or below the mark changes nothing, and concurrent appliers (live path,
+ * catch-up, another node reconciling a shared folder) never count an event twice. Index entries
+ * and HyperLogLog adds are idempotent and go first, so a failed batch is simply retried.
+ */
+export class Aggregator {
+  /** Index entries known to be in the store, per day. */
+  private readonly indexed = new Map<string, Set<string>>();
+
+  constructor(private readonly store: Store) {}
+
+  /** Apply events of one node (in seq order, any days). Rejects when the store does; nothing is half-applied. */
+  async apply(events: readonly StoredUsageEvent[]): Promise<void> {
+    const byDay = new Map<string, StoredUsageEvent[]>();
+    for (const e of events) {
+      const list = byDay.get(e.day);
+      if (list) list.push(e);
+      else byDay.set(e.day, [e]);
+    }
+    for (const [day, list] of byDay) {
+      const nodes = new Map<string, StoredUsageEvent[]>();
+      for (const e of list) nodes.set(e.node, [...(nodes.get(e.node) ?? []), e]);
+      for (const [node, ofNode] of nodes) await this.applyDay(day, node, ofNode);
+    }
+  }
+
+  private async applyDay(day: string, node: string, events: StoredUsageEvent[]): Promise<void> {
+    const guard = hwmKey(day, node);
+    for (;;) {
+      const mark = await this.store.get(guard);
+      const after = mark === null ? 0 : Number(mark);
+      const pending = events.filter((e) => e.seq > after);
+      if (pending.length === 0) return;
+      const increments: Record<string, number> = {};
+      const users = new Map<string, Set<string>>();
+      const index: Record<string, string>[] = [{ n: node }];
+      for (const e of pending) {
+        const c = contribution(e);
+        if (!c) continue;
+        const t = encodeTuple(c.tuple);
+        for (const [metric, by] of Object.entries(c.metrics)) {
+          if (by === 0) continue;
+          const key = counterKey(day, t, metric);
+          if (increments[key] === undefined) index.push({ t, m: metric });
+          increments[key] = (increments[key] ?? 0) + by;
+        }
+        if (c.user) {
+          if (!users.has(t)) index.push({ t, m: 'users' });
+          users.set(t, (users.get(t) ?? new Set()).add(c.user));
+        }
+      }
+      await this.ensureIndexed(day, index);
+      for (const [t, members] of users) await this.store.pfAdd(usersKey(day, t), [...members]);
+      const last = pending[pending.length - 1]!.seq;
+      if (await this.store.incrGuarded(guard, mark, String(last), increments)) return;
+      // Another applier moved the mark meanwhile: re-read it and apply what is still missing.
+    }
+  }
+
+  private async ensureIndexed(day: string, entries: Record<string, string>[]): Promise<void> {
+    let known = this.indexed.get(day);
+    if (!known) {
+      if (this.indexed.size >= 4) this.indexed.delete([...this.indexed.keys()].sort()[0]!);
+      known = new Set();
+      this.indexed.set(day, known);
+    }
+    for (const fields of entries) {
+      const id = JSON.stringify(fields);
+      if (known.has(id)) continue;
+      await this.store.append(indexKey(day), fields);
+      known.add(id);
+    }
+  }
+}

@@ -1,0 +1,6 @@
+export { counterReport, counterTsv, countsByResource, derivationNote, type CounterKind, type CounterReport } from './counter';
+export { csv, csvField, usageCsv, BOM } from './csv';
+export { parseFilter, filterQuery, monthRange } from './filters';
+export { usagePage, names } from './page';
+export { summarise, type UsageSummary } from './summary';
+export { aggregateSource, type UsageFilter, type UsageRow, type UsageSource } from './source';

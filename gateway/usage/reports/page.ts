@@ -1,0 +1,89 @@
+import type { Config } from '../../../config/schema';
+import type { Catalog } from '../../../resource-catalog/catalog';
+import { pick, t, type Lang } from '../../i18n';
+import { html, type Html } from '../../pages/html';
+import { barChart, lineChart } from './charts';
+import { filterQuery } from './filters';
+import type { UsageSummary } from './summary';
+
+const AFFILIATIONS = ['faculty', 'student', 'staff', 'employee', 'member', 'affiliate', 'alum', 'library-walk-in'];
+/** Lines drawn in the per-day chart; the table lists every resource. */
+const TOP_LINES = 5;
+
+export interface Names {
+  resource(id: string): string;
+  institution(id: string): string;
+}
+
+export function names(config: Config, catalog: Catalog, lang: Lang): Names {
+  return {
+    resource: (id) => {
+      const r = catalog.byId(id);
+      return r ? pick(r.title, lang) : id;
+    },
+    institution: (id) => {
+      const i = config.institutions.find((x) => x.id === id);
+      return i ? pick(i.name, lang) : id;
+    },
+  };
+}
+
+function select(id: string, label: string, all: string, value: string | undefined, options: { value: string; label: string }[]): Html {
+  return html`<p><label for="${id}">${label}</label><br><select id="${id}" name="${id}">
+    <option value="">${all}</option>
+    ${options.map((o) => html`<option value="${o.value}"${o.value === value ? html` selected` : ''}>${o.label}</option>`)}
+  </select></p>`;
+}
+
+/** The /admin/usage body: GET filter form, totals, charts with text alternatives, table, exports. */
+export function usagePage(lang: Lang, config: Config, catalog: Catalog, summary: UsageSummary): Html {
+  const n = names(config, catalog, lang);
+  const f = summary.filter;
+  const query = filterQuery(f);
+  const month = f.to.slice(0, 7);
+  const top = summary.resources.slice(0, TOP_LINES);
+  const launchesText = top.map((r) => `${n.resource(r.resource)}: ${r.launches}`).join('; ');
+  return html`
+<form method="get" action="/admin/usage" class="panel filters">
+  <p><label for="from">${t(lang, 'usageFrom')}</label><br><input id="from" name="from" type="date" value="${f.from}"></p>
+  <p><label for="to">${t(lang, 'usageTo')}</label><br><input id="to" name="to" type="date" value="${f.to}"></p>
+  ${select('institution', t(lang, 'usageInstitution'), t(lang, 'usageAll'), f.institution, config.institutions.map((i) => ({ value: i.id, label: pick(i.name, lang) })))}
+  ${select('affiliation', t(lang, 'usageAffiliation'), t(lang, 'usageAll'), f.affiliation, AFFILIATIONS.map((a) => ({ value: a, label: a })))}
+  ${select('resource', t(lang, 'usageResource'), t(lang, 'usageAll'), f.resource, catalog.resources.map((r) => ({ value: r.id, label: pick(r.title, lang) })))}
+  <p><button class="button" type="submit">${t(lang, 'usageShow')}</button></p>
+</form>
+<p>${t(lang, 'usageExports')}
+  <a href="/admin/usage.csv?${query}" download>CSV</a> ·
+  <a href="/api/v1/usage?${query}">JSON</a> ·
+  <a href="/admin/usage/counter/dr?month=${month}&amp;format=tsv">COUNTER DR ${month}</a> ·
+  <a href="/admin/usage/counter/pr?month=${month}&amp;format=tsv">COUNTER PR ${month}</a></p>
+<h2>${t(lang, 'usageTotals', { from: f.from, to: f.to })}</h2>
+<dl class="totals">
+  <dt>${t(lang, 'usageLogins')}</dt><dd>${summary.totals.logins}</dd>
+  <dt>${t(lang, 'usageLaunches')}</dt><dd>${summary.totals.launches}</dd>
+  <dt>${t(lang, 'usageUniqueUsers')}</dt><dd>${summary.totals.uniqueUsers}</dd>
+  <dt>${t(lang, 'usageDenials')}</dt><dd>${summary.totals.denials}</dd>
+  <dt>${t(lang, 'usageOffCampus')}</dt><dd>${summary.totals.offCampus}</dd>
+  <dt>${t(lang, 'usageOnCampus')}</dt><dd>${summary.totals.onCampus}</dd>
+</dl>
+<h2>${t(lang, 'usagePerDay')}</h2>
+${lineChart({ title: t(lang, 'usagePerDay'), description: `${t(lang, 'usagePerDayDesc', { from: f.from, to: f.to })} ${launchesText}` }, summary.days, top.map((r) => ({ name: n.resource(r.resource), values: summary.launchesByDay.get(r.resource) ?? [] })))}
+<h2>${t(lang, 'usageTopResources')}</h2>
+${barChart({ title: t(lang, 'usageTopResources'), description: launchesText || t(lang, 'usageNone') }, summary.resources.slice(0, 10).map((r) => ({ label: n.resource(r.resource), value: r.launches })))}
+<h2>${t(lang, 'usageDenialsByReason')}</h2>
+${summary.denialsByReason.length
+    ? barChart({ title: t(lang, 'usageDenialsByReason'), description: summary.denialsByReason.map((d) => `${d.reason}: ${d.count}`).join('; ') }, summary.denialsByReason.map((d) => ({ label: d.reason, value: d.count })))
+    : html`<p>${t(lang, 'usageNone')}</p>`}
+<h2>${t(lang, 'usageCampusSplit')}</h2>
+${barChart({ title: t(lang, 'usageCampusSplit'), description: `${t(lang, 'usageOffCampus')}: ${summary.totals.offCampus}; ${t(lang, 'usageOnCampus')}: ${summary.totals.onCampus}` }, [
+    { label: t(lang, 'usageOffCampus'), value: summary.totals.offCampus },
+    { label: t(lang, 'usageOnCampus'), value: summary.totals.onCampus },
+  ])}
+<h2>${t(lang, 'usageByResource')}</h2>
+<div class="scroll"><table>
+  <caption>${t(lang, 'usageByResource')} (${f.from} – ${f.to})</caption>
+  <thead><tr><th scope="col">${t(lang, 'usageResource')}</th><th scope="col">${t(lang, 'usageLaunches')}</th><th scope="col">${t(lang, 'usageOffCampus')}</th><th scope="col">${t(lang, 'usageOnCampus')}</th><th scope="col">${t(lang, 'usageDenials')}</th><th scope="col">MB</th></tr></thead>
+  <tbody>${summary.resources.map((r) => html`<tr><th scope="row">${n.resource(r.resource)}</th><td>${r.launches}</td><td>${r.offCampus}</td><td>${r.onCampus}</td><td>${r.denials}</td><td>${(r.bytes / 1e6).toFixed(1)}</td></tr>`)}</tbody>
+</table></div>
+${summary.resources.length === 0 ? html`<p>${t(lang, 'usageNone')}</p>` : ''}`;
+}
