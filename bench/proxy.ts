@@ -1,94 +1,366 @@
 /**
- * Proxy pass-through cost: req/s for a 50 KB body fetched through Passway's proxy (session check,
- * policy, jar, undici upstream pool) against a direct undici request to the same upstream, both
- * measured in this run with the same in-process load generator (undici Pool, keep-alive).
- * Run: npm run bench:proxy (BENCH_MS=5000 for longer runs).
+ * The rewriting proxy against nginx (issue 5, item 8), measured in the same run on this machine:
+ *
+ *   - an upstream in its own Node process: a 50 KB body, a ~200 KB vendor-like HTML page (the
+ *     rewrite golden fixture's body repeated, absolute links to catalogued hosts), a 5 MB PDF-like
+ *     body and a 200 MB stream;
+ *   - Passway in this process (createGateway + startServer, a signed-in session cookie, a catalogue
+ *     claiming the upstream with allowPrivate and the vendor hosts the page links to);
+ *   - nginx from Debian as the baseline, one worker (Passway is one process): `proxy_pass` with an
+ *     upstream keep-alive pool, `sub_filter` (sub_filter_once off, Accept-Encoding "") with the same
+ *     host list for HTML. Without nginx it says so and uses a minimal Node pipe (http.request → res).
+ *
+ * Load: wrk (Debian) with --latency, parsed for req/s and p50/p99; without wrk an in-process undici
+ * loop (req/s and p50/p99 from its own timings). Memory: RSS of this process (Passway) before and
+ * after a 200 MB download streamed through it to curl. Run: npm run bench:proxy
+ * (BENCH_SECONDS=5, BENCH_CONNECTIONS=2 × cores by default).
  */
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http, { type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import pino from 'pino';
-import { Pool } from 'undici';
+import { Pool, request } from 'undici';
 import { formatProblems, validateConfig } from '../config';
 import { createGateway } from '../gateway/app';
+import { labelFor } from '../gateway/proxy/host-mapping';
+import { startServer } from '../gateway/server';
 import { MemoryStore } from '../gateway/store';
 
-const DURATION_MS = Number(process.env.BENCH_MS ?? 3_000);
-const CONNECTIONS = 32;
-const BODY = Buffer.alloc(50 * 1024, 'a');
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? Math.max(2, 2 * os.availableParallelism()));
 const SECRET = 'bench-secret-'.padEnd(40, 'x');
+/** Vendor hosts the page links to and the catalogue claims (the fixture's own vendor hosts). */
+const VENDOR_HOSTS = ['https://www.vendor.com', 'https://cdn.vendor.com', 'https://api.vendor.com', 'https://media.vendor.com', 'http://legacy.vendor.com', 'https://static.vendor-cdn.com'];
+const ROOT = path.resolve(__dirname, '..', '..');
 
-async function listen(server: http.Server): Promise<number> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as AddressInfo).port;
+// ---------------------------------------------------------------- upstream (child process)
+
+function htmlPage(): Buffer {
+  const fixture = readFileSync(path.join(ROOT, 'tests', 'fixtures', 'rewrite', 'article.in.html'), 'utf8');
+  const open = fixture.indexOf('>', fixture.indexOf('<body')) + 1;
+  const close = fixture.lastIndexOf('</body>');
+  const inner = fixture.slice(open, close);
+  const times = Math.ceil((200 * 1024) / inner.length);
+  return Buffer.from(fixture.slice(0, open) + inner.repeat(times) + fixture.slice(close));
 }
 
-async function rate(pool: Pool, path: string, headers: Record<string, string>): Promise<number> {
-  const once = async () => {
-    const res = await pool.request({ method: 'GET', path, headers });
-    if (res.statusCode !== 200) throw new Error(`status ${res.statusCode}`);
-    await res.body.arrayBuffer();
-  };
-  for (let i = 0; i < 300; i++) await once(); // warm-up
-  let done = 0;
-  const end = performance.now() + DURATION_MS;
+function runUpstream(): void {
+  const small = Buffer.alloc(50 * 1024, 'a');
+  const page = htmlPage();
+  const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(5 * 1024 * 1024 - 9, 'p')]);
+  const chunk = Buffer.alloc(64 * 1024, 'x');
+  const server = http.createServer((req, res) => {
+    if (req.url === '/50k') res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': small.length }).end(small);
+    else if (req.url === '/page.html') res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': page.length }).end(page);
+    else if (req.url === '/doc.pdf') res.writeHead(200, { 'Content-Type': 'application/pdf', 'Content-Length': pdf.length }).end(pdf);
+    else if (req.url === '/large') {
+      const total = 200 * 1024 * 1024;
+      let sent = 0;
+      res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': total });
+      const pump = () => {
+        while (sent < total) {
+          sent += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', pump);
+        }
+        res.end();
+      };
+      pump();
+    } else res.writeHead(404).end();
+  });
+  server.keepAliveTimeout = 60_000;
+  server.listen(0, '127.0.0.1', () => process.stdout.write(`${(server.address() as AddressInfo).port}\n`));
+}
+
+// ---------------------------------------------------------------- helpers
+
+async function freePort(): Promise<number> {
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+function startChild(command: string, args: string[]): Promise<{ child: ChildProcess; firstLine: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      if (out.includes('\n')) resolve({ child, firstLine: out.split('\n')[0]! });
+    });
+    child.on('error', reject);
+  });
+}
+
+async function waitFor(url: string, headers: Record<string, string>): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    try {
+      const res = await request(url, { headers });
+      await res.body.arrayBuffer();
+      if (res.statusCode === 200) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${url} never answered 200`);
+}
+
+function has(command: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
+}
+
+interface Result {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+/** "1.23ms" / "456.00us" / "1.2s" → milliseconds. */
+function ms(text: string): number {
+  const m = /([\d.]+)(us|ms|s|m)/.exec(text);
+  if (!m) return NaN;
+  const value = Number(m[1]);
+  return m[2] === 'us' ? value / 1000 : m[2] === 'ms' ? value : m[2] === 's' ? value * 1000 : value * 60_000;
+}
+
+function wrk(url: string, headers: Record<string, string>): Promise<Result> {
+  const args = ['-t1', `-c${CONNECTIONS}`, `-d${SECONDS}s`, '--latency', ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]), url];
+  return new Promise((resolve, reject) => {
+    execFile('wrk', args, { maxBuffer: 1 << 20 }, (error, stdout) => {
+      if (error) return reject(error);
+      const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? NaN);
+      const p50 = ms(/\s50%\s+(\S+)/.exec(stdout)?.[1] ?? '');
+      const p99 = ms(/\s99%\s+(\S+)/.exec(stdout)?.[1] ?? '');
+      const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0);
+      const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
+      const errors = non2xx + (socket ? socket.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
+      resolve({ rps, p50, p99, errors });
+    });
+  });
+}
+
+/** Fallback load generator: CONNECTIONS concurrent keep-alive loops on an undici Pool. */
+async function loop(url: string, headers: Record<string, string>): Promise<Result> {
+  const target = new URL(url);
+  const pool = new Pool(target.origin, { connections: CONNECTIONS });
+  const times: number[] = [];
+  let errors = 0;
+  const end = performance.now() + SECONDS * 1000;
   await Promise.all(
     Array.from({ length: CONNECTIONS }, async () => {
       while (performance.now() < end) {
-        await once();
-        done++;
+        const start = performance.now();
+        const res = await pool.request({ method: 'GET', path: target.pathname, headers });
+        for await (const _ of res.body) void _;
+        if (res.statusCode !== 200) errors++;
+        times.push(performance.now() - start);
       }
     }),
   );
-  return done / (DURATION_MS / 1000);
+  await pool.close();
+  times.sort((a, b) => a - b);
+  const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? NaN;
+  return { rps: times.length / SECONDS, p50: at(0.5), p99: at(0.99), errors };
 }
 
-async function main() {
-  const upstream = http.createServer((_req, res) => {
-    res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': BODY.length });
-    res.end(BODY);
+// ---------------------------------------------------------------- baselines
+
+function nginxConf(dir: string, port: number, upstreamPort: number, replacements: [string, string][]): string {
+  const quote = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  return `worker_processes 1;
+daemon off;
+error_log ${dir}/error.log warn;
+pid ${dir}/nginx.pid;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  upstream vendor { server 127.0.0.1:${upstreamPort}; keepalive 64; }
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      proxy_pass http://vendor;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host localhost:${upstreamPort};
+      proxy_set_header Accept-Encoding "";
+      sub_filter_once off;
+${replacements.map(([from, to]) => `      sub_filter ${quote(from)} ${quote(to)};`).join('\n')}
+    }
+  }
+}
+`;
+}
+
+/** Minimal Node pipe (the baseline when nginx is absent): no rewriting, one keep-alive agent. */
+async function nodePipe(upstreamPort: number): Promise<{ port: number; close: () => void }> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  const server = http.createServer((req, res) => {
+    const up = http.request({ host: '127.0.0.1', port: upstreamPort, path: req.url, headers: { host: `localhost:${upstreamPort}` }, agent }, (upRes) => {
+      res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+      upRes.pipe(res);
+    });
+    up.on('error', () => res.destroy());
+    up.end();
   });
-  const upstreamPort = await listen(upstream);
-  const front = http.createServer();
-  const port = await listen(front);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: (server.address() as AddressInfo).port, close: () => (server.closeAllConnections(), server.close()) };
+}
+
+// ---------------------------------------------------------------- main
+
+async function main(): Promise<void> {
+  const upstream = await startChild(process.execPath, [__filename, 'upstream']);
+  const upstreamPort = Number(upstream.firstLine);
+  const upstreamOrigin = `http://localhost:${upstreamPort}`;
+
+  // Passway
+  const port = await freePort();
   const result = validateConfig({
     server: { publicUrl: `http://localhost:${port}` },
     session: { secret: SECRET },
     institutions: [{ id: 'uni', name: { en: 'University' } }],
     resources: [
-      { id: 'bench', title: { en: 'Bench' }, vendor: 'Bench', hosts: [{ host: `localhost:${upstreamPort}`, allowPrivate: true }], access: [{ kind: 'proxy', start: `http://localhost:${upstreamPort}/` }], licences: [{ institution: 'uni' }] },
+      {
+        id: 'bench',
+        title: { en: 'Bench' },
+        vendor: 'Bench',
+        hosts: [{ host: `localhost:${upstreamPort}`, allowPrivate: true }, ...VENDOR_HOSTS.map((h) => ({ host: new URL(h).host }))],
+        access: [{ kind: 'proxy', start: `${upstreamOrigin}/` }],
+        licences: [{ institution: 'uni' }],
+      },
     ],
   });
   if (!result.ok) throw new Error(formatProblems(result));
-  const gateway = createGateway({ config: result.config, store: new MemoryStore(), logger: pino({ level: 'silent' }), sessionSecret: SECRET });
-  front.on('request', gateway.handle);
+  const logger = pino({ level: 'silent' });
+  const gateway = createGateway({ config: result.config, store: new MemoryStore(), logger, sessionSecret: SECRET });
+  const server = await startServer(gateway.handle, { host: '127.0.0.1', port, shutdownGraceMs: 1000, logger });
   let cookie = '';
   const fake = { appendHeader: (_n: string, v: string) => (cookie = v.split(';')[0]!) } as unknown as ServerResponse;
   await gateway.sessions.create(fake, { user: { subject: 'b', institution: 'uni', affiliations: ['faculty'], entitlements: [], groups: [], source: { adapter: 'cas' }, attributes: {} } });
+  const proxiedHost = `${labelFor(new URL(upstreamOrigin))}.p.localhost:${port}`;
+  const passway = { url: `http://127.0.0.1:${port}`, headers: { host: proxiedHost, cookie } };
 
-  const direct = new Pool(`http://127.0.0.1:${upstreamPort}`, { connections: CONNECTIONS });
-  const viaProxy = new Pool(`http://127.0.0.1:${port}`, { connections: CONNECTIONS });
-  const proxiedHost = `localhost---http-${upstreamPort}.p.localhost:${port}`;
+  // Baseline: nginx, or a Node pipe.
+  const replacements: [string, string][] = [...VENDOR_HOSTS, upstreamOrigin].flatMap((origin) => {
+    const to = `http://${labelFor(new URL(origin))}.p.localhost:${port}`;
+    return [
+      [origin, to],
+      [origin.replace('//', '\\/\\/'), to.replace('//', '\\/\\/')],
+    ] as [string, string][];
+  });
+  let baselineName: string;
+  let baselineUrl: string;
+  let stopBaseline: () => void;
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'passway-bench-nginx-'));
+  if (has('nginx')) {
+    const nginxPort = await freePort();
+    writeFileSync(path.join(tmp, 'nginx.conf'), nginxConf(tmp, nginxPort, upstreamPort, replacements));
+    const child = spawn('nginx', ['-p', tmp, '-c', path.join(tmp, 'nginx.conf')], { stdio: 'inherit' });
+    baselineUrl = `http://127.0.0.1:${nginxPort}`;
+    await waitFor(`${baselineUrl}/50k`, {});
+    const version = spawnSync('nginx', ['-v'], { encoding: 'utf8' }).stderr.trim().replace('nginx version: ', '');
+    baselineName = `nginx (${version}, 1 worker)`;
+    stopBaseline = () => child.kill('SIGQUIT');
+  } else {
+    console.log('nginx is not installed (apt-get install nginx-light): the baseline is a minimal Node pipe, which does not rewrite.');
+    const pipe = await nodePipe(upstreamPort);
+    baselineUrl = `http://127.0.0.1:${pipe.port}`;
+    baselineName = 'node pipe (no nginx)';
+    stopBaseline = pipe.close;
+  }
+  await waitFor(`${passway.url}/50k`, passway.headers);
 
-  const baseline = await rate(direct, '/doc.pdf', { host: `localhost:${upstreamPort}` });
-  const proxied = await rate(viaProxy, '/doc.pdf', { host: proxiedHost, cookie });
-  const rows = [
-    ['direct undici (baseline)', baseline],
-    ['through Passway proxy', proxied],
-  ] as const;
-  console.log(`50 KB pass-through, ${CONNECTIONS} connections, ${DURATION_MS} ms each, Node ${process.version}`);
-  for (const [name, value] of rows) console.log(`${name.padEnd(28)} ${value.toFixed(0).padStart(8)} req/s`);
-  console.log(`${'ratio proxy / baseline'.padEnd(28)} ${(proxied / baseline).toFixed(2).padStart(8)}`);
+  const useWrk = has('wrk');
+  const load = useWrk ? wrk : loop;
+  console.log(
+    `Load: ${useWrk ? 'wrk (1 thread, --latency)' : 'in-process undici loop (wrk not installed)'}, ${CONNECTIONS} connections, ${SECONDS} s per run; ` +
+      `${os.availableParallelism()} cores, Node ${process.version}; baseline ${baselineName}`,
+  );
 
-  await direct.close();
-  await viaProxy.close();
+  // URLs rewritten: one response from each, proxied-host occurrences counted.
+  const proxiedPattern = /[a-z0-9-]+\.p\.localhost:\d+/g;
+  const lookAlike = /\.p\.localhost:\d+[a-z.]/g; // a rewritten prefix of a longer host name: a wrong rewrite
+  const count = async (url: string, headers: Record<string, string>) => {
+    const text = await (await request(url, { headers })).body.text();
+    return { bytes: Buffer.byteLength(text), rewritten: text.match(proxiedPattern)?.length ?? 0, wrong: text.match(lookAlike)?.length ?? 0 };
+  };
+  const pagePassway = await count(`${passway.url}/page.html`, passway.headers);
+  const pageBaseline = await count(`${baselineUrl}/page.html`, {});
+  const pageOriginal = await count(`http://127.0.0.1:${upstreamPort}/page.html`, {});
+
+  const scenarios = [
+    { name: '50 KB pass-through', path: '/50k' },
+    { name: `${Math.round(pageOriginal.bytes / 1024)} KB HTML rewrite`, path: '/page.html' },
+    { name: '5 MB PDF', path: '/doc.pdf' },
+  ];
+  const rows: string[][] = [];
+  const notes: string[] = [];
+  for (const s of scenarios) {
+    const p = await load(`${passway.url}${s.path}`, passway.headers);
+    if (p.errors > 0) {
+      // Say what the failures were: one more request, its status and page title.
+      const probe = await request(`${passway.url}${s.path}`, { headers: passway.headers });
+      const text = await probe.body.text();
+      notes.push(`${s.name}: ${p.errors} Passway errors; a request right after answered ${probe.statusCode} ${/<title>([^<]*)/.exec(text)?.[1] ?? ''}`);
+    }
+    const b = await load(`${baselineUrl}${s.path}`, {});
+    const f = (r: Result) => [r.rps.toFixed(0), r.p50.toFixed(2), r.p99.toFixed(2)];
+    rows.push([s.name, ...f(p), ...f(b), (p.rps / b.rps).toFixed(2), `${p.errors}/${b.errors}`]);
+  }
+
+  // Memory: RSS of this process around a 200 MB download streamed through Passway to curl.
+  global.gc?.();
+  const rssBefore = process.memoryUsage().rss;
+  let rssPeak = rssBefore;
+  const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 50);
+  const downloaded = await new Promise<string>((resolve, reject) =>
+    execFile('curl', ['-s', '-o', '/dev/null', '-w', '%{size_download}', '-H', `Host: ${proxiedHost}`, '-H', `Cookie: ${cookie}`, `${passway.url}/large`], (error, stdout) =>
+      error ? reject(error) : resolve(stdout),
+    ),
+  );
+  clearInterval(sampler);
+  const rssAfter = process.memoryUsage().rss;
+
+  // errors: non-2xx responses plus wrk socket errors (connect, read, write, timeout), Passway/baseline.
+  const header = ['scenario', 'Passway req/s', 'p50 ms', 'p99 ms', 'baseline req/s', 'p50 ms', 'p99 ms', 'ratio', 'errors P/b'];
+  const table = [header, ...rows];
+  const widths = header.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  console.log(`\nBaseline: ${baselineName}`);
+  console.log(line(header));
+  for (const r of rows) console.log(line(r));
+  console.log(
+    `\nHTML page ${pageOriginal.bytes} bytes: URLs rewritten — Passway ${pagePassway.rewritten} (look-alikes wrongly rewritten: ${pagePassway.wrong}), ` +
+      `${baselineName} ${pageBaseline.rewritten} (look-alikes wrongly rewritten: ${pageBaseline.wrong})`,
+  );
+  for (const note of notes) console.log(note);
+  const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+  console.log(
+    `Memory: ${mb(Number(downloaded))} streamed through Passway to curl; Passway RSS before ${mb(rssBefore)}, peak ${mb(rssPeak)}, after ${mb(rssAfter)} (delta ${mb(rssAfter - rssBefore)})`,
+  );
+
+  stopBaseline();
+  upstream.child.kill('SIGTERM');
   gateway.close();
-  front.closeAllConnections();
-  upstream.closeAllConnections();
-  front.close();
-  upstream.close();
+  server.server.closeAllConnections();
+  await server.shutdown();
+  rmSync(tmp, { recursive: true, force: true });
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+if (process.argv[2] === 'upstream') runUpstream();
+else
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });

@@ -74,6 +74,17 @@ export function upstreamErrorReason(code: string): string {
   }
 }
 
+/** The code of a (possibly wrapped) network error: its own, its cause's, or the first of an AggregateError's. */
+export function errorCode(error: unknown): string {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current && typeof current === 'object'; depth++) {
+    const e = current as { code?: unknown; cause?: unknown; errors?: unknown[] };
+    if (typeof e.code === 'string' && e.code !== '') return e.code;
+    current = e.cause ?? e.errors?.[0];
+  }
+  return '';
+}
+
 /** An item download counts once: a whole response, or a Range response that starts at byte 0 (PDF viewers fetch the rest in pieces). */
 function countsAsDownload(status: number, range: string | undefined): boolean {
   if (status === 206) return !range || /^bytes=0-/i.test(range.trim());
@@ -276,7 +287,7 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
     }
     if (cause.name === 'AbortError' || req.destroyed) return;
     const id = Math.random().toString(36).slice(2, 10);
-    const code = (cause as { code?: string }).code ?? '';
+    const code = errorCode(error);
     logger.warn({ host, err: cause.message, code, ref: id }, 'proxy upstream failed');
     if (deps.load && state.resource) upstreamErrors(deps.load).inc({ resource: state.resource, reason: upstreamErrorReason(code) });
     const timeout = code.includes('TIMEOUT');

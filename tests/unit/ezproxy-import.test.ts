@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../../config';
 import { EzproxyReadError, formatImportReport, importEzproxy, Resource, validateCatalog } from '../../resource-catalog';
+import { ezproxyReplacement } from '../../resource-catalog/ezproxy-import';
 
 const FIXTURE = path.join(PACKAGE_ROOT, 'tests', 'fixtures', 'ezproxy', 'config.txt');
 const temp = () => mkdtempSync(path.join(tmpdir(), 'passway-ezproxy-'));
@@ -98,7 +99,7 @@ describe('EZproxy import of a realistic config', () => {
     expect(report).toContain('10 of 12 stanzas imported');
     expect(report).toContain('✓ jstor: JSTOR (www.jstor.org, *.jstor.org)');
     expect(report).toContain('✗ config.txt:4: Option Cookie');
-    expect(report).toContain('Not converted (16):');
+    expect(report).toContain('Not converted (14):');
   });
 });
 
@@ -117,5 +118,14 @@ describe('EZproxy import details', () => {
 
   it('throws EzproxyReadError when the file itself cannot be read', () => {
     expect(() => importEzproxy(path.join(temp(), 'nope.txt'))).toThrow(EzproxyReadError);
+  });
+});
+
+describe('EZproxy Replace text as a rewrite rule', () => {
+  it('turns ^p<host>^/ into the upstream host (the proxy maps it) and refuses other ^ codes', () => {
+    expect(ezproxyReplacement('"https://^pwww.vendor.com^/api')).toBe('"https://www.vendor.com/api');
+    expect(ezproxyReplacement("'//' + '^pcdn.vendor.com^/'")).toBe("'//' + 'cdn.vendor.com/'");
+    expect(ezproxyReplacement('plain text')).toBe('plain text');
+    expect(ezproxyReplacement('^A^B')).toBeUndefined();
   });
 });
