@@ -242,14 +242,15 @@ async function main(): Promise<void> {
     ],
   });
   if (!result.ok) throw new Error(formatProblems(result));
-  const logger = pino({ level: 'silent' });
+  const logger = pino({ level: process.env.BENCH_LOG ?? 'silent' });
   const gateway = createGateway({ config: result.config, store: new MemoryStore(), logger, sessionSecret: SECRET });
   const server = await startServer(gateway.handle, { host: '127.0.0.1', port, shutdownGraceMs: 1000, logger });
   let cookie = '';
   const fake = { appendHeader: (_n: string, v: string) => (cookie = v.split(';')[0]!) } as unknown as ServerResponse;
   await gateway.sessions.create(fake, { user: { subject: 'b', institution: 'uni', affiliations: ['faculty'], entitlements: [], groups: [], source: { adapter: 'cas' }, attributes: {} } });
   const proxiedHost = `${labelFor(new URL(upstreamOrigin))}.p.localhost:${port}`;
-  const passway = { url: `http://127.0.0.1:${port}`, headers: { host: proxiedHost, cookie } };
+  // "Host" spelled exactly so: wrk adds its own Host header unless it sees that key, and Node keeps the first of two.
+  const passway = { url: `http://127.0.0.1:${port}`, headers: { Host: proxiedHost, Cookie: cookie } };
 
   // Baseline: nginx, or a Node pipe.
   const replacements: [string, string][] = [...VENDOR_HOSTS, upstreamOrigin].flatMap((origin) => {

@@ -26,9 +26,17 @@ export interface PolicyState {
 
 export const DEFAULT_LICENSED_AFFILIATIONS: readonly Affiliation[] = ['faculty', 'student', 'staff', 'member', 'employee'];
 
+// Building an Intl.DateTimeFormat costs far more than formatting with one: keep one per zone.
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** The calendar day in the library's time zone, as licences count days (YYYY-MM-DD). */
 export function dayIn(now: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  let format = dayFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    dayFormats.set(timeZone, format);
+  }
+  return format.format(now);
 }
 
 function entitles(identity: Identity, licence: Licence): boolean {

@@ -1,13 +1,14 @@
-/** Reporting days: YYYY-MM-DD in a time zone (the library's), cached per minute. */
+import { dayIn } from '../../resource-catalog/policy';
+
+/** Reporting days: YYYY-MM-DD in a time zone (the library's, as licences count them), cached per minute. */
 export function dayFormatter(timeZone: string): (when: Date) => string {
-  const format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
   let cachedMinute = NaN;
   let cachedDay = '';
   return (when) => {
     const minute = Math.floor(when.getTime() / 60_000);
     if (minute !== cachedMinute) {
       cachedMinute = minute;
-      cachedDay = format.format(when);
+      cachedDay = dayIn(when, timeZone);
     }
     return cachedDay;
   };
