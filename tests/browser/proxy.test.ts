@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
-import { startDemoPlainVendor } from '../fixtures/demo/plain-vendor';
+import { DEMO_PDF, startDemoPlainVendor } from '../fixtures/demo/plain-vendor';
 import type { DemoServerHandle } from '../fixtures/demo/server';
 import { launchChromium } from '../helpers/browser';
 import { proxiedHost, signedIn, startGateway, type RunningGateway } from '../integration/proxy-harness';
@@ -71,9 +72,19 @@ describe('the proxied demo vendor in Chromium', () => {
     await page.goto(`http://${proxied}/whoami`);
     expect(await page.locator('#cookie-status').textContent()).toBe('vendor_session cookie came back: demo-session-42');
 
-    // The redirect and the form stay on the proxied host.
-    await page.goto(`http://${proxied}/go-to-article`);
-    expect(page.url()).toBe(`http://${proxied}/article/42`);
+    // A click on the vendor's absolute link, and on the link that redirects, stay on the proxied host.
+    await page.goto(`http://${proxied}/`);
+    await Promise.all([page.waitForURL(`http://${proxied}/article/1`), page.click('#absolute-link')]);
+    await page.goto(`http://${proxied}/`);
+    await Promise.all([page.waitForURL(`http://${proxied}/article/42`), page.getByRole('link', { name: 'Article 42 (through a 302 redirect)' }).click()]);
+
+    // The PDF downloads through the proxy byte for byte.
+    await page.goto(`http://${proxied}/`);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Article 42 (PDF)' }).click({ modifiers: ['Alt'] })]);
+    expect(download.url()).toBe(`http://${proxied}/article/42.pdf`);
+    expect(readFileSync((await download.path())!)).toEqual(DEMO_PDF);
+
+    // The form stays on the proxied host.
     await page.goto(`http://${proxied}/`);
     await page.fill('input[name=q]', 'federated');
     await Promise.all([page.waitForURL(`http://${proxied}/search`), page.click('#search button')]);
