@@ -185,7 +185,6 @@ const Demo = z
   })
   .prefault({});
 
-// --- proxy: added by the rewriting-proxy issue (gateway/proxy) ---
 const Proxy = z
   .strictObject({
     connectTimeoutSeconds: z.number().positive().default(10).describe('give up connecting to a vendor after this long'),
@@ -208,9 +207,7 @@ const Proxy = z
   })
   .prefault({})
   .describe('the rewriting proxy');
-// --- end proxy ---
 
-// --- admin: added by the usage-log issue (gateway/admin) ---
 const AdminRoleRule = z.strictObject({
   groups: z.array(z.string().min(1)).default([]).describe('campus groups (isMemberOf) that grant the role'),
   entitlements: z.array(z.string().min(1)).default([]).describe('eduPersonEntitlement values that grant the role'),
@@ -254,9 +251,7 @@ const Admin = z
   })
   .prefault({})
   .describe('the admin pages (/admin) and the usage API');
-// --- end admin ---
 
-// --- load: added by the load-and-overload issue (gateway/load) ---
 const DownloadLimit = z.strictObject({
   items: z.number().int().positive().optional().describe('most item (full-text) downloads in the window'),
   bytes: z.number().int().positive().optional().describe('most bytes downloaded in the window'),
@@ -284,9 +279,7 @@ const Load = z
   })
   .prefault({})
   .describe('load and overload control: metrics, shedding, download limits, session cap');
-// --- end load ---
 
-// --- usage: added by the usage-log issue (gateway/usage) ---
 const Usage = z
   .strictObject({
     dir: z.string().default('state/usage').describe('folder of the usage log: usage-YYYY-MM-DD.<node>.jsonl per day and gateway process (and access-…log)'),
@@ -307,7 +300,6 @@ const Usage = z
   })
   .prefault({})
   .describe('usage log (durable, per node) and aggregates for reports');
-// --- end usage ---
 
 export const ConfigSchema = z
   .strictObject({
@@ -352,10 +344,10 @@ export const ConfigSchema = z
       .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
       .prefault({}),
     demo: Demo,
-    usage: Usage, // added by the usage-log issue
-    proxy: Proxy, // added by the rewriting-proxy issue
-    load: Load, // added by the load-and-overload issue
-    admin: Admin, // added by the usage-log issue (admin access)
+    usage: Usage,
+    proxy: Proxy,
+    load: Load,
+    admin: Admin,
   })
   // Cross-references are checked even when other keys are wrong, so one run lists every problem.
   .superRefine((config, ctx) => crossCheck(config as unknown as Loose, ctx), { when: () => true });

@@ -11,13 +11,13 @@ import type { Logger } from './logger';
 import { authRoutes } from './routes/auth';
 import { discoveryRoutes } from './routes/discovery';
 import { launchRoutes } from './routes/launch';
-import { createProxy, type Proxy } from './proxy'; // rewriting proxy
+import { createProxy, type Proxy } from './proxy';
 import type { Resolve } from './proxy/address-guard';
 import { Catalog } from '../resource-catalog/catalog';
 import { campusMatcher } from './campus';
 import { callbackAdapters } from './logins';
 import { usageRecorder } from './usage/record';
-import type { UsageLog } from './usage'; // usage log
+import type { UsageLog } from './usage';
 import { requestScope, type DemoInfo, type RouteContext } from './routes/context';
 import { errorPage, notFound } from './routes/errors';
 import { healthRoutes } from './routes/health';
@@ -27,10 +27,10 @@ import { catalogReloader } from './admin/catalog-reload';
 import { adminUsageRoutes, type ReportDeps } from './routes/admin-usage';
 import { apiRoutes } from './routes/api';
 import { unproxiedAdminRoutes } from './routes/admin-unproxied';
-import { createLoad, type LoadControl } from './load'; // load control
-import { loadAdminRoutes, suspendedRoutes } from './load/pages'; // load control
-import * as adminAccess from './admin'; // load control: its admin pages use the admin guard, CSRF and audit
-import { fromProxied } from './proxy/host-mapping'; // load control: proxy requests labelled by resource
+import { createLoad, type LoadControl } from './load';
+import { loadAdminRoutes, suspendedRoutes } from './load/pages';
+import * as adminAccess from './admin'; // its admin pages use the admin guard, CSRF and audit
+import { fromProxied } from './proxy/host-mapping'; // proxy requests labelled by resource
 import { Sessions } from './session';
 import { isProxyHost, settingsFrom } from './settings';
 import type { Store } from './store/types';
@@ -79,7 +79,7 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 export function createGateway(deps: GatewayDeps): Gateway {
   const { config, logger, sessionSecret, demo, samlSigningKey } = deps;
   const settings = settingsFrom(config);
-  // --- load control: metrics (a registry per gateway), timed Store, overload guard, seats, download limits ---
+  // Load control: metrics (a registry per gateway), timed Store, overload guard, seats, download limits
   const load = createLoad({
     config,
     store: deps.store,
@@ -94,7 +94,6 @@ export function createGateway(deps: GatewayDeps): Gateway {
     },
   });
   const store = load.store; // every Store call timed
-  // --- end load control ---
   const sessions = new Sessions(store, {
     secret: sessionSecret,
     cookieName: config.session.cookieName,
@@ -102,9 +101,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
     secure: settings.secureCookies,
     idleTimeoutMs: config.session.idleTimeoutMinutes * 60_000,
     absoluteLifetimeMs: config.session.absoluteLifetimeHours * 3_600_000,
-    observer: load.sessionObserver, // load control: seats, session counts, per-user cap
+    observer: load.sessionObserver, // seats, session counts, per-user cap
   });
-  load.bindSessions(sessions); // load control
+  load.bindSessions(sessions);
   let catalog = deps.catalog ?? new Catalog(config.resources);
   const ctx: RouteContext = {
     config,
@@ -112,7 +111,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     store,
     sessions,
     logger,
-    recordUsage: load.tapUsage(deps.usage?.record ?? usageRecorder(logger)), // usage log; load control counts events for /metrics
+    recordUsage: load.tapUsage(deps.usage?.record ?? usageRecorder(logger)), // tapped: /metrics counts events
     catalog: () => catalog,
     proxiedUrl: (upstream) => proxy.proxiedUrl(upstream),
     isOnCampus: campusMatcher(config.onCampus.ranges),
@@ -142,14 +141,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
       contentSecurityPolicy: { directives: { 'upgrade-insecure-requests': settings.secureCookies ? [] : null } },
     }),
   );
-  app.use(load.metricsRoute(), load.overloadShedding()); // load control: /metrics (allow-list), 503 for new logins/launches when overloaded
+  app.use(load.metricsRoute(), load.overloadShedding()); // /metrics (allow-list), 503 for new logins/launches when overloaded
   app.use(healthRoutes(ctx));
   app.use(express.urlencoded({ extended: false, limit: '64kb' }));
   app.use(requestScope(ctx));
   app.use(portalRoutes(ctx));
   app.use(discoveryRoutes(ctx));
-  app.use(launchRoutes(ctx, load)); // load control: seats, suspensions
-  // --- rewriting proxy: proxied hosts go to its plain handler; the gateway serves its session handoff ---
+  app.use(launchRoutes(ctx, load)); // seats, suspensions
+  // Rewriting proxy: proxied hosts go to its plain handler; the gateway serves its session handoff
   const proxy = createProxy({
     config,
     settings,
@@ -160,14 +159,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
     recordUsage: ctx.recordUsage,
     logger,
     resolve: deps.resolve,
-    load, // load control: suspensions, item downloads, upstream errors
-    accessLog: config.usage.accessLog ? deps.usage?.accessLog : undefined, // usage log: NCSA lines of proxied requests
+    load, // suspensions, item downloads, upstream errors
+    accessLog: config.usage.accessLog ? deps.usage?.accessLog : undefined, // NCSA lines of proxied requests
   });
   app.use(proxy.routes);
-  // --- end rewriting proxy ---
   const saml = samlHub(config, settings.publicUrl, store, logger, samlSigningKey);
   app.use(authRoutes(ctx, saml, callbackAdapters(config, settings.publicUrl, store)));
-  // --- load control: /admin/load, /admin/suspensions (admin role, CSRF, audit) and the user's /suspended/<resource> page ---
+  // Load control: /admin/load, /admin/suspensions (admin role, CSRF, audit) and the user's /suspended/<resource> page
   app.use(
     loadAdminRoutes(ctx, load, {
       guard: adminAccess.requireAdmin(ctx),
@@ -177,28 +175,27 @@ export function createGateway(deps: GatewayDeps): Gateway {
     }),
     suspendedRoutes(ctx, load),
   );
-  // --- end load control ---
   const reloadCatalog = catalogReloader(config, deps.catalogDir, (next) => (catalog = next));
   app.use(adminRoutes(ctx, reloadCatalog), adminUsageRoutes(ctx, deps.reports), apiRoutes(ctx, deps.reports)); // admin and reports
-  app.use(unproxiedAdminRoutes(ctx, adminAccess.requireAdmin(ctx))); // rewriting proxy: /admin/unproxied
+  app.use(unproxiedAdminRoutes(ctx, adminAccess.requireAdmin(ctx))); // /admin/unproxied
   app.use(notFound(ctx));
   app.use(errorPage(ctx));
 
   const handle = load.instrument((req: IncomingMessage, res: ServerResponse) => {
     if (isProxyHost(req.headers.host, settings)) {
-      proxy.handle(req, res); // rewriting proxy
+      proxy.handle(req, res);
       return;
     }
     app(req, res);
-  }); // load control: in-flight count and request metrics around everything
+  }); // in-flight count and request metrics around everything
 
   const setCatalog = (next: Catalog) => {
     catalog = next;
   };
   const close = () => {
     saml?.registry.close();
-    void proxy.close(); // rewriting proxy: open proxy-summary events (written synchronously), unproxied hosts, connection pools
-    load.close(); // load control: its timer and event-loop monitor
+    void proxy.close(); // open proxy-summary events (written synchronously), unproxied hosts, connection pools
+    load.close(); // its timer and event-loop monitor
   };
   return { handle, app, sessions, saml, setCatalog, close, load, proxy };
 }

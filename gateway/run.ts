@@ -8,7 +8,7 @@ import { startDemo, type RunningDemo } from './demo';
 import { createLogger, type Logger } from './logger';
 import { startServer } from './server';
 import { createStore } from './store';
-import { usageLogFromConfig, type UsageLog } from './usage'; // usage log
+import { usageLogFromConfig, type UsageLog } from './usage';
 import type { Store } from './store/types';
 
 export interface RunningPassway {
@@ -57,7 +57,7 @@ export async function startPassway(
   }
   const demo = config.demo.enabled ? await startDemo(config, logger) : undefined;
   const sessionSecret = config.session.secret ?? demoSecret(config.demo.stateDir, 'session-secret', 32);
-  const usage = usageLogFromConfig(config, store, sessionSecret, logger); // usage log
+  const usage = usageLogFromConfig(config, store, sessionSecret, logger);
   const admin = config.demo.enabled && config.admin.bootstrap?.password ? { username: config.admin.bootstrap.username, password: config.admin.bootstrap.password } : undefined;
   const demoInfo = demo ? { ...demo.info, admin } : undefined;
   const gateway = createGateway({ config, store, logger, sessionSecret, demo: demoInfo, samlSigningKey: demo?.samlSigningKey, catalog, catalogDir, usage });
@@ -72,7 +72,7 @@ export async function startPassway(
     });
   } catch (error) {
     await demo?.close();
-    await usage.close(); // usage log
+    await usage.close();
     await store.close();
     throw error;
   }
@@ -83,13 +83,13 @@ export async function startPassway(
     port: server.port,
     gateway,
     store,
-    usage, // usage log
+    usage,
     demo,
     shutdown: async () => {
       gateway.close();
       await server.shutdown();
       await demo?.close();
-      await usage.close(); // usage log: written and counted before the store closes
+      await usage.close(); // written and counted before the store closes
       await store.close();
     },
   };

@@ -70,7 +70,7 @@ export class Sessions {
     const now = this.now();
     if (now - data.createdAt > this.options.absoluteLifetimeMs || now - data.lastSeenAt > this.options.idleTimeoutMs) {
       await this.store.del(KEY(id));
-      await this.options.observer?.ended({ id, data }); // load control
+      await this.options.observer?.ended({ id, data });
       return undefined;
     }
     const session = { id, data };
@@ -96,7 +96,7 @@ export class Sessions {
       this.options.absoluteLifetimeMs - (this.now() - session.data.createdAt),
     );
     await this.store.set(KEY(session.id), JSON.stringify(session.data), Math.max(1, Math.ceil(remaining)));
-    await this.options.observer?.saved(session, Math.max(1, Math.ceil(remaining))); // load control
+    await this.options.observer?.saved(session, Math.max(1, Math.ceil(remaining)));
   }
 
   /**
@@ -108,10 +108,10 @@ export class Sessions {
     delete carried.user;
     if (previous) {
       await this.store.del(KEY(previous.id));
-      await this.options.observer?.ended(previous); // load control
+      await this.options.observer?.ended(previous);
     }
     const session = await this.create(res, { ...carried, user });
-    await this.options.observer?.signedIn(session); // load control
+    await this.options.observer?.signedIn(session);
     return session;
   }
 
@@ -119,13 +119,13 @@ export class Sessions {
   async end(id: string): Promise<void> {
     const raw = await this.store.get(KEY(id));
     await this.store.del(KEY(id));
-    if (raw) await this.options.observer?.ended({ id, data: JSON.parse(raw) as SessionData }); // load control
+    if (raw) await this.options.observer?.ended({ id, data: JSON.parse(raw) as SessionData });
   }
 
   async destroy(res: ServerResponse, session: Session | undefined): Promise<void> {
     if (session) {
       await this.store.del(KEY(session.id));
-      await this.options.observer?.ended(session); // load control
+      await this.options.observer?.ended(session);
     }
     res.appendHeader('Set-Cookie', this.cookie('', 0));
   }

@@ -7,7 +7,7 @@ import { defaultTarget, renderWayfless } from '../../resource-catalog/wayfless-t
 import { pick, t, type MessageKey } from '../i18n';
 import { html } from '../pages/html';
 import { contactLine, render, type RouteContext } from './context';
-import { labelResource, type LoadControl } from '../load'; // load control
+import { labelResource, type LoadControl } from '../load';
 
 /**
  * Launch: `/go/<resource>?target=` (the stable permalink) and EZproxy's `/login?url=` / `?qurl=`.
@@ -47,7 +47,7 @@ export function launchRoutes(ctx: RouteContext, load?: LoadControl): Router {
 }
 
 async function launch(ctx: RouteContext, load: LoadControl | undefined, req: Request, res: Response, resource: Resource, requested: URL | undefined): Promise<void> {
-  labelResource(res, resource.id); // load control: metrics per resource
+  labelResource(res, resource.id); // metrics per resource
   const target = requested && Catalog.owns(resource, requested) ? requested.href : undefined;
   const user = req.session?.data.user;
   const affiliations = user?.affiliations ?? [];
@@ -69,7 +69,7 @@ async function launch(ctx: RouteContext, load: LoadControl | undefined, req: Req
     return;
   }
 
-  // --- load control: suspension and full seats from the Store; the seat itself is taken below ---
+  // Load control: suspension and full seats from the Store; the seat itself is taken below
   const session = req.session!;
   const state = load ? await load.policyState(session, resource) : {};
   let decision: Decision = decide(user, resource, dayIn(new Date(), ctx.config.catalog.timeZone), state);
@@ -79,7 +79,6 @@ async function launch(ctx: RouteContext, load: LoadControl | undefined, req: Req
     ctx.recordUsage({ type: 'seat-full', resource: resource.id, limit: decision.licence?.seats ?? 0, institution: user.institution, subject: user.subject, affiliations });
   }
   if (decision.allow) await load?.noteLaunch(session, resource.id);
-  // --- end load control ---
   if (!decision.allow) {
     ctx.recordUsage({ type: 'denial', resource: resource.id, reason: decision.reason, institution: user.institution, subject: user.subject, affiliations });
     denied(ctx, req, res, resource, decision, target);
