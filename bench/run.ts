@@ -6,7 +6,8 @@
 import type { IncomingMessage } from 'node:http';
 import { sign } from 'cookie-signature';
 import { Sessions } from '../gateway/session';
-import { MemoryStore, RedisStore } from '../gateway/store';
+import { MemoryStore } from '../gateway/store';
+import { benchRedis } from './redis';
 import type { Store } from '../gateway/store/types';
 
 const DURATION_MS = Number(process.env.BENCH_MS ?? 2_000);
@@ -47,14 +48,8 @@ async function benchStore(name: string, store: Store): Promise<void> {
 async function main() {
   console.log(`session lookup, ${CONCURRENCY} concurrent callers, ${DURATION_MS} ms per row`);
   await benchStore('memory', new MemoryStore());
-  const redis = new RedisStore({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', keyPrefix: `passway-bench:${process.pid}:` });
-  try {
-    await redis.ping();
-  } catch (error) {
-    console.log(`redis  skipped: ${(error as Error).message}`);
-    await redis.close();
-    return;
-  }
+  const redis = await benchRedis();
+  if (!redis) return;
   await benchStore('redis', redis);
 }
 

@@ -4,6 +4,7 @@
  * (which drive the gateway's recordUsage with it) and by bench/usage.ts.
  */
 import type { UsageEvent } from '../gateway/usage/events';
+import { prng } from '../tests/fixtures/prng';
 
 export interface ScriptedDayOptions {
   seed?: number;
@@ -50,17 +51,6 @@ const AFFILIATIONS = [['faculty', 'member'], ['student', 'member'], ['staff', 'm
 const DENY_REASONS = ['not-licensed', 'not-entitled', 'licence-ended'];
 const FAILURE_REASONS = ['idp-error', 'assertion-expired'];
 
-/** mulberry32: small, fast, good enough for test traffic. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const add = (r: Record<string, number>, k: string, by = 1) => void (r[k] = (r[k] ?? 0) + by);
 

@@ -6,7 +6,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { MemoryStore, RedisStore } from '../gateway/store';
+import { MemoryStore } from '../gateway/store';
+import { benchRedis } from './redis';
 import type { Store } from '../gateway/store/types';
 import { clearDay, createUsageLog } from '../gateway/usage';
 import { dayFormatter } from '../gateway/usage/day';
@@ -55,14 +56,8 @@ async function main() {
   const memory = new MemoryStore();
   row('log + memory aggregates', await run(memory));
   await memory.close();
-  const redis = new RedisStore({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', keyPrefix: `passway-bench:${process.pid}:` });
-  try {
-    await redis.ping();
-  } catch (error) {
-    console.log(`redis skipped: ${(error as Error).message}`);
-    await redis.close();
-    return;
-  }
+  const redis = await benchRedis();
+  if (!redis) return;
   row('log + redis aggregates', await run(redis));
   await clearDay(redis, dayFormatter('Asia/Shanghai')(new Date()));
   await redis.close();

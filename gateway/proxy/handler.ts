@@ -3,7 +3,8 @@ import { Transform, pipeline, type Readable } from 'node:stream';
 import type { Agent } from 'undici';
 import type { Config } from '../../config/schema';
 import type { Catalog } from '../../resource-catalog/catalog';
-import { dayIn, decide } from '../../resource-catalog/policy';
+import { decide } from '../../resource-catalog/policy';
+import { dayFormatter } from '../usage/day';
 import { isSuspended, noteDownload, upstreamErrors, type LoadControl } from '../load';
 import type { Logger } from '../logger';
 import type { Sessions } from '../session';
@@ -106,13 +107,7 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
   const gw = { proxyDomain: settings.proxyDomain, publicUrl: settings.publicUrl };
   const gateway = settings.publicUrl.origin;
   const maxRequestBytes = config.proxy.maxRequestBodyMegabytes * 1024 * 1024;
-  // dayIn builds an Intl.DateTimeFormat (slow on a hot path): the licence day is recomputed once a minute.
-  let day = { at: 0, value: '' };
-  const today = () => {
-    const now = Date.now();
-    if (now - day.at > 60_000) day = { at: now, value: dayIn(new Date(now), config.catalog.timeZone) };
-    return day.value;
-  };
+  const licenceDay = dayFormatter(config.catalog.timeZone);
 
   async function handle(req: IncomingMessage, res: ServerResponse, state: RequestState): Promise<void> {
     const host = req.headers.host ?? '';
@@ -151,7 +146,7 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
       redirect(res, 303, `${gateway}/proxy/handoff?url=${encodeURIComponent(proxiedHere)}`);
       return;
     }
-    const decision = decide(user, resource, today());
+    const decision = decide(user, resource, licenceDay(new Date()));
     if (!decision.allow || decision.method.kind !== 'proxy') {
       // The launch link explains a denial (and records it) or uses the better method (WAYFless).
       redirect(res, 303, `${gateway}/go/${resource.id}?target=${encodeURIComponent(target.href)}`);
@@ -184,8 +179,8 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
     });
     const hasRequestBody = req.method !== 'GET' && req.method !== 'HEAD' && (declared > 0 || req.headers['transfer-encoding'] !== undefined);
 
-    // No AbortSignal (it cost a DOMException per request): when the browser goes away, pipeline()
-    // below destroys the upstream body, which aborts the upstream request.
+    // No AbortSignal (it cost a DOMException per request): when the browser goes away, the body
+    // stream is destroyed below (pipeline() or passThrough()), which aborts the upstream request.
     const upstream = await deps.agent.request({
       origin,
       path: target.pathname + target.search,

@@ -3,7 +3,7 @@ import type { Browser } from 'playwright-core';
 import { DEMO_PDF, startDemoPlainVendor } from '../fixtures/demo/plain-vendor';
 import type { DemoServerHandle } from '../fixtures/demo/server';
 import { launchChromium } from '../helpers/browser';
-import { proxiedHost, signedIn, startGateway, type RunningGateway } from '../integration/proxy-harness';
+import { proxiedHost, signedIn, startGateway, type RunningGateway, demoLibrary, assembledOriginRule } from '../integration/proxy-harness';
 
 let browser: Browser;
 let vendor: DemoServerHandle;
@@ -14,16 +14,7 @@ beforeAll(async () => {
   gw = await startGateway(() => ({
     institutions: [{ id: 'demo-university', name: { en: 'Demo University' } }],
     resources: [
-      {
-        id: 'demo-library',
-        title: { en: 'Demo Digital Library' },
-        vendor: 'Demo',
-        hosts: [{ host: `localhost:${vendor.port}`, allowPrivate: true }],
-        access: [{ kind: 'proxy', start: `http://localhost:${vendor.port}/` }],
-        licences: [{ institution: 'demo-university' }],
-        // app.js assembles its API origin from pieces ('http:/' + '/' + host): a Find/Replace rule makes it one URL, which the proxy maps.
-        rewrite: { rules: [{ find: "var origin = 'http:/' + '/' + host;", replace: `var origin = 'http://localhost:${vendor.port}';` }] },
-      },
+      demoLibrary(vendor.port, { rewrite: { rules: [assembledOriginRule(vendor.port)] } }),
     ],
   }));
   browser = await launchChromium();

@@ -1,11 +1,12 @@
-import http, { type ServerResponse } from 'node:http';
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { request } from 'undici';
 import type { ConfigInput } from '../../config';
 import type { Identity } from '../../idp-adapters/identity';
 import type { Gateway, GatewayDeps } from '../../gateway/app';
-import { testConfig, testGateway } from '../helpers/gateway';
+import type { ResourceInput } from '../../resource-catalog/schema';
+import { signIn, testConfig, testGateway } from '../helpers/gateway';
 
 /** Shared set-up of the proxy integration tests: an echo upstream, a gateway on a real port, signed-in cookies. */
 
@@ -109,12 +110,23 @@ export const member = (over: Partial<Identity> = {}): Identity => ({
 });
 
 /** A signed-in session cookie ("passway_sid=s:…"), made through the Sessions API. */
-export async function signedIn(gateway: Gateway, identity: Identity = member()): Promise<string> {
-  let cookie = '';
-  const res = { appendHeader: (_name: string, value: string) => (cookie = value.split(';')[0]!) } as unknown as ServerResponse;
-  await gateway.sessions.create(res, { user: identity });
-  return cookie;
+export const signedIn = async (gateway: Gateway, identity: Identity = member()): Promise<string> => (await signIn(gateway.sessions, identity)).cookie;
+
+/** The catalog entry of the demo vendor without SAML (tests/fixtures/demo/plain-vendor.ts) on `port`, licensed to Demo University. */
+export function demoLibrary(port: number, extra: Partial<ResourceInput> = {}): ResourceInput {
+  return {
+    id: 'demo-library',
+    title: { en: 'Demo Digital Library' },
+    vendor: 'Demo',
+    hosts: [{ host: `localhost:${port}`, allowPrivate: true }],
+    access: [{ kind: 'proxy', start: `http://localhost:${port}/` }],
+    licences: [{ institution: 'demo-university' }],
+    ...extra,
+  };
 }
+
+/** app.js of the demo vendor assembles its API origin from pieces; this Find/Replace rule makes it one URL, which the proxy maps. */
+export const assembledOriginRule = (port: number) => ({ find: "var origin = 'http:/' + '/' + host;", replace: `var origin = 'http://localhost:${port}';` });
 
 /** The proxied Host header for an upstream origin on a gateway port (no DNS needed: we connect to 127.0.0.1). */
 export function proxiedHost(upstreamLabel: string, gatewayPort: number): string {

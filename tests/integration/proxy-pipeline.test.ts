@@ -4,7 +4,7 @@ import { request } from 'undici';
 import { upstreamRequestHeaders } from '../../gateway/proxy/headers';
 import { DEMO_PDF, startDemoPlainVendor } from '../fixtures/demo/plain-vendor';
 import type { DemoServerHandle } from '../fixtures/demo/server';
-import { get, member, proxiedHost, signedIn, startEcho, startGateway, type Echo, type RunningGateway } from './proxy-harness';
+import { get, member, proxiedHost, signedIn, startEcho, startGateway, type Echo, type RunningGateway, demoLibrary } from './proxy-harness';
 
 let vendor: DemoServerHandle;
 let echo: Echo;
@@ -25,7 +25,7 @@ beforeAll(async () => {
         { id: 'other', name: { en: 'Other College' } },
       ],
       resources: [
-        { id: 'demo-library', title: { en: 'Demo Digital Library' }, vendor: 'Demo', hosts: [{ host: `localhost:${vendor.port}`, allowPrivate: true }], access: [{ kind: 'proxy', start: `http://localhost:${vendor.port}/` }], licences: [{ institution: 'demo-university' }] },
+        demoLibrary(vendor.port),
         { id: 'echo', title: { en: 'Echo' }, vendor: 'Echo', hosts: [{ host: `localhost:${echo.port}`, allowPrivate: true }], access: [{ kind: 'proxy', start: `http://localhost:${echo.port}/` }], licences: [{ institution: 'demo-university' }] },
         // Catalogued, but its name resolves to loopback and the catalogue does not allow that.
         { id: 'internal', title: { en: 'Internal' }, vendor: 'Internal', hosts: [{ host: `internal.example.com:${echo.port}` }], access: [{ kind: 'proxy', start: `http://internal.example.com:${echo.port}/` }], licences: [{ institution: 'demo-university' }] },

@@ -2,7 +2,7 @@ import { RedisStore } from '../../gateway/store';
 import { startDemoPlainVendor } from '../fixtures/demo/plain-vendor';
 import type { DemoServerHandle } from '../fixtures/demo/server';
 import { deletePrefix, REDIS_URL, testPrefix } from '../helpers/stores';
-import { get, proxiedHost, signedIn, startGateway, type RunningGateway } from './proxy-harness';
+import { get, proxiedHost, signedIn, startGateway, type RunningGateway, demoLibrary } from './proxy-harness';
 
 /** Two gateway nodes sharing one Redis: the vendor cookie jar set through one is used by the other. */
 let vendor: DemoServerHandle;
@@ -15,7 +15,7 @@ beforeAll(async () => {
   const configFor = () => ({
     institutions: [{ id: 'demo-university', name: { en: 'Demo University' } }],
     resources: [
-      { id: 'demo-library', title: { en: 'Demo Digital Library' }, vendor: 'Demo', hosts: [{ host: `localhost:${vendor.port}`, allowPrivate: true }], access: [{ kind: 'proxy' as const, start: `http://localhost:${vendor.port}/` }], licences: [{ institution: 'demo-university' }] },
+      demoLibrary(vendor.port),
     ],
   });
   for (let i = 0; i < 2; i++) {

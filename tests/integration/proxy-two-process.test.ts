@@ -14,6 +14,7 @@ import { startDemoPlainVendor } from '../fixtures/demo/plain-vendor';
 import type { DemoServerHandle } from '../fixtures/demo/server';
 import { serve, type Served } from '../helpers/process';
 import { deletePrefix, REDIS_URL, testPrefix } from '../helpers/stores';
+import { demoLibrary } from './proxy-harness';
 import { CookieJar, INSTITUTIONS, post, samlLogin, signInAtIdp, spKeyFiles, startIdp } from './saml-harness';
 
 /** The one address users see (a load balancer in front of both processes); never contacted: requests go to each process's real port. */
@@ -51,14 +52,7 @@ beforeAll(async () => {
     logins: [samlLogin('demo-idp', idp)],
     saml: { entityID: 'https://passway.test/shibboleth', signing },
     resources: [
-      {
-        id: 'demo-library',
-        title: { en: 'Demo Digital Library' },
-        vendor: 'Demo',
-        hosts: [{ host: `localhost:${vendor.port}`, allowPrivate: true }],
-        access: [{ kind: 'proxy', start: `http://localhost:${vendor.port}/` }],
-        licences: [{ institution: 'demo-university' }],
-      },
+      demoLibrary(vendor.port),
     ],
   };
   const file = path.join(stateDir, 'passway.yaml');

@@ -8,7 +8,7 @@ import { MemoryStore } from '../../gateway/store';
 import { createUsageLog, pseudonymizer, readUsageLog, type StoredUsageEvent, type UsageLog } from '../../gateway/usage';
 import { startDemoPlainVendor } from '../fixtures/demo/plain-vendor';
 import type { DemoServerHandle } from '../fixtures/demo/server';
-import { get, member, proxiedHost, signedIn, startGateway, type RunningGateway } from './proxy-harness';
+import { get, member, proxiedHost, signedIn, startGateway, type RunningGateway, demoLibrary, assembledOriginRule } from './proxy-harness';
 
 /** The proxy wired to load control and the usage log: download limits, proxy-summary events, the NCSA access log, unproxied hosts, Find/Replace rules. */
 
@@ -98,16 +98,7 @@ beforeAll(async () => {
           licences: [{ institution: 'demo-university' }],
           patterns: { item: ['/item/\\d+\\.pdf$'], search: ['/search\\?'] },
         },
-        {
-          id: 'demo-library',
-          title: { en: 'Demo Digital Library' },
-          vendor: 'Demo',
-          hosts: [{ host: `localhost:${vendor.port}`, allowPrivate: true }],
-          access: [{ kind: 'proxy', start: `http://localhost:${vendor.port}/` }],
-          licences: [{ institution: 'demo-university' }],
-          // app.js assembles its API origin from pieces; the rule makes it one URL, which the proxy then maps.
-          rewrite: { rules: [{ find: "var origin = 'http:/' + '/' + host;", replace: `var origin = 'http://localhost:${vendor.port}';` }] },
-        },
+        demoLibrary(vendor.port, { rewrite: { rules: [assembledOriginRule(vendor.port)] } }),
         // Nothing listens on port 9 (discard) of 127.0.0.1: connecting is refused.
         { id: 'dead', title: { en: 'Dead' }, vendor: 'Dead', hosts: [{ host: 'localhost:9', allowPrivate: true }], access: [{ kind: 'proxy', start: 'http://localhost:9/' }], licences: [{ institution: 'demo-university' }] },
       ],

@@ -3,7 +3,8 @@
  * 1. Without catalogued hosts, output === input byte for byte, whatever the content type and chunking.
  * 2. With catalogued hosts, rules and HTML fix-ups in the mix, the output does not depend on the chunking.
  */
-import { options, prng, rewrite, type Split } from '../fixtures/rewrite/harness';
+import { prng } from '../fixtures/prng';
+import { options, rewrite, type Split } from '../fixtures/rewrite/harness';
 
 const CONTENT_TYPES = ['text/html; charset=utf-8', 'text/css', 'application/javascript', 'application/json'];
 
