@@ -307,7 +307,8 @@ async function main(): Promise<void> {
   ];
   const rows: string[][] = [];
   const notes: string[] = [];
-  for (const s of scenarios) {
+  const only = process.env.BENCH_ONLY; // e.g. "HTML": run only the scenarios whose name contains it
+  for (const s of scenarios.filter((x) => !only || x.name.includes(only))) {
     const p = await load(`${passway.url}${s.path}`, passway.headers);
     if (p.errors > 0) {
       // Say what the failures were: one more request, its status and page title.

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Transform, pipeline, type Readable } from 'node:stream';
+import { Transform } from 'node:stream';
 import type { Agent } from 'undici';
 import type { Config } from '../../config/schema';
 import type { Catalog } from '../../resource-catalog/catalog';
@@ -12,13 +12,14 @@ import type { Settings } from '../settings';
 import type { AccessLogEntry } from '../usage/access-log';
 import type { RecordUsage } from '../usage/record';
 import { RefusedAddressError } from './address-guard';
-import { decoder, encoder, parseContentType, planBody } from './body';
+import { decoder, encoder, parseContentType, planBody, type BodyPlan as Coding } from './body';
 import type { CookieJars } from './cookie-jar';
 import { HANDOFF_PATH, completeHandoff, type HandoffDeps } from './handoff';
 import { browserCookiesWithout, browserResponseHeaders, mergeCookies, upstreamRequestHeaders } from './headers';
 import { originOf, proxiedLabel } from './host-mapping';
 import { redirect, sendProxyPage } from './pages';
-import { createRewriter, isRewritable } from './rewriter-port';
+import { Relay, type BodyPlan } from './relay';
+import { createRewriter, createTextRewriter, isRewritable, type RewriterOptions } from './rewrite';
 import { classifyUrl, type ProxyTraffic } from './traffic';
 import type { UnproxiedHosts } from './unproxied';
 import { UrlMapper, type LongLabels } from './url-mapper';
@@ -93,6 +94,20 @@ function countsAsDownload(status: number, range: string | undefined): boolean {
 }
 
 const NO_BODY_STATUS = new Set([204, 304]);
+
+/** How the relay writes a body: untouched, rewritten as text, or through decode/rewrite/encode streams. */
+function relayPlan(plan: Coding, rewriter: () => RewriterOptions): BodyPlan {
+  if (plan.untouched) return { kind: 'raw' };
+  if (plan.rewrite && !plan.decode && !plan.encode) {
+    const text = createTextRewriter(rewriter());
+    return text ? { kind: 'text', rewriter: text } : { kind: 'raw' };
+  }
+  const stages: Transform[] = [];
+  if (plan.decode) stages.push(decoder(plan.decode));
+  if (plan.rewrite) stages.push(createRewriter(rewriter()));
+  if (plan.encode) stages.push(encoder(plan.encode));
+  return stages.length > 0 ? { kind: 'streams', stages } : { kind: 'raw' };
+}
 
 /**
  * The proxy's hot path: a plain Node handler (not Express). In order: proxied host → upstream
@@ -179,86 +194,73 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
     });
     const hasRequestBody = req.method !== 'GET' && req.method !== 'HEAD' && (declared > 0 || req.headers['transfer-encoding'] !== undefined);
 
-    // No AbortSignal (it cost a DOMException per request): when the browser goes away, the body
-    // stream is destroyed below (pipeline() or passThrough()), which aborts the upstream request.
-    const upstream = await deps.agent.request({
-      origin,
-      path: target.pathname + target.search,
-      method: (req.method ?? 'GET') as 'GET',
-      headers,
-      body: hasRequestBody ? req.pipe(limitBytes(maxRequestBytes)) : undefined,
-    });
-
-    if (upstream.statusCode >= 500 && load) upstreamErrors(load).inc({ resource: resource.id, reason: `http-${upstream.statusCode}` });
-    const setCookies = [upstream.headers['set-cookie'] ?? []].flat();
-    if (setCookies.length > 0) await deps.jars.storeFromResponse(session.id, target.href, setCookies);
-
-    const contentType = String(upstream.headers['content-type'] ?? '');
-    const hasBody = req.method !== 'HEAD' && !NO_BODY_STATUS.has(upstream.statusCode) && upstream.headers['content-length'] !== '0';
-    const plan = planBody({
-      hasBody,
-      contentEncoding: upstream.headers['content-encoding'] as string | undefined,
-      rewritable: contentType !== '' && upstream.statusCode !== 206 && isRewritable(contentType),
-      acceptEncoding: req.headers['accept-encoding'],
-    });
-    const out = browserResponseHeaders({ headers: upstream.headers, mapUrl: (u) => mapper.mapUrl(u, target.href), bodyChanged: !plan.untouched });
-    if (plan.encode) {
-      out['content-encoding'] = plan.encode;
-      out.vary = [out.vary, 'Accept-Encoding'].flat().filter(Boolean).join(', ');
-    }
-    res.writeHead(upstream.statusCode, out);
-
-    const stages: NodeJS.ReadWriteStream[] = [];
-    if (plan.decode) stages.push(decoder(plan.decode));
-    if (plan.rewrite) {
-      const { type, charset } = parseContentType(contentType);
-      stages.push(
-        createRewriter({
-          contentType: type,
-          charset,
-          mapUrl: (u) => mapper.mapUrl(u),
-          mapHost: mapper.mapHost,
-          baseUrl: target.href,
-          rules: resource.rewrite?.rules,
-          onUnknownHost: (unknown) => deps.unproxied.note(resource.id, unknown),
-        }),
-      );
-    }
-    if (plan.encode) stages.push(encoder(plan.encode));
-
-    // Bytes sent to the browser, counted as they stream (a listener on the last stage: no extra stream, no buffering).
     const kinds = classifyUrl(resource, target.href);
-    const download = kinds.item && !!load && countsAsDownload(upstream.statusCode, req.headers.range as string | undefined);
-    let bytes = 0;
-    const source = (stages.at(-1) ?? upstream.body) as Readable;
-    const done = (error: Error | null | undefined) => {
-      if (error && !res.destroyed) res.destroy(error);
-      if (error && load && (error as { code?: string }).code === 'UND_ERR_BODY_TIMEOUT') upstreamErrors(load).inc({ resource: resource.id, reason: 'body-timeout' });
-      const at = Date.now();
-      deps.traffic.note({ session: session.id, resource: resource.id, user, bytes, itemUrl: kinds.item ? target.href : undefined, search: kinds.search, at });
-      deps.accessLog?.({
-        ip: req.socket.remoteAddress ?? '-',
-        institution: user.institution,
-        subject: user.subject,
-        time: new Date(at),
-        method: req.method ?? 'GET',
-        url: target.href,
-        protocol: `HTTP/${req.httpVersion}`,
-        status: upstream.statusCode,
-        bytes,
-        referer: req.headers.referer,
-        userAgent: req.headers['user-agent'],
-      });
-      // A finished item download counts against the user's download limit; passing it suspends later requests.
-      if (download && load && !error) {
-        noteDownload(load, session, resource.id, { items: 1, bytes }).catch((failure: unknown) => logger.warn({ err: failure, resource: resource.id }, 'proxy: download not counted'));
-      }
+    const rewriterFor = (contentType: string): RewriterOptions => {
+      const { type, charset } = parseContentType(contentType);
+      return {
+        contentType: type,
+        charset,
+        mapUrl: (u) => mapper.mapUrl(u),
+        mapHost: mapper.mapHost,
+        baseUrl: target.href,
+        rules: resource.rewrite?.rules,
+        onUnknownHost: (unknown) => deps.unproxied.note(resource.id, unknown),
+      };
     };
-    if (stages.length > 0) pipeline([upstream.body as Readable, ...stages, res], done);
-    else passThrough(upstream.body as Readable, res, done);
-    source.on('data', (chunk: Buffer) => {
-      bytes += chunk.length;
+    const relay = new Relay(res, {
+      head: (status, upstreamHeaders) => {
+        if (status >= 500 && load) upstreamErrors(load).inc({ resource: resource.id, reason: `http-${status}` });
+        const contentType = String(upstreamHeaders['content-type'] ?? '');
+        const plan = planBody({
+          hasBody: req.method !== 'HEAD' && !NO_BODY_STATUS.has(status) && upstreamHeaders['content-length'] !== '0',
+          contentEncoding: upstreamHeaders['content-encoding'] as string | undefined,
+          rewritable: contentType !== '' && status !== 206 && isRewritable(contentType),
+          acceptEncoding: req.headers['accept-encoding'],
+        });
+        const headers = browserResponseHeaders({ headers: upstreamHeaders, mapUrl: (u) => mapper.mapUrl(u, target.href), bodyChanged: !plan.untouched });
+        if (plan.encode) {
+          headers['content-encoding'] = plan.encode;
+          headers.vary = [headers.vary, 'Accept-Encoding'].flat().filter(Boolean).join(', ');
+        }
+        const head = { status, headers, body: relayPlan(plan, () => rewriterFor(contentType)) };
+        const setCookies = [upstreamHeaders['set-cookie'] ?? []].flat();
+        // Vendor cookies reach the jar before the browser sees the response (it may follow a redirect at once).
+        return setCookies.length > 0 ? deps.jars.storeFromResponse(session.id, target.href, setCookies).then(() => head) : head;
+      },
+      failedBeforeHead: (error) => failed(req, res, error, state),
+      done: (error, bytes) => {
+        if (error && load && (error as { code?: string }).code === 'UND_ERR_BODY_TIMEOUT') upstreamErrors(load).inc({ resource: resource.id, reason: 'body-timeout' });
+        const at = Date.now();
+        deps.traffic.note({ session: session.id, resource: resource.id, user, bytes, itemUrl: kinds.item ? target.href : undefined, search: kinds.search, at });
+        deps.accessLog?.({
+          ip: req.socket.remoteAddress ?? '-',
+          institution: user.institution,
+          subject: user.subject,
+          time: new Date(at),
+          method: req.method ?? 'GET',
+          url: target.href,
+          protocol: `HTTP/${req.httpVersion}`,
+          status: res.statusCode,
+          bytes,
+          referer: req.headers.referer,
+          userAgent: req.headers['user-agent'],
+        });
+        // A finished item download counts against the user's download limit; passing it suspends later requests.
+        if (!error && kinds.item && load && countsAsDownload(res.statusCode, req.headers.range as string | undefined)) {
+          noteDownload(load, session, resource.id, { items: 1, bytes }).catch((failure: unknown) => logger.warn({ err: failure, resource: resource.id }, 'proxy: download not counted'));
+        }
+      },
     });
+    deps.agent.dispatch(
+      {
+        origin,
+        path: target.pathname + target.search,
+        method: (req.method ?? 'GET') as 'GET',
+        headers,
+        body: hasRequestBody ? req.pipe(limitBytes(maxRequestBytes)) : null,
+      },
+      relay,
+    );
   }
 
   return (req: IncomingMessage, res: ServerResponse): void => {
@@ -303,27 +305,4 @@ function limitBytes(max: number): Transform {
       done(seen > max ? new RequestTooLarge('request body too large') : null, chunk);
     },
   });
-}
-
-/**
- * An untouched body straight to the browser with pipe()'s backpressure. stream.pipeline() would do
- * the same but builds an AbortController and a DOMException on every finish, which showed up as
- * the largest single cost of a proxied request in profiles. The browser going away ends the upstream.
- */
-function passThrough(body: Readable, res: ServerResponse, done: (error: Error | null) => void): void {
-  let settled = false;
-  const settle = (error: Error | null) => {
-    if (settled) return;
-    settled = true;
-    done(error);
-  };
-  body.once('error', (error) => settle(error));
-  res.once('close', () => {
-    if (res.writableFinished) settle(null);
-    else {
-      body.destroy();
-      settle(new Error('the browser closed the connection'));
-    }
-  });
-  body.pipe(res);
 }

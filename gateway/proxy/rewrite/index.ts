@@ -4,7 +4,7 @@
  */
 import { contentKind } from './content-types';
 
-export { createRewriter, type RewriterOptions } from './rewriter';
+export { createRewriter, createTextRewriter, type RewriterOptions } from './rewriter';
 export type { FindReplaceRule } from './rules';
 
 /** text/html, application/xhtml+xml, text/css, JavaScript types, JSON types (incl. +json). */

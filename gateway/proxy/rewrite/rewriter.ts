@@ -25,10 +25,20 @@ export interface RewriterOptions {
   onUnknownHost?: (host: string) => void;
 }
 
-export function createRewriter(options: RewriterOptions): Transform {
+/**
+ * The rewriter as a plain object over latin1 text (one char per byte): push() each chunk, end() once;
+ * each returns the text that is final. Undefined when this body is not rewritten (type or charset).
+ */
+export function createTextRewriter(options: RewriterOptions): StageChain | undefined {
   const kind = contentKind(options.contentType);
-  if (!kind || !isAsciiCompatible(options.charset ?? charsetOf(options.contentType))) return new PassThrough();
-  const chain = new StageChain(stagesFor(kind, options));
+  if (!kind || !isAsciiCompatible(options.charset ?? charsetOf(options.contentType))) return undefined;
+  return new StageChain(stagesFor(kind, options));
+}
+
+/** The same as a byte Transform (for bodies that are also decoded or encoded). */
+export function createRewriter(options: RewriterOptions): Transform {
+  const chain = createTextRewriter(options);
+  if (!chain) return new PassThrough();
   return new Transform({
     transform(chunk: Buffer, _encoding, done) {
       try {
