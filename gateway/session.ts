@@ -52,6 +52,8 @@ const TOUCH_EVERY_MS = 60_000;
  */
 export class Sessions {
   private readonly now: () => number;
+  /** Signed cookie values already verified → session id: the HMAC is checked once per value, not per request. */
+  private readonly verified = new Map<string, string>();
 
   constructor(
     private readonly store: Store,
@@ -135,8 +137,13 @@ export class Sessions {
     if (!header) return undefined;
     const value = parseCookie(header)[this.options.cookieName];
     if (!value?.startsWith('s:')) return undefined;
+    const known = this.verified.get(value);
+    if (known !== undefined) return known;
     const id = unsign(value.slice(2), this.options.secret);
-    return id === false ? undefined : id;
+    if (id === false) return undefined;
+    if (this.verified.size >= 10_000) this.verified.clear();
+    this.verified.set(value, id);
+    return id;
   }
 
   private setCookie(res: ServerResponse, id: string): void {

@@ -1,4 +1,4 @@
-import { claimsHost } from './host-claims';
+import { claimKey, claimsHost } from './host-claims';
 import type { Resource } from './schema';
 import { defaultTarget } from './wayfless-template';
 
@@ -8,9 +8,21 @@ import { defaultTarget } from './wayfless-template';
  */
 export class Catalog {
   private readonly ids: Map<string, Resource>;
+  /** Host claims by "name:port" (port '' for the default), the first resource in catalog order for each. */
+  private readonly exact = new Map<string, { resource: Resource; order: number }>();
+  private readonly domains = new Map<string, { resource: Resource; order: number }>();
+  /** byHost answers: every proxied request and every rewritten link asks, so a lookup must not walk the catalog. */
+  private readonly answers = new Map<string, Resource | null>();
 
   constructor(readonly resources: readonly Resource[]) {
     this.ids = new Map(resources.map((r) => [r.id, r]));
+    resources.forEach((resource, order) => {
+      for (const rule of resource.hosts) {
+        const index = rule.match === 'domain' ? this.domains : this.exact;
+        const key = claimKey(rule.host);
+        if (!index.has(key)) index.set(key, { resource, order });
+      }
+    });
   }
 
   byId(id: string): Resource | undefined {
@@ -20,10 +32,36 @@ export class Catalog {
   /** The resource that owns a URL's host; exact host claims win over domain claims. */
   byUrl(url: URL): Resource | undefined {
     if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined;
-    return (
-      this.resources.find((r) => r.hosts.some((rule) => rule.match === 'host' && claimsHost(rule, url.host))) ??
-      this.resources.find((r) => r.hosts.some((rule) => rule.match === 'domain' && claimsHost(rule, url.host)))
-    );
+    return this.byHost(url.host);
+  }
+
+  /** The resource that owns host[:port] (as URL#host writes it: no default port). */
+  byHost(host: string): Resource | undefined {
+    let answer = this.answers.get(host);
+    if (answer === undefined) {
+      answer = this.lookup(host) ?? null;
+      if (this.answers.size >= 10_000) this.answers.clear(); // bounded: host names come from vendor pages
+      this.answers.set(host, answer);
+    }
+    return answer ?? undefined;
+  }
+
+  private lookup(host: string): Resource | undefined {
+    const key = claimKey(host);
+    const exact = this.exact.get(key);
+    if (exact) return exact.resource;
+    // Domain claims: the name itself and each parent domain; the earliest resource in catalog order wins.
+    const colon = key.lastIndexOf(':');
+    const port = key.slice(colon);
+    let name = key.slice(0, colon);
+    let best: { resource: Resource; order: number } | undefined;
+    for (;;) {
+      const claim = this.domains.get(name + port);
+      if (claim && (!best || claim.order < best.order)) best = claim;
+      const dot = name.indexOf('.');
+      if (dot === -1) return best?.resource;
+      name = name.slice(dot + 1);
+    }
   }
 
   /** True when the URL is an http(s) address on one of the resource's hosts. */

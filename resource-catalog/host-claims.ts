@@ -15,6 +15,12 @@ function split(host: string): { name: string; port: string } {
   return { name: m[1] ?? lower, port: m[2] ?? '' };
 }
 
+/** "WWW.Vendor.com." → "www.vendor.com:", "localhost:8083" → "localhost:8083": one key per claimable host. */
+export function claimKey(host: string): string {
+  const { name, port } = split(host);
+  return `${name}:${port}`;
+}
+
 function within(name: string, domain: string): boolean {
   return name === domain || name.endsWith(`.${domain}`);
 }

@@ -2,12 +2,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { Config } from '../../config/schema';
 import type { Catalog } from '../../resource-catalog/catalog';
-import { dayIn, type PolicyState } from '../../resource-catalog/policy';
+import type { PolicyState } from '../../resource-catalog/policy';
 import type { Licence, Resource } from '../../resource-catalog/schema';
 import { campusMatcher } from '../campus';
 import type { Logger } from '../logger';
 import type { Session, SessionObserver, Sessions } from '../session';
 import type { Store } from '../store/types';
+import { dayFormatter } from '../usage/day';
 import type { RecordUsage, UsageEvent } from '../usage/record';
 import { DownloadLimits, type DownloadCounts, type Suspension } from './downloads';
 import { LoadHistory, type HistoryEntry } from './history';
@@ -111,9 +112,12 @@ export class LoadControl {
     this.sessions = sessions;
   }
 
+  /** The library's day (every request notes its peak under it: formatted once a minute, not per call). */
   day(date = this.now()): string {
-    return dayIn(date, this.deps.config.catalog.timeZone);
+    return (this.dayOf ??= dayFormatter(this.deps.config.catalog.timeZone))(date);
   }
+
+  private dayOf?: (date: Date) => string;
 
   userOf(session: Session): string | undefined {
     const user = session.data.user;

@@ -14,6 +14,12 @@ import type { Store } from '../store/types';
  * cookies are lost (the vendor sets them again on its next response). Documented, accepted.
  */
 export class CookieJars {
+  /**
+   * Parsed jars by session, with the Store text they were parsed from: a request whose jar text is
+   * unchanged reuses the parsed jar (deserializing costs more than the rest of a proxied request).
+   */
+  private readonly parsed = new Map<string, { raw: string; jar: CookieJar }>();
+
   constructor(
     private readonly store: Store,
     /** How long a jar outlives its last write (the session's absolute lifetime). */
@@ -31,8 +37,19 @@ export class CookieJars {
 
   /** The Cookie header value the jar holds for this upstream URL ('' when none). */
   async cookieHeader(sessionId: string, url: string): Promise<string> {
-    const jar = await this.load(sessionId);
-    return jar ? jar.getCookieString(url) : '';
+    const raw = await this.store.get(this.key(sessionId));
+    if (!raw) return '';
+    let cached = this.parsed.get(sessionId);
+    if (cached?.raw !== raw) {
+      cached = { raw, jar: await CookieJar.deserialize(raw) };
+      this.remember(sessionId, cached);
+    }
+    return cached.jar.getCookieString(url);
+  }
+
+  private remember(sessionId: string, entry: { raw: string; jar: CookieJar }): void {
+    if (this.parsed.size >= 10_000 && !this.parsed.has(sessionId)) this.parsed.clear();
+    this.parsed.set(sessionId, entry);
   }
 
   /** Store a response's Set-Cookie headers (merge on write); unparsable or foreign cookies are ignored. */
@@ -42,10 +59,13 @@ export class CookieJars {
     for (const header of setCookies) {
       await jar.setCookie(header, url, { ignoreError: true });
     }
-    await this.store.set(this.key(sessionId), JSON.stringify(await jar.serialize()), this.ttlMs);
+    const raw = JSON.stringify(await jar.serialize());
+    await this.store.set(this.key(sessionId), raw, this.ttlMs);
+    this.remember(sessionId, { raw, jar });
   }
 
   async clear(sessionId: string): Promise<void> {
+    this.parsed.delete(sessionId);
     await this.store.del(this.key(sessionId));
   }
 }

@@ -19,7 +19,7 @@ import { browserCookiesWithout, browserResponseHeaders, mergeCookies, upstreamRe
 import { originOf, proxiedLabel } from './host-mapping';
 import { redirect, sendProxyPage } from './pages';
 import { Relay, type BodyPlan } from './relay';
-import { createRewriter, createTextRewriter, isRewritable, type RewriterOptions } from './rewrite';
+import { OriginMap, createRewriter, createTextRewriter, isRewritable, type RewriterOptions } from './rewrite';
 import { classifyUrl, type ProxyTraffic } from './traffic';
 import type { UnproxiedHosts } from './unproxied';
 import { UrlMapper, type LongLabels } from './url-mapper';
@@ -123,12 +123,35 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
   const gateway = settings.publicUrl.origin;
   const maxRequestBytes = config.proxy.maxRequestBodyMegabytes * 1024 * 1024;
   const licenceDay = dayFormatter(config.catalog.timeZone);
-
-  async function handle(req: IncomingMessage, res: ServerResponse, state: RequestState): Promise<void> {
-    const host = req.headers.host ?? '';
+  // Per catalog snapshot: the URL mapping, and its answers for the rewriter kept across responses.
+  const mappings = new WeakMap<Catalog, { mapper: UrlMapper; origins: OriginMap }>();
+  const mappingFor = (catalog: Catalog) => {
+    let mapping = mappings.get(catalog);
+    if (!mapping) {
+      const mapper = new UrlMapper(gw, catalog, deps.labels);
+      mapping = { mapper, origins: new OriginMap({ mapUrl: (u) => mapper.mapUrl(u), mapHost: mapper.mapHost }) };
+      mappings.set(catalog, mapping);
+    }
+    return mapping;
+  };
+  // Host header → upstream origin, decoded once per proxied host (bounded: Host headers come from outside).
+  const origins = new Map<string, string>();
+  const originFor = async (host: string): Promise<string | undefined> => {
+    const known = origins.get(host);
+    if (known) return known;
     const label = proxiedLabel(host, settings.proxyDomain);
     if (label) await deps.labels.ensure(label);
     const origin = label ? originOf(label, deps.labels.resolve) : undefined;
+    if (origin) {
+      if (origins.size >= 10_000) origins.clear();
+      origins.set(host, origin);
+    }
+    return origin;
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse, state: RequestState): Promise<void> {
+    const host = req.headers.host ?? '';
+    const origin = await originFor(host);
     if (!origin) {
       sendProxyPage(req, res, 404, 'proxyUnknownHostTitle', 'proxyUnknownHostBody', { host });
       return;
@@ -148,7 +171,7 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
       return;
     }
     state.resource = resource.id;
-    const mapper = new UrlMapper(gw, catalog, deps.labels);
+    const { mapper, origins: originMap } = mappingFor(catalog);
     const proxiedHere = `${gw.publicUrl.protocol}//${host}${target.pathname}${target.search}`;
     if (target.pathname === HANDOFF_PATH) {
       await completeHandoff(deps.handoff, req, res, new URL(proxiedHere), `${gateway}/go/${resource.id}`);
@@ -205,6 +228,7 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
         baseUrl: target.href,
         rules: resource.rewrite?.rules,
         onUnknownHost: (unknown) => deps.unproxied.note(resource.id, unknown),
+        origins: originMap,
       };
     };
     const relay = new Relay(res, {

@@ -7,12 +7,13 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 /** RFC 9110 §7.6.1 connection-specific fields, plus the non-standard ones proxies must not forward. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 
-function hopByHop(headers: IncomingHttpHeaders): Set<string> {
-  const named = String(headers.connection ?? '')
+function hopByHop(headers: IncomingHttpHeaders): ReadonlySet<string> {
+  if (headers.connection === undefined) return HOP_BY_HOP;
+  const named = String(headers.connection)
     .split(',')
     .map((t) => t.trim().toLowerCase())
-    .filter(Boolean);
-  return new Set([...HOP_BY_HOP, ...named]);
+    .filter((t) => t && !HOP_BY_HOP.has(t));
+  return named.length === 0 ? HOP_BY_HOP : new Set([...HOP_BY_HOP, ...named]);
 }
 
 /** Request headers the proxy always decides itself: never copied from the browser. */

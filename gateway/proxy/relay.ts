@@ -34,8 +34,8 @@ export interface RelayHooks {
  * One upstream exchange relayed to the browser, as an undici dispatch handler. Compared with
  * `agent.request()` piped to the response, there is no body stream object, no promise and no
  * AbortController per request; chunks go straight to the socket with undici's pause/resume as the
- * backpressure. Writes of one event-loop turn are corked together, so the head and the first body
- * bytes leave in one write (Node sends a head on its own otherwise: one more packet and wake-up per response).
+ * backpressure. The head is corked until the end of its event-loop turn, so it leaves with the first body
+ * bytes in one write (Node sends a head on its own otherwise: one more packet and wake-up per response).
  */
 export class Relay implements Dispatcher.DispatchHandler {
   private controller?: Dispatcher.DispatchController;
@@ -116,6 +116,7 @@ export class Relay implements Dispatcher.DispatchHandler {
     if (this.finished || this.res.destroyed) return;
     this.plan = head.body;
     this.res.writeHead(head.status, head.headers);
+    this.cork();
     if (this.plan.kind === 'streams') this.startStreams(this.plan.stages);
     this.waiting = false;
     const early = this.early;
@@ -136,7 +137,6 @@ export class Relay implements Dispatcher.DispatchHandler {
   private write(chunk: Buffer): boolean {
     const plan = this.plan!;
     if (plan.kind === 'streams') return this.streamHead!.write(chunk);
-    this.cork();
     if (plan.kind === 'raw') {
       this.bytes += chunk.length;
       return this.res.write(chunk);
@@ -181,7 +181,8 @@ export class Relay implements Dispatcher.DispatchHandler {
   }
 
   /**
-   * Hold writes until the end of this event-loop turn, so the chunks of one turn leave in one write.
+   * Hold the head until the end of this event-loop turn, so it leaves with the first body bytes in one write
+   * (only then: corking later writes too would hold a large body back one turn per chunk).
    * The socket is corked, not the response: ServerResponse.cork() buffers chunked writes on its own and
    * flushes them after end()'s terminating chunk, so a browser would lose the body's tail (Node 24).
    */

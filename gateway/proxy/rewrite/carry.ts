@@ -5,11 +5,7 @@
  */
 
 /** Text [start, end) of the scanned string is replaced by `text`. */
-export interface Replacement {
-  start: number;
-  end: number;
-  text: string;
-}
+export type Replace = (start: number, end: number, text: string) => void;
 
 export interface Scanner {
   /** Most characters after an anchor's position the scanner needs to see to decide about it. */
@@ -20,7 +16,7 @@ export interface Scanner {
    * Visit anchors at positions in [from, limit) of `s`, reporting replacements in increasing, non-overlapping
    * order. Replacements never start before 0. `final` is true when no text follows `s`.
    */
-  scan(s: string, from: number, limit: number, final: boolean, replace: (r: Replacement) => void): void;
+  scan(s: string, from: number, limit: number, final: boolean, replace: Replace): void;
   /** Told the text that left the stage, in order (for scanners with state across rounds). */
   emitted?(text: string): void;
 }
@@ -33,7 +29,7 @@ export class ChunkCarry {
 
   /** Feeds text; returns the text that is final (possibly empty). */
   push(text: string): string {
-    return this.run(this.pending + text, false);
+    return this.run(this.pending.length === 0 ? text : this.pending + text, false);
   }
 
   /** Feeds the last text and returns everything still held. */
@@ -50,12 +46,12 @@ export class ChunkCarry {
     }
     const parts: string[] = [];
     let pointer = 0;
-    this.scanner.scan(s, this.scanFrom, limit, final, (r) => {
-      parts.push(s.slice(pointer, r.start), r.text);
-      pointer = r.end;
+    this.scanner.scan(s, this.scanFrom, limit, final, (start, end, text) => {
+      parts.push(s.slice(pointer, start), text);
+      pointer = end;
     });
     const keep = final ? s.length : Math.max(pointer, limit - lookbehind);
-    // join() gives a flat string: the next stage's regexes and Buffer.from would otherwise flatten a deep rope
+    // join() gives a flat string: the next stage's scans and the socket write would otherwise flatten a deep rope
     const out = parts.length === 0 ? s.slice(0, keep) : (parts.push(s.slice(pointer, keep)), parts.join(''));
     this.pending = final ? '' : s.slice(keep);
     this.scanFrom = final ? 0 : Math.max(0, limit - keep);

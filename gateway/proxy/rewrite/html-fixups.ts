@@ -7,7 +7,7 @@
  *   original scripts, so it would block the rewritten page. (The CSP response header is the pipeline's to handle.)
  * The tag an attribute belongs to is found by looking back for the nearest `<` or `>`, across chunks.
  */
-import type { Replacement, Scanner } from './carry';
+import type { Replace, Scanner } from './carry';
 
 const FIXUP = /\sintegrity(?=\s{0,16}=)|http-equiv\s{0,16}=\s{0,16}["']?\s{0,16}content-security-policy/gi;
 const TAG_NAME_MAX = 16;
@@ -19,16 +19,16 @@ export class HtmlFixupScanner implements Scanner {
   /** Text from the last `<` of the emitted text when it was still inside a tag there (at most TAG_NAME_MAX + 1 chars). */
   private openTag: string | null = null;
 
-  scan(s: string, from: number, limit: number, _final: boolean, replace: (r: Replacement) => void): void {
+  scan(s: string, from: number, limit: number, _final: boolean, replace: Replace): void {
     const re = this.fixup;
     re.lastIndex = from;
     for (let m = re.exec(s); m !== null && m.index < limit; m = re.exec(s)) {
       const isIntegrity = m[0].charCodeAt(0) <= 32;
       const tag = this.tagAt(s, m.index);
       if (isIntegrity && (tag === 'script' || tag === 'link')) {
-        replace({ start: m.index + 1, end: m.index + m[0].length, text: 'data-passway-integrity' });
+        replace(m.index + 1, m.index + m[0].length, 'data-passway-integrity');
       } else if (!isIntegrity && tag === 'meta') {
-        replace({ start: m.index, end: m.index + m[0].length, text: m[0].replace(/content-security-policy$/i, 'x-passway-disabled-$&') });
+        replace(m.index, m.index + m[0].length, m[0].replace(/content-security-policy$/i, 'x-passway-disabled-$&'));
       }
     }
   }

@@ -6,6 +6,7 @@ import { contentKind } from './content-types';
 
 export { createRewriter, createTextRewriter, type RewriterOptions } from './rewriter';
 export type { FindReplaceRule } from './rules';
+export { OriginMap } from './origin-map';
 
 /** text/html, application/xhtml+xml, text/css, JavaScript types, JSON types (incl. +json). */
 export function isRewritable(contentType: string): boolean {

@@ -4,7 +4,7 @@ import { ChunkCarry, StageChain } from './carry';
 import { CombinedScanner } from './combined';
 import { charsetOf, contentKind, isAsciiCompatible, type ContentKind } from './content-types';
 import { HtmlFixupScanner } from './html-fixups';
-import { OriginMap } from './origin-map';
+import { OriginMap, OriginReporter } from './origin-map';
 import { RulesScanner, type FindReplaceRule } from './rules';
 import { PROTOCOL_RELATIVE_LEADS, UrlScanner } from './url-scanner';
 
@@ -23,6 +23,8 @@ export interface RewriterOptions {
   rules?: FindReplaceRule[];
   /** Called once per response for each host of an absolute URL that is not catalogued. */
   onUnknownHost?: (host: string) => void;
+  /** A cache of mapUrl/mapHost's answers kept across responses (the proxy keeps one per catalog snapshot). */
+  origins?: OriginMap;
 }
 
 /**
@@ -63,10 +65,14 @@ function stagesFor(kind: ContentKind, options: RewriterOptions): ChunkCarry[] {
   const stages: ChunkCarry[] = [];
   const rules = new RulesScanner(options.rules ?? []);
   if (!rules.empty) stages.push(new ChunkCarry(rules));
-  const origins = new OriginMap(options);
-  const urls = new UrlScanner({ origins, baseScheme: schemeOf(options.baseUrl), protocolRelativeLeads: PROTOCOL_RELATIVE_LEADS[kind] });
+  const urls = new UrlScanner({
+    origins: options.origins ?? new OriginMap(options),
+    reporter: options.onUnknownHost && new OriginReporter(options.onUnknownHost),
+    baseScheme: schemeOf(options.baseUrl),
+    protocolRelativeLeads: PROTOCOL_RELATIVE_LEADS[kind],
+  });
   // URLs and HTML fix-ups never overlap: one pass over the text for both
-  stages.push(new ChunkCarry(kind === 'html' ? new CombinedScanner([urls, new HtmlFixupScanner()]) : urls));
+  stages.push(new ChunkCarry(kind === 'html' ? new CombinedScanner(urls, new HtmlFixupScanner()) : urls));
   return stages;
 }
 

@@ -4,7 +4,7 @@
  * which the URL scanner then maps: rules never need to know the gateway's host name.
  * At each position the earliest match wins; on a tie, the rule listed first. Replaced text is not re-scanned by rules.
  */
-import type { Replacement, Scanner } from './carry';
+import type { Replace, Scanner } from './carry';
 
 export interface FindReplaceRule {
   find: string;
@@ -30,7 +30,7 @@ export class RulesScanner implements Scanner {
     return this.rules.length === 0;
   }
 
-  scan(s: string, from: number, limit: number, _final: boolean, replace: (r: Replacement) => void): void {
+  scan(s: string, from: number, limit: number, _final: boolean, replace: Replace): void {
     const next = this.rules.map((r) => s.indexOf(r.find, from));
     let pos = from;
     for (;;) {
@@ -46,7 +46,7 @@ export class RulesScanner implements Scanner {
         }
       }
       if (best === -1 || best >= limit || !rule) return;
-      replace({ start: best, end: best + rule.find.length, text: rule.replace });
+      replace(best, best + rule.find.length, rule.replace);
       pos = best + rule.find.length;
     }
   }
