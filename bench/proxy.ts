@@ -8,12 +8,16 @@
  *     claiming the upstream with allowPrivate and the vendor hosts the page links to);
  *   - nginx from Debian as the baseline, one worker (Passway is one process): `proxy_pass` with an
  *     upstream keep-alive pool, `sub_filter` (sub_filter_once off, Accept-Encoding "") with the same
- *     host list for HTML. Without nginx it says so and uses a minimal Node pipe (http.request → res).
+ *     host list for HTML. Without nginx it says so and the Node floor below is the baseline;
+ *   - the Node floor, in its own process: undici dispatch() straight to the socket with no session, no
+ *     checks and no rewriting, so the table tells Passway's own cost apart from the platform's.
  *
- * Load: wrk (Debian) with --latency, parsed for req/s and p50/p99; without wrk an in-process undici
- * loop (req/s and p50/p99 from its own timings). Memory: RSS of this process (Passway) before and
- * after a 200 MB download streamed through it to curl. Run: npm run bench:proxy
- * (BENCH_SECONDS=5, BENCH_CONNECTIONS=2 × cores by default).
+ * This machine's speed drifts by tens of percent within a minute, so each scenario runs in ROUNDS
+ * interleaved rounds (every target once per round, the order rotating) and the table shows medians:
+ * req/s, p50 and p99 over the rounds, and the median of the per-round Passway/nginx ratios (with
+ * their range). Load: wrk (Debian) with --latency; without wrk an in-process undici loop. Memory: RSS
+ * of this process (Passway) before and after a 200 MB download streamed through it to curl.
+ * Run: npm run bench:proxy (BENCH_SECONDS=2, BENCH_ROUNDS=5, BENCH_CONNECTIONS=2 × cores, BENCH_ONLY=HTML).
  */
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,14 +26,15 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import { Pool, request } from 'undici';
+import { Agent, Pool, request } from 'undici';
 import { formatProblems, validateConfig } from '../config';
 import { createGateway } from '../gateway/app';
 import { labelFor } from '../gateway/proxy/host-mapping';
 import { startServer } from '../gateway/server';
 import { MemoryStore } from '../gateway/store';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? Math.max(2, 2 * os.availableParallelism()));
 const SECRET = 'bench-secret-'.padEnd(40, 'x');
 /** Vendor hosts the page links to and the catalogue claims (the fixture's own vendor hosts). */
@@ -202,20 +207,52 @@ ${replacements.map(([from, to]) => `      sub_filter ${quote(from)} ${quote(to)}
 `;
 }
 
-/** Minimal Node pipe (the baseline when nginx is absent): no rewriting, one keep-alive agent. */
-async function nodePipe(upstreamPort: number): Promise<{ port: number; close: () => void }> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+/**
+ * The Node floor (a child process): what the platform costs before Passway does anything. undici
+ * dispatch() to the upstream, the head corked with the first body bytes, chunks straight to the socket
+ * with pause/resume: Passway's own transport, without session, policy, cookie jar, headers or rewriting.
+ */
+function runFloor(upstreamPort: number): void {
+  const agent = new Agent({ connections: 64, keepAliveTimeout: 30_000 });
+  const origin = `http://127.0.0.1:${upstreamPort}`;
   const server = http.createServer((req, res) => {
-    const up = http.request({ host: '127.0.0.1', port: upstreamPort, path: req.url, headers: { host: `localhost:${upstreamPort}` }, agent }, (upRes) => {
-      res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-      upRes.pipe(res);
-    });
-    up.on('error', () => res.destroy());
-    up.end();
+    agent.dispatch(
+      { origin, path: req.url ?? '/', method: 'GET', headers: { host: `localhost:${upstreamPort}` } },
+      {
+        onRequestStart() {},
+        onResponseStart(controller, status, headers) {
+          const { connection: _c, 'keep-alive': _k, ...rest } = headers;
+          res.writeHead(status, rest);
+          res.socket?.cork();
+          setImmediate(() => res.socket?.uncork());
+          res.on('drain', () => controller.resume());
+        },
+        onResponseData(controller, chunk) {
+          if (!res.write(chunk)) controller.pause();
+        },
+        onResponseEnd() {
+          res.end();
+        },
+        onResponseError(_controller, error) {
+          res.destroy(error);
+        },
+      },
+    );
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { port: (server.address() as AddressInfo).port, close: () => (server.closeAllConnections(), server.close()) };
+  server.keepAliveTimeout = 65_000;
+  server.listen(0, '127.0.0.1', () => process.stdout.write(`${(server.address() as AddressInfo).port}\n`));
 }
+
+interface Target {
+  name: string;
+  url: string;
+  headers: Record<string, string>;
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length === 0 ? NaN : sorted[Math.floor(sorted.length / 2)]!;
+};
 
 // ---------------------------------------------------------------- main
 
@@ -260,33 +297,33 @@ async function main(): Promise<void> {
       [origin.replace('//', '\\/\\/'), to.replace('//', '\\/\\/')],
     ] as [string, string][];
   });
-  let baselineName: string;
-  let baselineUrl: string;
-  let stopBaseline: () => void;
+  const floor = await startChild(process.execPath, [__filename, 'floor', String(upstreamPort)]);
+  const floorTarget: Target = { name: 'Node floor', url: `http://127.0.0.1:${floor.firstLine}`, headers: {} };
+  let baseline: Target;
+  let stopNginx = () => {};
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'passway-bench-nginx-'));
   if (has('nginx')) {
     const nginxPort = await freePort();
     writeFileSync(path.join(tmp, 'nginx.conf'), nginxConf(tmp, nginxPort, upstreamPort, replacements));
     const child = spawn('nginx', ['-p', tmp, '-c', path.join(tmp, 'nginx.conf')], { stdio: 'inherit' });
-    baselineUrl = `http://127.0.0.1:${nginxPort}`;
-    await waitFor(`${baselineUrl}/50k`, {});
     const version = spawnSync('nginx', ['-v'], { encoding: 'utf8' }).stderr.trim().replace('nginx version: ', '');
-    baselineName = `nginx (${version}, 1 worker)`;
-    stopBaseline = () => child.kill('SIGQUIT');
+    baseline = { name: `nginx (${version}, 1 worker)`, url: `http://127.0.0.1:${nginxPort}`, headers: {} };
+    await waitFor(`${baseline.url}/50k`, {});
+    stopNginx = () => child.kill('SIGQUIT');
   } else {
-    console.log('nginx is not installed (apt-get install nginx-light): the baseline is a minimal Node pipe, which does not rewrite.');
-    const pipe = await nodePipe(upstreamPort);
-    baselineUrl = `http://127.0.0.1:${pipe.port}`;
-    baselineName = 'node pipe (no nginx)';
-    stopBaseline = pipe.close;
+    console.log('nginx is not installed (apt-get install nginx-light): the baseline is the Node floor, which does not rewrite.');
+    baseline = floorTarget;
   }
+  await waitFor(`${floorTarget.url}/50k`, {});
   await waitFor(`${passway.url}/50k`, passway.headers);
+  const passwayTarget: Target = { name: 'Passway', ...passway };
+  const targets = baseline === floorTarget ? [passwayTarget, floorTarget] : [passwayTarget, floorTarget, baseline];
 
   const useWrk = has('wrk');
   const load = useWrk ? wrk : loop;
   console.log(
-    `Load: ${useWrk ? 'wrk (1 thread, --latency)' : 'in-process undici loop (wrk not installed)'}, ${CONNECTIONS} connections, ${SECONDS} s per run; ` +
-      `${os.availableParallelism()} cores, Node ${process.version}; baseline ${baselineName}`,
+    `Load: ${useWrk ? 'wrk (1 thread, --latency)' : 'in-process undici loop (wrk not installed)'}, ${CONNECTIONS} connections; ` +
+      `${ROUNDS} interleaved rounds of ${SECONDS} s per target and scenario; ${os.availableParallelism()} cores, Node ${process.version}; baseline ${baseline.name}`,
   );
 
   // URLs rewritten: one response from each, proxied-host occurrences counted.
@@ -297,28 +334,49 @@ async function main(): Promise<void> {
     return { bytes: Buffer.byteLength(text), rewritten: text.match(proxiedPattern)?.length ?? 0, wrong: text.match(lookAlike)?.length ?? 0 };
   };
   const pagePassway = await count(`${passway.url}/page.html`, passway.headers);
-  const pageBaseline = await count(`${baselineUrl}/page.html`, {});
+  const pageBaseline = await count(`${baseline.url}/page.html`, {});
   const pageOriginal = await count(`http://127.0.0.1:${upstreamPort}/page.html`, {});
 
   const scenarios = [
-    { name: '50 KB pass-through', path: '/50k' },
-    { name: `${Math.round(pageOriginal.bytes / 1024)} KB HTML rewrite`, path: '/page.html' },
-    { name: '5 MB PDF', path: '/doc.pdf' },
+    { name: '50 KB pass-through', path: '/50k', target: 0.6 },
+    { name: `${Math.round(pageOriginal.bytes / 1024)} KB HTML rewrite`, path: '/page.html', target: 1.5 },
+    { name: '5 MB PDF', path: '/doc.pdf', target: 0.8 },
   ];
   const rows: string[][] = [];
   const notes: string[] = [];
   const only = process.env.BENCH_ONLY; // e.g. "HTML": run only the scenarios whose name contains it
   for (const s of scenarios.filter((x) => !only || x.name.includes(only))) {
-    const p = await load(`${passway.url}${s.path}`, passway.headers);
-    if (p.errors > 0) {
+    const runs = new Map<Target, Result[]>(targets.map((t) => [t, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = targets.map((_, i) => targets[(i + round) % targets.length]!);
+      for (const t of order) runs.get(t)!.push(await load(`${t.url}${s.path}`, t.headers));
+    }
+    const p = runs.get(passwayTarget)!;
+    const b = runs.get(baseline)!;
+    const errors = p.reduce((n, r) => n + r.errors, 0);
+    if (errors > 0) {
       // Say what the failures were: one more request, its status and page title.
       const probe = await request(`${passway.url}${s.path}`, { headers: passway.headers });
       const text = await probe.body.text();
-      notes.push(`${s.name}: ${p.errors} Passway errors; a request right after answered ${probe.statusCode} ${/<title>([^<]*)/.exec(text)?.[1] ?? ''}`);
+      notes.push(`${s.name}: ${errors} Passway errors; a request right after answered ${probe.statusCode} ${/<title>([^<]*)/.exec(text)?.[1] ?? ''}`);
     }
-    const b = await load(`${baselineUrl}${s.path}`, {});
-    const f = (r: Result) => [r.rps.toFixed(0), r.p50.toFixed(2), r.p99.toFixed(2)];
-    rows.push([s.name, ...f(p), ...f(b), (p.rps / b.rps).toFixed(2), `${p.errors}/${b.errors}`]);
+    const ratios = p.map((r, i) => r.rps / b[i]!.rps);
+    const ratio = median(ratios);
+    const cells = (t: Target) => {
+      const rs = runs.get(t)!;
+      return [median(rs.map((r) => r.rps)).toFixed(0), median(rs.map((r) => r.p50)).toFixed(2), median(rs.map((r) => r.p99)).toFixed(2)];
+    };
+    const floorRps = median(runs.get(floorTarget)!.map((r) => r.rps));
+    rows.push([
+      s.name,
+      ...cells(passwayTarget),
+      floorRps.toFixed(0),
+      ...(baseline === floorTarget ? [] : cells(baseline)),
+      `${ratio.toFixed(2)} (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`,
+      `${(median(p.map((r) => r.rps)) / floorRps).toFixed(2)}`,
+      `≥ ${s.target} ${ratio >= s.target ? 'met' : 'not met'}`,
+      `${errors}/${[...runs.values()].flat().reduce((n, r) => n + r.errors, 0) - errors}`,
+    ]);
   }
 
   // Memory: RSS of this process around a 200 MB download streamed through Passway to curl.
@@ -334,17 +392,28 @@ async function main(): Promise<void> {
   clearInterval(sampler);
   const rssAfter = process.memoryUsage().rss;
 
-  // errors: non-2xx responses plus wrk socket errors (connect, read, write, timeout), Passway/baseline.
-  const header = ['scenario', 'Passway req/s', 'p50 ms', 'p99 ms', 'baseline req/s', 'p50 ms', 'p99 ms', 'ratio', 'errors P/b'];
+  // errors: non-2xx responses plus wrk socket errors (connect, read, write, timeout), Passway/others.
+  const header = [
+    'scenario',
+    'Passway req/s',
+    'p50 ms',
+    'p99 ms',
+    'floor req/s',
+    ...(baseline === floorTarget ? [] : ['nginx req/s', 'p50 ms', 'p99 ms']),
+    'Passway/baseline (range)',
+    'Passway/floor',
+    'target',
+    'errors P/o',
+  ];
   const table = [header, ...rows];
   const widths = header.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  console.log(`\nBaseline: ${baselineName}`);
+  console.log(`\nBaseline: ${baseline.name}; floor: undici dispatch() in its own process, no checks, no rewriting; medians of ${ROUNDS} rounds`);
   console.log(line(header));
   for (const r of rows) console.log(line(r));
   console.log(
     `\nHTML page ${pageOriginal.bytes} bytes: URLs rewritten — Passway ${pagePassway.rewritten} (look-alikes wrongly rewritten: ${pagePassway.wrong}), ` +
-      `${baselineName} ${pageBaseline.rewritten} (look-alikes wrongly rewritten: ${pageBaseline.wrong})`,
+      `${baseline.name} ${pageBaseline.rewritten} (look-alikes wrongly rewritten: ${pageBaseline.wrong})`,
   );
   for (const note of notes) console.log(note);
   const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
@@ -352,7 +421,8 @@ async function main(): Promise<void> {
     `Memory: ${mb(Number(downloaded))} streamed through Passway to curl; Passway RSS before ${mb(rssBefore)}, peak ${mb(rssPeak)}, after ${mb(rssAfter)} (delta ${mb(rssAfter - rssBefore)})`,
   );
 
-  stopBaseline();
+  stopNginx();
+  floor.child.kill('SIGTERM');
   upstream.child.kill('SIGTERM');
   gateway.close();
   server.server.closeAllConnections();
@@ -361,6 +431,7 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[2] === 'upstream') runUpstream();
+else if (process.argv[2] === 'floor') runFloor(Number(process.argv[3]));
 else
   main().catch((error: unknown) => {
     console.error(error);

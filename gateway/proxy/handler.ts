@@ -9,6 +9,7 @@ import { isSuspended, noteDownload, upstreamErrors, type LoadControl } from '../
 import type { Logger } from '../logger';
 import type { Sessions } from '../session';
 import type { Settings } from '../settings';
+import { StoreUnavailableError } from '../store/errors';
 import type { AccessLogEntry } from '../usage/access-log';
 import type { RecordUsage } from '../usage/record';
 import { RefusedAddressError } from './address-guard';
@@ -308,8 +309,15 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
       sendProxyPage(req, res, 413, 'proxyTooLargeTitle', 'proxyTooLargeBody', { limit: String(config.proxy.maxRequestBodyMegabytes) });
       return;
     }
-    if (cause.name === 'AbortError' || req.destroyed) return;
     const id = Math.random().toString(36).slice(2, 10);
+    if (cause instanceof StoreUnavailableError) {
+      // Not the vendor's fault: sessions and cookie jars live in the Store.
+      logger.error({ host, err: cause.message, ref: id }, 'proxy: session store unavailable');
+      res.setHeader('Retry-After', '30');
+      sendProxyPage(req, res, 503, 'unavailableTitle', 'unavailableBody', { id });
+      return;
+    }
+    if (cause.name === 'AbortError' || req.destroyed) return;
     const code = errorCode(error);
     logger.warn({ host, err: cause.message, code, ref: id }, 'proxy upstream failed');
     if (deps.load && state.resource) upstreamErrors(deps.load).inc({ resource: state.resource, reason: upstreamErrorReason(code) });

@@ -24,9 +24,9 @@ export interface RelayHead {
 export interface RelayHooks {
   /** The vendor's status and headers arrived: what goes to the browser. May wait (the cookie jar is written first). */
   head(status: number, headers: IncomingHttpHeaders): RelayHead | Promise<RelayHead>;
-  /** Failed before anything reached the browser: the caller answers with an error page. */
+  /** Failed before anything reached the browser: the caller answers with an error page (`done` is not called). */
   failedBeforeHead(error: Error): void;
-  /** The exchange is over: the browser has the whole body (error null), or it broke off. Bytes sent to the browser. */
+  /** After the head: the browser has the whole body (error null), or the exchange broke off. Bytes sent to the browser. */
   done(error: Error | null, bytes: number): void;
 }
 
@@ -76,6 +76,7 @@ export class Relay implements Dispatcher.DispatchHandler {
       controller.pause();
       head.then(
         (h) => {
+          if (this.finished) return;
           this.start(h);
           controller.resume();
         },
@@ -216,7 +217,6 @@ export class Relay implements Dispatcher.DispatchHandler {
     this.res.off('close', this.onClose);
     if (this.controller && !this.controller.aborted) this.controller.abort(error);
     this.hooks.failedBeforeHead(error);
-    this.hooks.done(error, 0);
   }
 
   private readonly onClose = (): void => {
@@ -224,7 +224,8 @@ export class Relay implements Dispatcher.DispatchHandler {
     this.finished = true;
     this.corked = false;
     const complete = this.res.writableFinished;
-    if (!complete && this.controller && !this.controller.aborted) this.controller.abort(new Error('the browser closed the connection'));
-    this.hooks.done(complete ? null : (this.upstreamError ?? new Error('the browser closed the connection')), this.bytes);
+    const error = complete ? null : (this.upstreamError ?? new Error('the browser closed the connection'));
+    if (error && this.controller && !this.controller.aborted) this.controller.abort(error);
+    if (!this.waiting) this.hooks.done(error, this.bytes); // closed before the head: nothing was relayed
   };
 }

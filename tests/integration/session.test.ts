@@ -91,6 +91,10 @@ describe.each(STORE_KINDS)('sessions on the $name store', (kind) => {
     const { setCookie } = await server.get('/create');
     const forged = cookiePair(setCookie).replace(/\.[^.]+$/, '.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
     expect((await server.get('/whoami', forged)).body).toBeNull();
+    // Signatures already verified are remembered: the genuine cookie first, then forgeries of it.
+    expect((await server.get('/whoami', cookiePair(setCookie))).body).not.toBeNull();
+    expect((await server.get('/whoami', forged)).body).toBeNull();
+    expect((await server.get('/whoami', cookiePair(setCookie).replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')))).body).toBeNull();
     await server.close();
   });
 
