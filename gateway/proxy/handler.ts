@@ -124,6 +124,8 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
   const gateway = settings.publicUrl.origin;
   const maxRequestBytes = config.proxy.maxRequestBodyMegabytes * 1024 * 1024;
   const licenceDay = dayFormatter(config.catalog.timeZone);
+  const port = settings.publicUrl.port ? `:${settings.publicUrl.port}` : '';
+  const csp = { proxiedWildcard: `${settings.publicUrl.protocol}//*.${settings.proxyDomain}${port}`, secureGateway: settings.publicUrl.protocol === 'https:' };
   // Per catalog snapshot: the URL mapping, and its answers for the rewriter kept across responses.
   const mappings = new WeakMap<Catalog, { mapper: UrlMapper; origins: OriginMap }>();
   const mappingFor = (catalog: Catalog) => {
@@ -242,7 +244,7 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
           rewritable: contentType !== '' && status !== 206 && isRewritable(contentType),
           acceptEncoding: req.headers['accept-encoding'],
         });
-        const headers = browserResponseHeaders({ headers: upstreamHeaders, mapUrl: (u) => mapper.mapUrl(u, target.href), bodyChanged: !plan.untouched });
+        const headers = browserResponseHeaders({ headers: upstreamHeaders, mapUrl: (u) => mapper.mapUrl(u, target.href), bodyChanged: !plan.untouched, csp });
         if (plan.encode) {
           headers['content-encoding'] = plan.encode;
           headers.vary = [headers.vary, 'Accept-Encoding'].flat().filter(Boolean).join(', ');

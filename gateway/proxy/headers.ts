@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import { rewriteCsp, type CspContext } from './csp';
 
 /**
  * Header rules of the proxy, both directions. Pure functions; the URL mapping is passed in.
@@ -83,6 +84,8 @@ export interface ResponseHeaderInput {
   mapUrl: (url: string) => string | undefined;
   /** Body is re-encoded (rewritten or decoded): drop the vendor's length and encoding. */
   bodyChanged: boolean;
+  /** How Content-Security-Policy headers are fitted to proxied pages (absent: left as sent). */
+  csp?: Omit<CspContext, 'mapUrl'>;
 }
 
 export function browserResponseHeaders(input: ResponseHeaderInput): OutgoingHttpHeaders {
@@ -98,6 +101,13 @@ export function browserResponseHeaders(input: ResponseHeaderInput): OutgoingHttp
     if (typeof value === 'string') out[name] = input.mapUrl(value) ?? value;
   }
   if (typeof out.refresh === 'string') out.refresh = mapRefresh(out.refresh, input.mapUrl);
+  if (input.csp) {
+    const csp = { ...input.csp, mapUrl: input.mapUrl };
+    for (const name of ['content-security-policy', 'content-security-policy-report-only'] as const) {
+      const policy = out[name]; // several headers arrive joined with ", ", which CSP reads as several policies
+      if (typeof policy === 'string') out[name] = rewriteCsp(policy, csp);
+    }
+  }
   if (out.link !== undefined) out.link = [out.link].flat().map((v) => mapLink(String(v), input.mapUrl));
   const acao = out['access-control-allow-origin'];
   if (typeof acao === 'string' && acao !== '*' && acao !== 'null') out['access-control-allow-origin'] = originOf(input.mapUrl(acao)) ?? acao;

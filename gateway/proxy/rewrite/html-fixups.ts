@@ -4,7 +4,7 @@
  *   resources (it rewrites every script and stylesheet it serves), so their hashes would no longer match.
  * - `<meta http-equiv="Content-Security-Policy[-Report-Only]">` is switched off by renaming the header name to
  *   `x-passway-disabled-content-security-policy…`: its host sources name upstream hosts and its hashes name the
- *   original scripts, so it would block the rewritten page. (The CSP response header is the pipeline's to handle.)
+ *   original scripts, so it would block the rewritten page. (The CSP response header is fitted to the proxied page by gateway/proxy/csp.ts.)
  * The tag an attribute belongs to is found by looking back for the nearest `<` or `>`, across chunks.
  */
 import type { Replace, Scanner } from './carry';
