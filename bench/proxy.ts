@@ -17,6 +17,7 @@
  * req/s, p50 and p99 over the rounds, and the median of the per-round Passway/nginx ratios (with
  * their range). Load: wrk (Debian) with --latency; without wrk an in-process undici loop. Memory: RSS
  * of this process (Passway) before and after a 200 MB download streamed through it to curl.
+ * Proxies run on core 0, wrk and the upstream on the other cores (taskset; BENCH_PIN=0 to leave placement to the scheduler).
  * Run: npm run bench:proxy (BENCH_SECONDS=2, BENCH_ROUNDS=7, BENCH_CONNECTIONS=2 × cores, BENCH_ONLY=HTML).
  */
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -89,6 +90,21 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/**
+ * CPU placement: the proxy under test (Passway, the floor or nginx) on core 0, the load generator and the
+ * upstream on the others, so every proxy gets the same one core and does not trade it with wrk or the
+ * vendor (unpinned, the scheduler's placement alone moved results by half). BENCH_PIN=0 turns it off.
+ */
+const CORES = os.availableParallelism(); // read before this process pins itself to one core
+const PIN = process.env.BENCH_PIN !== '0' && CORES >= 2 && spawnSync('sh', ['-c', 'command -v taskset']).status === 0;
+const PROXY_CORES = '0';
+const LOAD_CORES = CORES > 2 ? `1-${CORES - 1}` : '1';
+
+/** [command, args] run on the given cores when pinning. */
+function on(cores: string, command: string, args: string[]): [string, string[]] {
+  return PIN ? ['taskset', ['-c', cores, command, ...args]] : [command, args];
+}
+
 function startChild(command: string, args: string[]): Promise<{ child: ChildProcess; firstLine: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -137,7 +153,7 @@ function ms(text: string): number {
 function wrk(url: string, headers: Record<string, string>): Promise<Result> {
   const args = ['-t1', `-c${CONNECTIONS}`, `-d${SECONDS}s`, '--latency', ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]), url];
   return new Promise((resolve, reject) => {
-    execFile('wrk', args, { maxBuffer: 1 << 20 }, (error, stdout) => {
+    execFile(...on(LOAD_CORES, 'wrk', args), { maxBuffer: 1 << 20 }, (error, stdout) => {
       if (error) return reject(error);
       const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? NaN);
       const p50 = ms(/\s50%\s+(\S+)/.exec(stdout)?.[1] ?? '');
@@ -260,7 +276,8 @@ const median = (values: number[]) => {
 // ---------------------------------------------------------------- main
 
 async function main(): Promise<void> {
-  const upstream = await startChild(process.execPath, [__filename, 'upstream']);
+  if (PIN) spawnSync('taskset', ['-a', '-cp', PROXY_CORES, String(process.pid)]); // Passway: this process, all its threads
+  const upstream = await startChild(...on(LOAD_CORES, process.execPath, [__filename, 'upstream']));
   const upstreamPort = Number(upstream.firstLine);
   const upstreamOrigin = `http://localhost:${upstreamPort}`;
 
@@ -300,7 +317,7 @@ async function main(): Promise<void> {
       [origin.replace('//', '\\/\\/'), to.replace('//', '\\/\\/')],
     ] as [string, string][];
   });
-  const floor = await startChild(process.execPath, [__filename, 'floor', String(upstreamPort)]);
+  const floor = await startChild(...on(PROXY_CORES, process.execPath, [__filename, 'floor', String(upstreamPort)]));
   const floorTarget: Target = { name: 'Node floor', url: `http://127.0.0.1:${floor.firstLine}`, headers: {} };
   let baseline: Target;
   let stopNginx = () => {};
@@ -308,7 +325,7 @@ async function main(): Promise<void> {
   if (has('nginx')) {
     const nginxPort = await freePort();
     writeFileSync(path.join(tmp, 'nginx.conf'), nginxConf(tmp, nginxPort, upstreamPort, replacements));
-    const child = spawn('nginx', ['-p', tmp, '-c', path.join(tmp, 'nginx.conf')], { stdio: 'inherit' });
+    const child = spawn(...on(PROXY_CORES, 'nginx', ['-p', tmp, '-c', path.join(tmp, 'nginx.conf')]), { stdio: 'inherit' });
     const version = spawnSync('nginx', ['-v'], { encoding: 'utf8' }).stderr.trim().replace('nginx version: ', '');
     baseline = { name: `nginx (${version}, 1 worker)`, url: `http://127.0.0.1:${nginxPort}`, headers: {} };
     await waitFor(`${baseline.url}/50k`, {});
@@ -326,7 +343,8 @@ async function main(): Promise<void> {
   const load = useWrk ? wrk : loop;
   console.log(
     `Load: ${useWrk ? 'wrk (1 thread, --latency)' : 'in-process undici loop (wrk not installed)'}, ${CONNECTIONS} connections; ` +
-      `${ROUNDS} interleaved rounds of ${SECONDS} s per target and scenario; ${os.availableParallelism()} cores, Node ${process.version}; baseline ${baseline.name}`,
+      `${ROUNDS} interleaved rounds of ${SECONDS} s per target and scenario; ${CORES} cores, ` +
+      `${PIN ? `proxies on core ${PROXY_CORES}, wrk and upstream on ${LOAD_CORES}` : 'not pinned'}; Node ${process.version}; baseline ${baseline.name}`,
   );
 
   // URLs rewritten: one response from each, proxied-host occurrences counted.
@@ -388,7 +406,7 @@ async function main(): Promise<void> {
   let rssPeak = rssBefore;
   const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 50);
   const downloaded = await new Promise<string>((resolve, reject) =>
-    execFile('curl', ['-s', '-o', '/dev/null', '-w', '%{size_download}', '-H', `Host: ${proxiedHost}`, '-H', `Cookie: ${cookie}`, `${passway.url}/large`], (error, stdout) =>
+    execFile(...on(LOAD_CORES, 'curl', ['-s', '-o', '/dev/null', '-w', '%{size_download}', '-H', `Host: ${proxiedHost}`, '-H', `Cookie: ${cookie}`, `${passway.url}/large`]), (error, stdout) =>
       error ? reject(error) : resolve(stdout),
     ),
   );
