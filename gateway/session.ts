@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseCookie, stringifySetCookie } from 'cookie';
 import { sign, unsign } from 'cookie-signature';
 import type { Identity } from '../idp-adapters/identity';
+import { BoundedCache } from './bounded-cache';
 import type { Store } from './store/types';
 
 export interface SessionOptions {
@@ -53,7 +54,7 @@ const TOUCH_EVERY_MS = 60_000;
 export class Sessions {
   private readonly now: () => number;
   /** Signed cookie values already verified → session id: the HMAC is checked once per value, not per request. */
-  private readonly verified = new Map<string, string>();
+  private readonly verified = new BoundedCache<string, string>();
 
   constructor(
     private readonly store: Store,
@@ -140,10 +141,7 @@ export class Sessions {
     const known = this.verified.get(value);
     if (known !== undefined) return known;
     const id = unsign(value.slice(2), this.options.secret);
-    if (id === false) return undefined;
-    if (this.verified.size >= 10_000) this.verified.clear();
-    this.verified.set(value, id);
-    return id;
+    return id === false ? undefined : this.verified.remember(value, id);
   }
 
   private setCookie(res: ServerResponse, id: string): void {

@@ -11,8 +11,6 @@ export class Catalog {
   /** Host claims by "name:port" (port '' for the default), the first resource in catalog order for each. */
   private readonly exact = new Map<string, { resource: Resource; order: number }>();
   private readonly domains = new Map<string, { resource: Resource; order: number }>();
-  /** byHost answers: every proxied request and every rewritten link asks, so a lookup must not walk the catalog. */
-  private readonly answers = new Map<string, Resource | null>();
 
   constructor(readonly resources: readonly Resource[]) {
     this.ids = new Map(resources.map((r) => [r.id, r]));
@@ -35,18 +33,11 @@ export class Catalog {
     return this.byHost(url.host);
   }
 
-  /** The resource that owns host[:port] (as URL#host writes it: no default port). */
+  /**
+   * The resource that owns host[:port] (as URL#host writes it: no default port). Every proxied request
+   * and every rewritten link asks, so it looks up the index, never walks the catalog.
+   */
   byHost(host: string): Resource | undefined {
-    let answer = this.answers.get(host);
-    if (answer === undefined) {
-      answer = this.lookup(host) ?? null;
-      if (this.answers.size >= 10_000) this.answers.clear(); // bounded: host names come from vendor pages
-      this.answers.set(host, answer);
-    }
-    return answer ?? undefined;
-  }
-
-  private lookup(host: string): Resource | undefined {
     const key = claimKey(host);
     const exact = this.exact.get(key);
     if (exact) return exact.resource;

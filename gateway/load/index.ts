@@ -60,10 +60,12 @@ export class LoadControl {
   private readonly timer: NodeJS.Timeout;
   private readonly now: () => Date;
   private readonly metricsAllowed: (address: string | undefined) => boolean;
+  private readonly dayOf: (date: Date) => string;
 
   constructor(private readonly deps: LoadDeps) {
     const { config } = deps;
     this.now = deps.now ?? (() => new Date());
+    this.dayOf = dayFormatter(config.catalog.timeZone);
     this.metrics = createMetrics({
       inFlight: () => this.inFlightCount,
       lagMs: () => this.lag.lagMs(),
@@ -114,10 +116,8 @@ export class LoadControl {
 
   /** The library's day (every request notes its peak under it: formatted once a minute, not per call). */
   day(date = this.now()): string {
-    return (this.dayOf ??= dayFormatter(this.deps.config.catalog.timeZone))(date);
+    return this.dayOf(date);
   }
-
-  private dayOf?: (date: Date) => string;
 
   userOf(session: Session): string | undefined {
     const user = session.data.user;

@@ -1,4 +1,5 @@
 import { CookieJar } from 'tough-cookie';
+import { BoundedCache } from '../bounded-cache';
 import type { Store } from '../store/types';
 
 /**
@@ -18,7 +19,7 @@ export class CookieJars {
    * Parsed jars by session, with the Store text they were parsed from: a request whose jar text is
    * unchanged reuses the parsed jar (deserializing costs more than the rest of a proxied request).
    */
-  private readonly parsed = new Map<string, { raw: string; jar: CookieJar }>();
+  private readonly parsed = new BoundedCache<string, { raw: string; jar: CookieJar }>();
 
   constructor(
     private readonly store: Store,
@@ -40,16 +41,8 @@ export class CookieJars {
     const raw = await this.store.get(this.key(sessionId));
     if (!raw) return '';
     let cached = this.parsed.get(sessionId);
-    if (cached?.raw !== raw) {
-      cached = { raw, jar: await CookieJar.deserialize(raw) };
-      this.remember(sessionId, cached);
-    }
+    if (cached?.raw !== raw) cached = this.parsed.remember(sessionId, { raw, jar: await CookieJar.deserialize(raw) });
     return cached.jar.getCookieString(url);
-  }
-
-  private remember(sessionId: string, entry: { raw: string; jar: CookieJar }): void {
-    if (this.parsed.size >= 10_000 && !this.parsed.has(sessionId)) this.parsed.clear();
-    this.parsed.set(sessionId, entry);
   }
 
   /** Store a response's Set-Cookie headers (merge on write); unparsable or foreign cookies are ignored. */
@@ -61,7 +54,7 @@ export class CookieJars {
     }
     const raw = JSON.stringify(await jar.serialize());
     await this.store.set(this.key(sessionId), raw, this.ttlMs);
-    this.remember(sessionId, { raw, jar });
+    this.parsed.remember(sessionId, { raw, jar });
   }
 
   async clear(sessionId: string): Promise<void> {

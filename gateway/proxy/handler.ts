@@ -6,6 +6,7 @@ import type { Catalog } from '../../resource-catalog/catalog';
 import { decide } from '../../resource-catalog/policy';
 import { dayFormatter } from '../usage/day';
 import { isSuspended, noteDownload, upstreamErrors, type LoadControl } from '../load';
+import { BoundedCache } from '../bounded-cache';
 import type { Logger } from '../logger';
 import type { Sessions } from '../session';
 import type { Settings } from '../settings';
@@ -137,19 +138,15 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
     }
     return mapping;
   };
-  // Host header → upstream origin, decoded once per proxied host (bounded: Host headers come from outside).
-  const origins = new Map<string, string>();
+  // Host header → upstream origin, decoded once per proxied host.
+  const origins = new BoundedCache<string, string>();
   const originFor = async (host: string): Promise<string | undefined> => {
     const known = origins.get(host);
     if (known) return known;
     const label = proxiedLabel(host, settings.proxyDomain);
     if (label) await deps.labels.ensure(label);
     const origin = label ? originOf(label, deps.labels.resolve) : undefined;
-    if (origin) {
-      if (origins.size >= 10_000) origins.clear();
-      origins.set(host, origin);
-    }
-    return origin;
+    return origin && origins.remember(host, origin);
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse, state: RequestState): Promise<void> {
