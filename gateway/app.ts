@@ -32,6 +32,7 @@ import { loadAdminRoutes, suspendedRoutes } from './load/pages';
 import * as adminAccess from './admin'; // its admin pages use the admin guard, CSRF and audit
 import { fromProxied } from './proxy/host-mapping'; // proxy requests labelled by resource
 import { Sessions } from './session';
+import { keepStringPrototypeFast } from './fast-strings';
 import { isProxyHost, settingsFrom } from './settings';
 import type { Store } from './store/types';
 
@@ -79,6 +80,7 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 export function createGateway(deps: GatewayDeps): Gateway {
   const { config, logger, sessionSecret, demo, samlSigningKey } = deps;
   const settings = settingsFrom(config);
+  keepStringPrototypeFast(); // undo what any library loaded so far did to String.prototype (see fast-strings.ts)
   // Load control: metrics (a registry per gateway), timed Store, overload guard, seats, download limits
   const load = createLoad({
     config,

@@ -1,4 +1,5 @@
 import { Cluster, Redis, ReplyError } from 'ioredis';
+import { keepStringPrototypeFast } from '../fast-strings';
 import { checkIncrements, checkTtl, StoreUnavailableError } from './errors';
 import type { Store, StreamEntry } from './types';
 
@@ -19,6 +20,8 @@ export interface RedisStoreOptions {
   /** Server password; a password in `url` takes precedence. */
   password?: string;
 }
+
+keepStringPrototypeFast(); // ioredis subclasses String, which slows every string method in the process (see fast-strings.ts)
 
 // Every script but passwayIncrGuarded touches exactly one key, so each runs on a single Cluster slot.
 const SERVER_NOW = `
