@@ -4,8 +4,9 @@
  *   - an upstream in its own Node process: a 50 KB body, a ~200 KB vendor-like HTML page (the
  *     rewrite golden fixture's body repeated, absolute links to catalogued hosts), a 5 MB PDF-like
  *     body and a 200 MB stream;
- *   - Passway in this process (createGateway + startServer, a signed-in session cookie, a catalogue
- *     claiming the upstream with allowPrivate and the vendor hosts the page links to);
+ *   - Passway in its own process (createGateway + startServer, a signed-in session cookie, a catalogue
+ *     claiming the upstream with allowPrivate and the vendor hosts the page links to), as in production:
+ *     sharing this harness's process once halved its 50 KB rate;
  *   - nginx from Debian as the baseline, one worker (Passway is one process): `proxy_pass` with an
  *     upstream keep-alive pool and no temp files (proxy_max_temp_file_size 0: it streams, as Passway does),
  *     `sub_filter` (sub_filter_once off, Accept-Encoding "") with the same host list for HTML. Without nginx it says so and the Node floor below is the baseline;
@@ -16,8 +17,8 @@
  * interleaved rounds (every target once per round, the order rotating) and the table shows medians:
  * req/s, p50 and p99 over the rounds, and the median of the per-round Passway/nginx ratios (with
  * their range). Load: wrk (Debian) with --latency; without wrk an in-process undici loop. Memory: RSS
- * of this process (Passway) before and after a 200 MB download streamed through it to curl.
- * Proxies run on core 0, wrk and the upstream on the other cores (taskset; BENCH_PIN=0 to leave placement to the scheduler).
+ * of the Passway process before, during and after a 200 MB download streamed through it to curl.
+ * Proxies run on core 0; wrk, the upstream and this harness on the other cores (taskset; BENCH_PIN=0 to leave placement to the scheduler).
  * Run: npm run bench:proxy (BENCH_SECONDS=2, BENCH_ROUNDS=7, BENCH_CONNECTIONS=2 × cores, BENCH_ONLY=HTML).
  */
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -131,6 +132,17 @@ async function waitFor(url: string, headers: Record<string, string>): Promise<vo
   throw new Error(`${url} never answered 200`);
 }
 
+/** Resident set size of a process, in bytes (Linux /proc, else ps). */
+function rssOf(pid: number): number {
+  try {
+    const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    if (kb) return Number(kb) * 1024;
+  } catch {
+    // not Linux
+  }
+  return Number(spawnSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' }).stdout.trim()) * 1024;
+}
+
 function has(command: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
 }
@@ -227,6 +239,38 @@ ${replacements.map(([from, to]) => `      sub_filter ${quote(from)} ${quote(to)}
 }
 
 /**
+ * Passway (a child process): createGateway + startServer, a signed-in session, a catalogue claiming the upstream
+ * (allowPrivate) and the vendor hosts the page links to. Prints "port cookie proxiedHost".
+ */
+async function runPassway(upstreamPort: number): Promise<void> {
+  const port = await freePort();
+  const upstreamOrigin = `http://localhost:${upstreamPort}`;
+  const result = validateConfig({
+    server: { publicUrl: `http://localhost:${port}` },
+    session: { secret: SECRET },
+    institutions: [{ id: 'uni', name: { en: 'University' } }],
+    resources: [
+      {
+        id: 'bench',
+        title: { en: 'Bench' },
+        vendor: 'Bench',
+        hosts: [{ host: `localhost:${upstreamPort}`, allowPrivate: true }, ...VENDOR_HOSTS.map((h) => ({ host: new URL(h).host }))],
+        access: [{ kind: 'proxy', start: `${upstreamOrigin}/` }],
+        licences: [{ institution: 'uni' }],
+      },
+    ],
+  });
+  if (!result.ok) throw new Error(formatProblems(result));
+  const logger = pino({ level: process.env.BENCH_LOG ?? 'silent' });
+  const gateway = createGateway({ config: result.config, store: new MemoryStore(), logger, sessionSecret: SECRET });
+  await startServer(gateway.handle, { host: '127.0.0.1', port, shutdownGraceMs: 1000, logger });
+  let cookie = '';
+  const fake = { appendHeader: (_n: string, v: string) => (cookie = v.split(';')[0]!) } as unknown as ServerResponse;
+  await gateway.sessions.create(fake, { user: { subject: 'b', institution: 'uni', affiliations: ['faculty'], entitlements: [], groups: [], source: { adapter: 'cas' }, attributes: {} } });
+  process.stdout.write(`${port} ${cookie} ${labelFor(new URL(upstreamOrigin))}.p.localhost:${port}\n`);
+}
+
+/**
  * The Node floor (a child process): what the platform costs before Passway does anything. undici
  * dispatch() to the upstream, the head corked with the first body bytes, chunks straight to the socket
  * with pause/resume: Passway's own transport, without session, policy, cookie jar, headers or rewriting.
@@ -276,36 +320,14 @@ const median = (values: number[]) => {
 // ---------------------------------------------------------------- main
 
 async function main(): Promise<void> {
-  if (PIN) spawnSync('taskset', ['-a', '-cp', PROXY_CORES, String(process.pid)]); // Passway: this process, all its threads
+  if (PIN) spawnSync('taskset', ['-a', '-cp', LOAD_CORES, String(process.pid)]); // this harness: off the proxies' core
   const upstream = await startChild(...on(LOAD_CORES, process.execPath, [__filename, 'upstream']));
   const upstreamPort = Number(upstream.firstLine);
   const upstreamOrigin = `http://localhost:${upstreamPort}`;
 
-  // Passway
-  const port = await freePort();
-  const result = validateConfig({
-    server: { publicUrl: `http://localhost:${port}` },
-    session: { secret: SECRET },
-    institutions: [{ id: 'uni', name: { en: 'University' } }],
-    resources: [
-      {
-        id: 'bench',
-        title: { en: 'Bench' },
-        vendor: 'Bench',
-        hosts: [{ host: `localhost:${upstreamPort}`, allowPrivate: true }, ...VENDOR_HOSTS.map((h) => ({ host: new URL(h).host }))],
-        access: [{ kind: 'proxy', start: `${upstreamOrigin}/` }],
-        licences: [{ institution: 'uni' }],
-      },
-    ],
-  });
-  if (!result.ok) throw new Error(formatProblems(result));
-  const logger = pino({ level: process.env.BENCH_LOG ?? 'silent' });
-  const gateway = createGateway({ config: result.config, store: new MemoryStore(), logger, sessionSecret: SECRET });
-  const server = await startServer(gateway.handle, { host: '127.0.0.1', port, shutdownGraceMs: 1000, logger });
-  let cookie = '';
-  const fake = { appendHeader: (_n: string, v: string) => (cookie = v.split(';')[0]!) } as unknown as ServerResponse;
-  await gateway.sessions.create(fake, { user: { subject: 'b', institution: 'uni', affiliations: ['faculty'], entitlements: [], groups: [], source: { adapter: 'cas' }, attributes: {} } });
-  const proxiedHost = `${labelFor(new URL(upstreamOrigin))}.p.localhost:${port}`;
+  // Passway, in its own process like the floor and nginx (sharing one with this harness halved its 50 KB rate).
+  const passwayChild = await startChild(...on(PROXY_CORES, process.execPath, [__filename, 'passway', String(upstreamPort)]));
+  const [port, cookie, proxiedHost] = passwayChild.firstLine.split(' ') as [string, string, string];
   // "Host" spelled exactly so: wrk adds its own Host header unless it sees that key, and Node keeps the first of two.
   const passway = { url: `http://127.0.0.1:${port}`, headers: { Host: proxiedHost, Cookie: cookie } };
 
@@ -401,17 +423,17 @@ async function main(): Promise<void> {
   }
 
   // Memory: RSS of this process around a 200 MB download streamed through Passway to curl.
-  global.gc?.();
-  const rssBefore = process.memoryUsage().rss;
+  const passwayPid = passwayChild.child.pid!;
+  const rssBefore = rssOf(passwayPid);
   let rssPeak = rssBefore;
-  const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 50);
+  const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssOf(passwayPid))), 50);
   const downloaded = await new Promise<string>((resolve, reject) =>
     execFile(...on(LOAD_CORES, 'curl', ['-s', '-o', '/dev/null', '-w', '%{size_download}', '-H', `Host: ${proxiedHost}`, '-H', `Cookie: ${cookie}`, `${passway.url}/large`]), (error, stdout) =>
       error ? reject(error) : resolve(stdout),
     ),
   );
   clearInterval(sampler);
-  const rssAfter = process.memoryUsage().rss;
+  const rssAfter = rssOf(passwayPid);
 
   // errors: non-2xx responses plus wrk socket errors (connect, read, write, timeout), per target in table order.
   const header = [
@@ -445,14 +467,13 @@ async function main(): Promise<void> {
   stopNginx();
   floor.child.kill('SIGTERM');
   upstream.child.kill('SIGTERM');
-  gateway.close();
-  server.server.closeAllConnections();
-  await server.shutdown();
+  passwayChild.child.kill('SIGTERM');
   rmSync(tmp, { recursive: true, force: true });
 }
 
 if (process.argv[2] === 'upstream') runUpstream();
 else if (process.argv[2] === 'floor') runFloor(Number(process.argv[3]));
+else if (process.argv[2] === 'passway') void runPassway(Number(process.argv[3]));
 else
   main().catch((error: unknown) => {
     console.error(error);
