@@ -33,6 +33,7 @@ import * as adminAccess from './admin'; // its admin pages use the admin guard, 
 import { fromProxied } from './proxy/host-mapping'; // proxy requests labelled by resource
 import { Sessions } from './session';
 import { keepStringPrototypeFast } from './fast-strings';
+import { BoundedCache } from './bounded-cache';
 import { isProxyHost, settingsFrom } from './settings';
 import type { Store } from './store/types';
 
@@ -81,6 +82,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const { config, logger, sessionSecret, demo, samlSigningKey } = deps;
   const settings = settingsFrom(config);
   keepStringPrototypeFast(); // undo what any library loaded so far did to String.prototype (see fast-strings.ts)
+  // Proxied Host header → upstream host[:port] ('' when it is not one): every proxied request's metrics label asks.
+  const upstreamHosts = new BoundedCache<string, string>();
+  const upstreamHostOf = (host: string) => upstreamHosts.get(host) ?? upstreamHosts.remember(host, fromProxied(host, settings)?.host ?? '');
   // Load control: metrics (a registry per gateway), timed Store, overload guard, seats, download limits
   const load = createLoad({
     config,
@@ -91,8 +95,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     record: (event) => ctx.recordUsage(event),
     isProxyHost: (req) => isProxyHost(req.headers.host, settings),
     proxyResource: (req) => {
-      const upstream = req.headers.host ? fromProxied(req.headers.host, settings) : undefined;
-      return upstream ? catalog.byUrl(upstream)?.id : undefined;
+      const upstream = req.headers.host ? upstreamHostOf(req.headers.host) : '';
+      return upstream ? catalog.byHost(upstream)?.id : undefined;
     },
   });
   const store = load.store; // every Store call timed
