@@ -20,6 +20,10 @@ export class CombinedScanner implements Scanner {
   scan(s: string, from: number, limit: number, final: boolean, replace: Replace): void {
     const few: (number | string)[] = [];
     this.sparse.scan(s, from, limit, final, (start, end, text) => few.push(start, end, text));
+    if (few.length === 0) {
+      this.main.scan(s, from, limit, final, replace);
+      return;
+    }
     let next = 0;
     let end = 0;
     const emit = (start: number, stop: number, text: string) => {

@@ -53,8 +53,8 @@ export class OriginMap {
   lookup(https: boolean, s: string, start: number, end: number, hash: number): OriginEntry {
     const bucket = this.buckets[https ? 1 : 0]!;
     const list = bucket.get(hash);
-    if (list) {
-      for (const entry of list) if (sameHost(entry.host, s, start, end)) return entry;
+    if (list !== undefined) {
+      for (let i = 0; i < list.length; i++) if (sameHost(list[i]!.host, s, start, end)) return list[i]!;
     }
     if (this.size >= this.maxEntries) {
       for (const b of this.buckets) b.clear();
@@ -86,6 +86,7 @@ export class OriginMap {
 
 function sameHost(host: string, s: string, start: number, end: number): boolean {
   if (host.length !== end - start) return false;
+  if (s.startsWith(host, start)) return true; // written in lower case, as nearly all are
   for (let i = 0; i < host.length; i++) {
     if (LOWER[s.charCodeAt(start + i) & 255] !== host.charCodeAt(i)) return false;
   }
