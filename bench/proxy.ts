@@ -32,7 +32,7 @@ import { Agent, Pool, request } from 'undici';
 import { formatProblems, validateConfig } from '../config';
 import { createGateway } from '../gateway/app';
 import { labelFor } from '../gateway/proxy/host-mapping';
-import { startServer } from '../gateway/server';
+import { RESPONSE_HIGH_WATER_MARK, startServer } from '../gateway/server';
 import { MemoryStore } from '../gateway/store';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
@@ -273,12 +273,13 @@ async function runPassway(upstreamPort: number): Promise<void> {
 /**
  * The Node floor (a child process): what the platform costs before Passway does anything. undici
  * dispatch() to the upstream, the head corked with the first body bytes, chunks straight to the socket
- * with pause/resume: Passway's own transport, without session, policy, cookie jar, headers or rewriting.
+ * with pause/resume, the same response buffer size: Passway's own transport, without session, policy,
+ * cookie jar, headers or rewriting.
  */
 function runFloor(upstreamPort: number): void {
   const agent = new Agent({ connections: 64, keepAliveTimeout: 30_000 });
   const origin = `http://127.0.0.1:${upstreamPort}`;
-  const server = http.createServer((req, res) => {
+  const server = http.createServer({ highWaterMark: RESPONSE_HIGH_WATER_MARK }, (req, res) => {
     agent.dispatch(
       { origin, path: req.url ?? '/', method: 'GET', headers: { host: `localhost:${upstreamPort}` } },
       {

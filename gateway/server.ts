@@ -33,7 +33,7 @@ function readTls(tls: { certFile: string; keyFile: string }) {
  * vendor side, and a 50 KB body took a drain round trip; at 256 KB a 5 MB PDF cost ~20% less CPU per request
  * (measured A/B on this machine). Per connection, so 1,000 slow browsers hold at most ~320 MB more.
  */
-const RESPONSE_HIGH_WATER_MARK = 256 * 1024;
+export const RESPONSE_HIGH_WATER_MARK = 256 * 1024;
 
 export async function startServer(handler: Handler, options: ServerOptions): Promise<RunningServer> {
   const { logger, tls } = options;
