@@ -19,7 +19,7 @@
  * their range). Load: wrk (Debian) with --latency; without wrk an in-process undici loop. Memory: RSS
  * of the Passway process before, during and after a 200 MB download streamed through it to curl.
  * Proxies run on core 0; wrk, the upstream and this harness on the other cores (taskset; BENCH_PIN=0 to leave placement to the scheduler).
- * Run: npm run bench:proxy (BENCH_SECONDS=2, BENCH_ROUNDS=7, BENCH_CONNECTIONS=2 × cores, BENCH_ONLY=HTML).
+ * Run: npm run bench:proxy (BENCH_SECONDS=2, BENCH_ROUNDS=7, BENCH_CONNECTIONS=2 × cores, BENCH_ONLY=HTML, BENCH_VERBOSE=1 for every round).
  */
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,6 +31,7 @@ import pino from 'pino';
 import { Agent, Pool, request } from 'undici';
 import { formatProblems, validateConfig } from '../config';
 import { createGateway } from '../gateway/app';
+import { tuneGarbageCollector } from '../gateway/gc-tuning';
 import { labelFor } from '../gateway/proxy/host-mapping';
 import { RESPONSE_HIGH_WATER_MARK, startServer } from '../gateway/server';
 import { MemoryStore } from '../gateway/store';
@@ -243,6 +244,7 @@ ${replacements.map(([from, to]) => `      sub_filter ${quote(from)} ${quote(to)}
  * (allowPrivate) and the vendor hosts the page links to. Prints "port cookie proxiedHost".
  */
 async function runPassway(upstreamPort: number): Promise<void> {
+  tuneGarbageCollector(); // as startPassway does
   const port = await freePort();
   const upstreamOrigin = `http://localhost:${upstreamPort}`;
   const result = validateConfig({
@@ -394,6 +396,7 @@ async function main(): Promise<void> {
     for (let round = 0; round < ROUNDS; round++) {
       const order = targets.map((_, i) => targets[(i + round) % targets.length]!);
       for (const t of order) runs.get(t)!.push(await load(`${t.url}${s.path}`, t.headers));
+      if (process.env.BENCH_VERBOSE) console.log(`${s.name} round ${round + 1}: ${targets.map((t) => `${t.name} ${runs.get(t)!.at(-1)!.rps.toFixed(0)}`).join(', ')}`);
     }
     const p = runs.get(passwayTarget)!;
     const b = runs.get(baseline)!;

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Config } from '../config/schema';
 import type { Catalog } from '../resource-catalog/catalog';
 import { createGateway, type Gateway } from './app';
+import { tuneGarbageCollector } from './gc-tuning';
 import { startDemo, type RunningDemo } from './demo';
 import { createLogger, type Logger } from './logger';
 import { startServer } from './server';
@@ -50,6 +51,7 @@ export async function startPassway(
   loaded: { catalog?: Catalog; catalogDir?: string } = {},
 ): Promise<RunningPassway> {
   const { catalog, catalogDir } = loaded;
+  tuneGarbageCollector();
   const config = withDemoAdmin(given);
   const store = createStore(config.store.kind === 'memory' ? { kind: 'memory' } : { ...config.store });
   if (config.store.kind === 'redis') {
