@@ -35,6 +35,7 @@ import { tuneGarbageCollector } from '../gateway/gc-tuning';
 import { labelFor } from '../gateway/proxy/host-mapping';
 import { RESPONSE_HIGH_WATER_MARK, startServer } from '../gateway/server';
 import { MemoryStore } from '../gateway/store';
+import { vendorPage } from './vendor-page';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
@@ -42,22 +43,12 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? Math.max(2, 2 * os.a
 const SECRET = 'bench-secret-'.padEnd(40, 'x');
 /** Vendor hosts the page links to and the catalogue claims (the fixture's own vendor hosts). */
 const VENDOR_HOSTS = ['https://www.vendor.com', 'https://cdn.vendor.com', 'https://api.vendor.com', 'https://media.vendor.com', 'http://legacy.vendor.com', 'https://static.vendor-cdn.com'];
-const ROOT = path.resolve(__dirname, '..', '..');
 
 // ---------------------------------------------------------------- upstream (child process)
 
-function htmlPage(): Buffer {
-  const fixture = readFileSync(path.join(ROOT, 'tests', 'fixtures', 'rewrite', 'article.in.html'), 'utf8');
-  const open = fixture.indexOf('>', fixture.indexOf('<body')) + 1;
-  const close = fixture.lastIndexOf('</body>');
-  const inner = fixture.slice(open, close);
-  const times = Math.ceil((200 * 1024) / inner.length);
-  return Buffer.from(fixture.slice(0, open) + inner.repeat(times) + fixture.slice(close));
-}
-
 function runUpstream(): void {
   const small = Buffer.alloc(50 * 1024, 'a');
-  const page = htmlPage();
+  const page = vendorPage();
   const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(5 * 1024 * 1024 - 9, 'p')]);
   const chunk = Buffer.alloc(64 * 1024, 'x');
   const server = http.createServer((req, res) => {
@@ -393,6 +384,8 @@ async function main(): Promise<void> {
   const only = process.env.BENCH_ONLY; // e.g. "HTML": run only the scenarios whose name contains it
   for (const s of scenarios.filter((x) => !only || x.name.includes(only))) {
     const runs = new Map<Target, Result[]>(targets.map((t) => [t, []]));
+    // One round not counted: a fresh Node process serves its first seconds at about half speed (the JIT warming up).
+    for (const t of targets) await load(`${t.url}${s.path}`, t.headers);
     for (let round = 0; round < ROUNDS; round++) {
       const order = targets.map((_, i) => targets[(i + round) % targets.length]!);
       for (const t of order) runs.get(t)!.push(await load(`${t.url}${s.path}`, t.headers));

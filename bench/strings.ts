@@ -8,13 +8,11 @@
  * Run: npm run bench:strings
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { keepStringPrototypeFast } from '../gateway/fast-strings';
 import { createTextRewriter, OriginMap } from '../gateway/proxy/rewrite';
+import { vendorPage } from './vendor-page';
 
 const DURATION_MS = Number(process.env.BENCH_MS ?? 1_500);
-const ROOT = path.resolve(__dirname, '..', '..');
 const MODES = { alone: 'alone', ioredis: 'ioredis loaded', kept: 'ioredis loaded, kept fast' } as const;
 type Mode = keyof typeof MODES;
 
@@ -28,14 +26,6 @@ function perCall(work: () => unknown): number {
     calls++;
   }
   return ((performance.now() - start) * 1000) / calls;
-}
-
-function vendorPage(): Buffer {
-  const fixture = readFileSync(path.join(ROOT, 'tests', 'fixtures', 'rewrite', 'article.in.html'), 'utf8');
-  const open = fixture.indexOf('>', fixture.indexOf('<body')) + 1;
-  const close = fixture.lastIndexOf('</body>');
-  const inner = fixture.slice(open, close);
-  return Buffer.from(fixture.slice(0, open) + inner.repeat(Math.ceil((200 * 1024) / inner.length)) + fixture.slice(close));
 }
 
 async function measure(mode: Mode): Promise<{ loop: number; rewrite: number }> {
