@@ -49,7 +49,7 @@ async function measure(mode: Mode): Promise<{ loop: number; rewrite: number }> {
   };
   const origins = new OriginMap({ mapUrl, mapHost });
   const rewrite = perCall(() => {
-    const rewriter = createTextRewriter({ contentType: 'text/html', mapUrl, mapHost, baseUrl: 'https://www.vendor.com/', origins })!;
+    const rewriter = createTextRewriter({ contentType: 'text/html', origins, baseUrl: 'https://www.vendor.com/' })!;
     let bytes = 0;
     for (const chunk of chunks) bytes += rewriter.push(chunk.toString('latin1')).length;
     return bytes + rewriter.end().length;

@@ -30,10 +30,8 @@ import { unproxiedAdminRoutes } from './routes/admin-unproxied';
 import { createLoad, type LoadControl } from './load';
 import { loadAdminRoutes, suspendedRoutes } from './load/pages';
 import * as adminAccess from './admin'; // its admin pages use the admin guard, CSRF and audit
-import { fromProxied } from './proxy/host-mapping'; // proxy requests labelled by resource
 import { Sessions } from './session';
 import { keepStringPrototypeFast } from './fast-strings';
-import { BoundedCache } from './bounded-cache';
 import { isProxyHost, settingsFrom } from './settings';
 import type { Store } from './store/types';
 
@@ -82,9 +80,6 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const { config, logger, sessionSecret, demo, samlSigningKey } = deps;
   const settings = settingsFrom(config);
   keepStringPrototypeFast(); // undo what any library loaded so far did to String.prototype (see fast-strings.ts)
-  // Proxied Host header → upstream host[:port] ('' when it is not one): every proxied request's metrics label asks.
-  const upstreamHosts = new BoundedCache<string, string>();
-  const upstreamHostOf = (host: string) => upstreamHosts.get(host) ?? upstreamHosts.remember(host, fromProxied(host, settings)?.host ?? '');
   // Load control: metrics (a registry per gateway), timed Store, overload guard, seats, download limits
   const load = createLoad({
     config,
@@ -94,10 +89,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     catalog: () => catalog,
     record: (event) => ctx.recordUsage(event),
     isProxyHost: (req) => isProxyHost(req.headers.host, settings),
-    proxyResource: (req) => {
-      const upstream = req.headers.host ? upstreamHostOf(req.headers.host) : '';
-      return upstream ? catalog.byHost(upstream)?.id : undefined;
-    },
+    proxyResource: (req) => (req.headers.host ? proxy.resourceOf(req.headers.host) : undefined),
   });
   const store = load.store; // every Store call timed
   const sessions = new Sessions(store, {

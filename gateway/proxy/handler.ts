@@ -6,7 +6,6 @@ import type { Catalog } from '../../resource-catalog/catalog';
 import { decide } from '../../resource-catalog/policy';
 import { dayFormatter } from '../usage/day';
 import { isSuspended, noteDownload, upstreamErrors, type LoadControl } from '../load';
-import { BoundedCache } from '../bounded-cache';
 import type { Logger } from '../logger';
 import type { Sessions } from '../session';
 import type { Settings } from '../settings';
@@ -18,13 +17,13 @@ import { decoder, encoder, parseContentType, planBody, type BodyPlan as Coding }
 import type { CookieJars } from './cookie-jar';
 import { HANDOFF_PATH, completeHandoff, type HandoffDeps } from './handoff';
 import { browserCookiesWithout, browserResponseHeaders, mergeCookies, upstreamRequestHeaders } from './headers';
-import { originOf, proxiedLabel } from './host-mapping';
 import { redirect, sendProxyPage } from './pages';
 import { Relay, type BodyPlan } from './relay';
-import { OriginMap, createRewriter, createTextRewriter, isRewritable, type RewriterOptions } from './rewrite';
+import { createRewriter, createTextRewriter, isRewritable, type RewriterOptions } from './rewrite';
+import type { ProxiedHosts } from './proxied-hosts';
 import { classifyUrl, type ProxyTraffic } from './traffic';
 import type { UnproxiedHosts } from './unproxied';
-import { UrlMapper, type LongLabels } from './url-mapper';
+import type { CatalogMapping } from './url-mapper';
 
 export interface ProxyHandlerDeps {
   config: Config;
@@ -32,7 +31,10 @@ export interface ProxyHandlerDeps {
   catalog: () => Catalog;
   sessions: Sessions;
   jars: CookieJars;
-  labels: LongLabels;
+  /** Host header → upstream, shared with the load-control labels. */
+  hosts: ProxiedHosts;
+  /** The URL mapping of a catalog snapshot. */
+  mappingFor: (catalog: Catalog) => CatalogMapping;
   agent: Agent;
   handoff: HandoffDeps;
   recordUsage: RecordUsage;
@@ -127,31 +129,10 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
   const licenceDay = dayFormatter(config.catalog.timeZone);
   const port = settings.publicUrl.port ? `:${settings.publicUrl.port}` : '';
   const csp = { proxiedWildcard: `${settings.publicUrl.protocol}//*.${settings.proxyDomain}${port}`, secureGateway: settings.publicUrl.protocol === 'https:' };
-  // Per catalog snapshot: the URL mapping, and its answers for the rewriter kept across responses.
-  const mappings = new WeakMap<Catalog, { mapper: UrlMapper; origins: OriginMap }>();
-  const mappingFor = (catalog: Catalog) => {
-    let mapping = mappings.get(catalog);
-    if (!mapping) {
-      const mapper = new UrlMapper(gw, catalog, deps.labels);
-      mapping = { mapper, origins: new OriginMap({ mapUrl: (u) => mapper.mapUrl(u), mapHost: mapper.mapHost }) };
-      mappings.set(catalog, mapping);
-    }
-    return mapping;
-  };
-  // Host header → upstream origin, decoded once per proxied host.
-  const origins = new BoundedCache<string, string>();
-  const originFor = async (host: string): Promise<string | undefined> => {
-    const known = origins.get(host);
-    if (known) return known;
-    const label = proxiedLabel(host, settings.proxyDomain);
-    if (label) await deps.labels.ensure(label);
-    const origin = label ? originOf(label, deps.labels.resolve) : undefined;
-    return origin && origins.remember(host, origin);
-  };
 
   async function handle(req: IncomingMessage, res: ServerResponse, state: RequestState): Promise<void> {
     const host = req.headers.host ?? '';
-    const origin = await originFor(host);
+    const origin = (await deps.hosts.lookup(host))?.origin;
     if (!origin) {
       sendProxyPage(req, res, 404, 'proxyUnknownHostTitle', 'proxyUnknownHostBody', { host });
       return;
@@ -171,7 +152,7 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
       return;
     }
     state.resource = resource.id;
-    const { mapper, origins: originMap } = mappingFor(catalog);
+    const { mapper, origins } = deps.mappingFor(catalog);
     const proxiedHere = `${gw.publicUrl.protocol}//${host}${target.pathname}${target.search}`;
     if (target.pathname === HANDOFF_PATH) {
       await completeHandoff(deps.handoff, req, res, new URL(proxiedHere), `${gateway}/go/${resource.id}`);
@@ -223,12 +204,10 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
       return {
         contentType: type,
         charset,
-        mapUrl: (u) => mapper.mapUrl(u),
-        mapHost: mapper.mapHost,
+        origins,
         baseUrl: target.href,
         rules: resource.rewrite?.rules,
         onUnknownHost: (unknown) => deps.unproxied.note(resource.id, unknown),
-        origins: originMap,
       };
     };
     const relay = new Relay(res, {

@@ -18,7 +18,8 @@ import { fromProxied } from './host-mapping';
 import { ProxyTraffic } from './traffic';
 import { UnproxiedHosts } from './unproxied';
 import { upstreamAgent } from './upstream-agent';
-import { LongLabels, UrlMapper } from './url-mapper';
+import { ProxiedHosts } from './proxied-hosts';
+import { LongLabels, mappingPerCatalog } from './url-mapper';
 
 export { fromProxied, toProxied } from './host-mapping';
 export { readUnproxiedHosts, type UnproxiedHost } from './unproxied';
@@ -47,6 +48,8 @@ export interface Proxy {
   routes: Router;
   /** The proxied address of a catalogued upstream URL (launches send readers there), else undefined. */
   proxiedUrl(upstream: URL): URL | undefined;
+  /** The catalogued resource a proxied Host header belongs to (request metrics label it), without waiting on the Store. */
+  resourceOf(host: string): string | undefined;
   /** Write every open proxy-summary and the unproxied hosts noted so far (close does it too). */
   flushUsage(): Promise<void>;
   /** Flushes the summaries (synchronously, before the usage log closes), then the connection pools. */
@@ -68,6 +71,8 @@ export function createProxy(deps: ProxyDeps): Proxy {
     resolve: deps.resolve,
   });
   const labels = new LongLabels(deps.store);
+  const hosts = new ProxiedHosts(settings.proxyDomain, labels);
+  const mappingFor = mappingPerCatalog(settings, labels);
   const lifetimeMs = config.session.absoluteLifetimeHours * 3_600_000;
   const handoff: HandoffDeps = {
     store: deps.store,
@@ -96,7 +101,8 @@ export function createProxy(deps: ProxyDeps): Proxy {
     catalog: deps.catalog,
     sessions: deps.sessions,
     jars: new CookieJars(deps.store, lifetimeMs),
-    labels,
+    hosts,
+    mappingFor,
     agent,
     handoff,
     recordUsage: deps.recordUsage,
@@ -107,8 +113,12 @@ export function createProxy(deps: ProxyDeps): Proxy {
     unproxied,
   });
   const proxiedUrl = (upstream: URL) => {
-    const mapped = new UrlMapper(settings, deps.catalog(), labels).mapUrl(upstream.href);
+    const mapped = mappingFor(deps.catalog()).mapper.mapUrl(upstream.href);
     return mapped ? new URL(mapped) : undefined;
+  };
+  const resourceOf = (host: string) => {
+    const upstream = hosts.peek(host);
+    return upstream && deps.catalog().byHost(upstream.host)?.id;
   };
   const flushUsage = async () => {
     traffic.flushAll();
@@ -119,5 +129,5 @@ export function createProxy(deps: ProxyDeps): Proxy {
     traffic.close();
     await Promise.all([unproxied.flush(), agent.close()]);
   };
-  return { handle, routes: handoffRoutes(handoff), proxiedUrl, flushUsage, close };
+  return { handle, routes: handoffRoutes(handoff), proxiedUrl, resourceOf, flushUsage, close };
 }

@@ -1,6 +1,7 @@
 import type { Catalog } from '../../resource-catalog/catalog';
 import type { Store } from '../store/types';
 import { fromProxied, labelFor, toProxied, type GatewayAddress } from './host-mapping';
+import { OriginMap } from './rewrite';
 
 const DIGEST_LABEL = /(?<!-)---x[a-z2-7]{16}$/;
 
@@ -79,5 +80,25 @@ export class UrlMapper {
     } catch {
       return undefined;
     }
+  };
+}
+
+/** A catalog snapshot's URL mapping, and the rewriter's cache of its answers (kept across responses). */
+export interface CatalogMapping {
+  mapper: UrlMapper;
+  origins: OriginMap;
+}
+
+/** One CatalogMapping per catalog snapshot: a reload starts a new one, the old one goes with its catalog. */
+export function mappingPerCatalog(gw: GatewayAddress, labels: LongLabels): (catalog: Catalog) => CatalogMapping {
+  const mappings = new WeakMap<Catalog, CatalogMapping>();
+  return (catalog) => {
+    let mapping = mappings.get(catalog);
+    if (!mapping) {
+      const mapper = new UrlMapper(gw, catalog, labels);
+      mapping = { mapper, origins: new OriginMap({ mapUrl: (u) => mapper.mapUrl(u), mapHost: mapper.mapHost }) };
+      mappings.set(catalog, mapping);
+    }
+    return mapping;
   };
 }

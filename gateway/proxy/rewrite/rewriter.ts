@@ -4,28 +4,31 @@ import { ChunkCarry, StageChain } from './carry';
 import { CombinedScanner } from './combined';
 import { charsetOf, contentKind, isAsciiCompatible, type ContentKind } from './content-types';
 import { HtmlFixupScanner } from './html-fixups';
-import { OriginMap, OriginReporter } from './origin-map';
+import { OriginMap, OriginReporter, type OriginMapOptions } from './origin-map';
 import { RulesScanner, type FindReplaceRule } from './rules';
 import { PROTOCOL_RELATIVE_LEADS, UrlScanner } from './url-scanner';
 
-export interface RewriterOptions {
+interface RewriteOf {
   /** The response Content-Type (with parameters). */
   contentType: string;
   /** From Content-Type, when known; overrides its charset parameter. */
   charset?: string;
-  /** Upstream absolute URL → proxied absolute URL, or undefined when its host is not catalogued (left alone). */
-  mapUrl: (absoluteUrl: string) => string | undefined;
-  /** Upstream host[:port] → proxied host[:port], or undefined. Used when mapUrl does not keep the path as is. */
-  mapHost: (host: string) => string | undefined;
   /** The upstream URL of this response: its scheme is the scheme of protocol-relative `//host` forms. */
   baseUrl: string;
   /** Per-resource Find/Replace (EZproxy), literal byte strings, applied before URL rewriting. */
   rules?: FindReplaceRule[];
   /** Called once per response for each host of an absolute URL that is not catalogued. */
   onUnknownHost?: (host: string) => void;
-  /** A cache of mapUrl/mapHost's answers kept across responses (the proxy keeps one per catalog snapshot). */
-  origins?: OriginMap;
 }
+
+/**
+ * The URL mapping: an OriginMap kept by the caller across responses (the proxy keeps one per catalog snapshot),
+ * or its two callbacks (mapUrl: upstream absolute URL → proxied one, or undefined when not catalogued; mapHost:
+ * host[:port] → proxied host[:port], used when mapUrl does not keep the path as is), cached for this response only.
+ */
+type Mapping = { origins: OriginMap } | (OriginMapOptions & { origins?: undefined });
+
+export type RewriterOptions = RewriteOf & Mapping;
 
 /**
  * The rewriter as a plain object over latin1 text (one char per byte): push() each chunk, end() once;
