@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'state/**', '.passway-state/**', 'jest.config.js'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'state/**', '.passway-state/**', 'jest.config.js', 'gateway/proxy/rewrite/assembly/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -144,6 +144,32 @@ interface Result {
   p50: number;
   p99: number;
   errors: number;
+  /** How busy the proxies' core was during the run (0–1; NaN when not pinned or not Linux). */
+  busy?: number;
+}
+
+/** Busy and total jiffies of one core, from /proc/stat. */
+function coreTimes(core: string): { busy: number; total: number } | undefined {
+  try {
+    const fields = new RegExp(`^cpu${core} (.*)$`, 'm').exec(readFileSync('/proc/stat', 'utf8'))?.[1]?.trim().split(/\s+/).map(Number);
+    if (!fields) return undefined;
+    const total = fields.reduce((a, b) => a + b, 0);
+    return { busy: total - fields[3]! - (fields[4] ?? 0), total }; // idle, iowait
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The load run, with how busy the proxies' core was: below about 95 %, the proxy under test was waiting for
+ * the load side (wrk and the upstream, on the other cores), so its rate says more about them than about it.
+ */
+async function measured(load: (url: string, headers: Record<string, string>) => Promise<Result>, url: string, headers: Record<string, string>): Promise<Result> {
+  const before = PIN ? coreTimes(PROXY_CORES) : undefined;
+  const result = await load(url, headers);
+  const after = PIN ? coreTimes(PROXY_CORES) : undefined;
+  result.busy = before && after && after.total > before.total ? (after.busy - before.busy) / (after.total - before.total) : NaN;
+  return result;
 }
 
 /** "1.23ms" / "456.00us" / "1.2s" → milliseconds. */
@@ -306,6 +332,8 @@ interface Target {
   headers: Record<string, string>;
 }
 
+const percent = (fraction: number | undefined) => (fraction === undefined || Number.isNaN(fraction) ? '–' : `${Math.round(fraction * 100)} %`);
+
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted.length === 0 ? NaN : sorted[Math.floor(sorted.length / 2)]!;
@@ -380,6 +408,7 @@ async function main(): Promise<void> {
     { name: '5 MB PDF', path: '/doc.pdf', target: 0.8 },
   ];
   const rows: string[][] = [];
+  const busyRows: string[][] = [];
   const notes: string[] = [];
   const only = process.env.BENCH_ONLY; // e.g. "HTML": run only the scenarios whose name contains it
   for (const s of scenarios.filter((x) => !only || x.name.includes(only))) {
@@ -388,8 +417,10 @@ async function main(): Promise<void> {
     for (const t of targets) await load(`${t.url}${s.path}`, t.headers);
     for (let round = 0; round < ROUNDS; round++) {
       const order = targets.map((_, i) => targets[(i + round) % targets.length]!);
-      for (const t of order) runs.get(t)!.push(await load(`${t.url}${s.path}`, t.headers));
-      if (process.env.BENCH_VERBOSE) console.log(`${s.name} round ${round + 1}: ${targets.map((t) => `${t.name} ${runs.get(t)!.at(-1)!.rps.toFixed(0)}`).join(', ')}`);
+      for (const t of order) runs.get(t)!.push(await measured(load, `${t.url}${s.path}`, t.headers));
+      if (process.env.BENCH_VERBOSE) {
+        console.log(`${s.name} round ${round + 1}: ${targets.map((t) => `${t.name} ${runs.get(t)!.at(-1)!.rps.toFixed(0)} (core ${percent(runs.get(t)!.at(-1)!.busy)})`).join(', ')}`);
+      }
     }
     const p = runs.get(passwayTarget)!;
     const b = runs.get(baseline)!;
@@ -407,6 +438,7 @@ async function main(): Promise<void> {
       return [median(rs.map((r) => r.rps)).toFixed(0), median(rs.map((r) => r.p50)).toFixed(2), median(rs.map((r) => r.p99)).toFixed(2)];
     };
     const floorRps = median(runs.get(floorTarget)!.map((r) => r.rps));
+    busyRows.push([s.name, ...targets.map((t) => percent(median(runs.get(t)!.map((r) => r.busy ?? NaN))))]);
     rows.push([
       s.name,
       ...cells(passwayTarget),
@@ -451,6 +483,12 @@ async function main(): Promise<void> {
   console.log(`\nBaseline: ${baseline.name}; floor: undici dispatch() in its own process, no checks, no rewriting; medians of ${ROUNDS} rounds`);
   console.log(line(header));
   for (const r of rows) console.log(line(r));
+  if (PIN) {
+    console.log(`\nHow busy core ${PROXY_CORES} (the proxy's alone) was, medians: below about 95 %, the load side (wrk, upstream) set the pace, not the proxy`);
+    const busyTable = [['scenario', ...targets.map((t) => t.name)], ...busyRows];
+    const busyWidths = busyTable[0]!.map((_, i) => Math.max(...busyTable.map((r) => r[i]!.length)));
+    for (const r of busyTable) console.log(r.map((c, i) => (i === 0 ? c.padEnd(busyWidths[i]!) : c.padStart(busyWidths[i]!))).join('  '));
+  }
   console.log(
     `\nHTML page ${pageOriginal.bytes} bytes: URLs rewritten — Passway ${pagePassway.rewritten} (look-alikes wrongly rewritten: ${pagePassway.wrong}), ` +
       `${baseline.name} ${pageBaseline.rewritten} (look-alikes wrongly rewritten: ${pageBaseline.wrong})`,

@@ -19,7 +19,7 @@ import { HANDOFF_PATH, completeHandoff, type HandoffDeps } from './handoff';
 import { browserCookiesWithout, browserResponseHeaders, mergeCookies, upstreamRequestHeaders } from './headers';
 import { redirect, sendProxyPage } from './pages';
 import { Relay, type BodyPlan } from './relay';
-import { createRewriter, createTextRewriter, isRewritable, type RewriterOptions } from './rewrite';
+import { createBodyRewriter, createRewriter, isRewritable, type RewriterOptions } from './rewrite';
 import type { ProxiedHosts } from './proxied-hosts';
 import { classifyUrl, type ProxyTraffic } from './traffic';
 import type { UnproxiedHosts } from './unproxied';
@@ -99,12 +99,12 @@ function countsAsDownload(status: number, range: string | undefined): boolean {
 
 const NO_BODY_STATUS = new Set([204, 304]);
 
-/** How the relay writes a body: untouched, rewritten as text, or through decode/rewrite/encode streams. */
+/** How the relay writes a body: untouched, rewritten chunk by chunk, or through decode/rewrite/encode streams. */
 function relayPlan(plan: Coding, rewriter: () => RewriterOptions): BodyPlan {
   if (plan.untouched) return { kind: 'raw' };
   if (plan.rewrite && !plan.decode && !plan.encode) {
-    const text = createTextRewriter(rewriter());
-    return text ? { kind: 'text', rewriter: text } : { kind: 'raw' };
+    const body = createBodyRewriter(rewriter());
+    return body ? { kind: 'rewrite', rewriter: body } : { kind: 'raw' };
   }
   const stages: Transform[] = [];
   if (plan.decode) stages.push(decoder(plan.decode));

@@ -1,19 +1,15 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { pipeline, type Transform } from 'node:stream';
 import type { Dispatcher } from 'undici';
+import type { BodyRewriter } from './rewrite';
 
 /**
  * How a response body reaches the browser:
  * - `raw`: the vendor's bytes as they are (PDF, images, downloads; Range and 206 kept);
- * - `text`: a synchronous latin1 rewriter (push/end), written to the socket as strings (no Buffer per chunk);
+ * - `rewrite`: a synchronous rewriter (push/end, bytes in and out), its output written straight to the socket;
  * - `streams`: Transform stages (decode, rewrite, encode) piped to the browser.
  */
-export type BodyPlan = { kind: 'raw' } | { kind: 'text'; rewriter: TextRewriter } | { kind: 'streams'; stages: Transform[] };
-
-export interface TextRewriter {
-  push(text: string): string;
-  end(): string;
-}
+export type BodyPlan = { kind: 'raw' } | { kind: 'rewrite'; rewriter: BodyRewriter } | { kind: 'streams'; stages: Transform[] };
 
 export interface RelayHead {
   status: number;
@@ -142,16 +138,16 @@ export class Relay implements Dispatcher.DispatchHandler {
       this.bytes += chunk.length;
       return this.res.write(chunk);
     }
-    let text: string;
+    let out: Buffer;
     try {
-      text = plan.rewriter.push(chunk.toString('latin1'));
+      out = plan.rewriter.push(chunk);
     } catch (error) {
       this.abort(error as Error);
       return true;
     }
-    if (text.length === 0) return true;
-    this.bytes += text.length;
-    return this.res.write(text, 'latin1');
+    if (out.length === 0) return true;
+    this.bytes += out.length;
+    return this.res.write(out);
   }
 
   private end(): void {
@@ -160,16 +156,16 @@ export class Relay implements Dispatcher.DispatchHandler {
       this.streamHead!.end();
       return;
     }
-    if (plan.kind === 'text') {
-      let text: string;
+    if (plan.kind === 'rewrite') {
+      let out: Buffer;
       try {
-        text = plan.rewriter.end();
+        out = plan.rewriter.end();
       } catch (error) {
         this.abort(error as Error);
         return;
       }
-      this.bytes += text.length;
-      this.res.end(text, 'latin1');
+      this.bytes += out.length;
+      this.res.end(out);
     } else {
       this.res.end();
     }

@@ -1,5 +1,5 @@
 /**
- * Chunk carry: runs a Scanner over a stream of latin1 text so that a chunk boundary never splits a match.
+ * Chunk carry (for the Find/Replace rules): runs a Scanner over a stream of latin1 text so that a chunk boundary never splits a match.
  * Each round scans only anchors that have `lookahead` characters of text after them; the rest of the text
  * (plus `lookbehind` characters a later anchor may still read or replace) is carried into the next round.
  */
@@ -17,8 +17,6 @@ export interface Scanner {
    * order. Replacements never start before 0. `final` is true when no text follows `s`.
    */
   scan(s: string, from: number, limit: number, final: boolean, replace: Replace): void;
-  /** Told the text that left the stage, in order (for scanners with state across rounds). */
-  emitted?(text: string): void;
 }
 
 export class ChunkCarry {
@@ -55,27 +53,6 @@ export class ChunkCarry {
     const out = parts.length === 0 ? s.slice(0, keep) : (parts.push(s.slice(pointer, keep)), parts.join(''));
     this.pending = final ? '' : s.slice(keep);
     this.scanFrom = final ? 0 : Math.max(0, limit - keep);
-    if (out.length > 0) this.scanner.emitted?.(out);
     return out;
-  }
-}
-
-/** Stages run in order; each one's output is the next one's input. */
-export class StageChain {
-  constructor(private readonly stages: ChunkCarry[]) {}
-
-  push(text: string): string {
-    let t = text;
-    for (const stage of this.stages) {
-      if (t.length === 0) return t; // a stage fed nothing new has nothing new to give
-      t = stage.push(t);
-    }
-    return t;
-  }
-
-  end(): string {
-    let t = '';
-    for (const stage of this.stages) t = stage.end(t);
-    return t;
   }
 }

@@ -4,7 +4,7 @@
  */
 import { contentKind } from './content-types';
 
-export { createRewriter, createTextRewriter, type RewriterOptions } from './rewriter';
+export { createBodyRewriter, createRewriter, type BodyRewriter, type RewriterOptions } from './rewriter';
 export type { FindReplaceRule } from './rules';
 export { OriginMap } from './origin-map';
 

@@ -1,12 +1,10 @@
-/** Assembles the stages for a content type and runs them as a byte Transform over latin1 text. */
+/** Assembles the stages for a content type: Find/Replace rules (if any), then URLs (+ HTML fix-ups), bytes in and out. */
 import { PassThrough, Transform } from 'node:stream';
-import { ChunkCarry, StageChain } from './carry';
-import { CombinedScanner } from './combined';
-import { charsetOf, contentKind, isAsciiCompatible, type ContentKind } from './content-types';
-import { HtmlFixupScanner } from './html-fixups';
+import { ChunkCarry } from './carry';
+import { charsetOf, contentKind, isAsciiCompatible } from './content-types';
 import { OriginMap, OriginReporter, type OriginMapOptions } from './origin-map';
 import { RulesScanner, type FindReplaceRule } from './rules';
-import { PROTOCOL_RELATIVE_LEADS, UrlScanner } from './url-scanner';
+import { UrlStage } from './url-stage';
 
 interface RewriteOf {
   /** The response Content-Type (with parameters). */
@@ -30,33 +28,41 @@ type Mapping = { origins: OriginMap } | (OriginMapOptions & { origins?: undefine
 
 export type RewriterOptions = RewriteOf & Mapping;
 
-/**
- * The rewriter as a plain object over latin1 text (one char per byte): push() each chunk, end() once;
- * each returns the text that is final. Undefined when this body is not rewritten (type or charset).
- */
-export function createTextRewriter(options: RewriterOptions): StageChain | undefined {
+/** One response body's rewriter: push() each chunk, end() once; each returns the bytes that are final. */
+export interface BodyRewriter {
+  push(chunk: Buffer): Buffer;
+  end(): Buffer;
+}
+
+const EMPTY: Buffer = Buffer.alloc(0);
+
+/** The rewriter for a body, or undefined when this body is not rewritten (its type or charset). */
+export function createBodyRewriter(options: RewriterOptions): BodyRewriter | undefined {
   const kind = contentKind(options.contentType);
   if (!kind || !isAsciiCompatible(options.charset ?? charsetOf(options.contentType))) return undefined;
-  return new StageChain(stagesFor(kind, options));
+  const reporter = options.onUnknownHost && new OriginReporter(options.onUnknownHost);
+  const urls = new UrlStage(options.origins ?? new OriginMap(options), kind, schemeOf(options.baseUrl), reporter);
+  const rules = new RulesScanner(options.rules ?? []);
+  return rules.empty ? urls : new RulesThenUrls(new ChunkCarry(rules), urls);
 }
 
 /** The same as a byte Transform (for bodies that are also decoded or encoded). */
 export function createRewriter(options: RewriterOptions): Transform {
-  const chain = createTextRewriter(options);
-  if (!chain) return new PassThrough();
+  const rewriter = createBodyRewriter(options);
+  if (!rewriter) return new PassThrough();
   return new Transform({
     transform(chunk: Buffer, _encoding, done) {
       try {
-        const out = chain.push(chunk.toString('latin1'));
-        done(null, out.length > 0 ? Buffer.from(out, 'latin1') : undefined);
+        const out = rewriter.push(chunk);
+        done(null, out.length > 0 ? out : undefined);
       } catch (err) {
         done(err as Error);
       }
     },
     flush(done) {
       try {
-        const out = chain.end();
-        done(null, out.length > 0 ? Buffer.from(out, 'latin1') : undefined);
+        const out = rewriter.end();
+        done(null, out.length > 0 ? out : undefined);
       } catch (err) {
         done(err as Error);
       }
@@ -64,19 +70,21 @@ export function createRewriter(options: RewriterOptions): Transform {
   });
 }
 
-function stagesFor(kind: ContentKind, options: RewriterOptions): ChunkCarry[] {
-  const stages: ChunkCarry[] = [];
-  const rules = new RulesScanner(options.rules ?? []);
-  if (!rules.empty) stages.push(new ChunkCarry(rules));
-  const urls = new UrlScanner({
-    origins: options.origins ?? new OriginMap(options),
-    reporter: options.onUnknownHost && new OriginReporter(options.onUnknownHost),
-    baseScheme: schemeOf(options.baseUrl),
-    protocolRelativeLeads: PROTOCOL_RELATIVE_LEADS[kind],
-  });
-  // URLs and HTML fix-ups never overlap: one pass over the text for both
-  stages.push(new ChunkCarry(kind === 'html' ? new CombinedScanner(urls, new HtmlFixupScanner()) : urls));
-  return stages;
+/** Rules run over latin1 text (one char per byte), so any ASCII-compatible charset comes out byte for byte. */
+class RulesThenUrls implements BodyRewriter {
+  constructor(
+    private readonly rules: ChunkCarry,
+    private readonly urls: UrlStage,
+  ) {}
+
+  push(chunk: Buffer): Buffer {
+    const text = this.rules.push(chunk.toString('latin1'));
+    return text.length === 0 ? EMPTY : this.urls.push(Buffer.from(text, 'latin1'));
+  }
+
+  end(): Buffer {
+    return this.urls.end(Buffer.from(this.rules.end(), 'latin1'));
+  }
 }
 
 function schemeOf(url: string): string {

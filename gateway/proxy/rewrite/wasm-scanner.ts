@@ -1,0 +1,159 @@
+/**
+ * The compiled scanner (assembly/scanner.ts → scanner.wasm): one instance per process, driven one round at a
+ * time. Rounds are synchronous, so responses rewritten at the same time share it without interfering. Its host
+ * table is filled from one OriginMap at a time (the proxy keeps one per catalog snapshot); a round for another
+ * map starts the table over.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+interface Exports {
+  memory: WebAssembly.Memory;
+  LOOKAHEAD: WebAssembly.Global;
+  LOOKBEHIND: WebAssembly.Global;
+  scratch(): number;
+  state(): number;
+  prepare(length: number): number;
+  clear(): void;
+  add(https: number, keyLength: number, mapped: number, schemeLength: number, hostportLength: number): number;
+  scan(length: number, from: number, flags: number, token: number): number;
+  resume(): number;
+  outPtr(): number;
+  outLen(): number;
+  keep(): number;
+  needHostStart(): number;
+  needHostEnd(): number;
+  needHostHttps(): number;
+  reported(): number;
+}
+
+const DONE = 0;
+const NEED_HOST = 1;
+const REPORT = 2;
+
+export const FLAG = { baseHttps: 1, html: 2, final: 4 } as const;
+export const KIND_SHIFT = 8;
+/** Bytes of per-response HTML state the scanner carries between rounds (the tag open at the end of the output). */
+export const STATE_BYTES = 20;
+const SCRATCH_BYTES = 4096;
+
+export interface MappedOrigin {
+  scheme: string; // e.g. 'https'
+  hostport: string; // e.g. 'www-vendor-com.p.gw.test'
+}
+
+/** What a round needs from its caller: the mapping of hosts it has not seen, and where unknown hosts are told. */
+export interface RoundHosts {
+  /** Whose mapping the host table holds. */
+  readonly owner: object;
+  resolve(https: boolean, host: string): MappedOrigin | null;
+  /** An uncatalogued host in this response (each entry told once per response, or a little more often). */
+  unknown?(host: string): void;
+}
+
+export interface RoundResult {
+  out: Buffer;
+  /** The window's tail that goes into the next round. */
+  tail: Buffer;
+  /** Where the tail starts in the window. */
+  keep: number;
+}
+
+function wasmFile(): string {
+  const beside = path.join(__dirname, 'scanner.wasm');
+  if (existsSync(beside)) return beside;
+  // Run from the sources (ts-jest): the build's copy.
+  const built = path.resolve(__dirname, '..', '..', '..', 'dist', 'gateway', 'proxy', 'rewrite', 'scanner.wasm');
+  if (existsSync(built)) return built;
+  throw new Error('scanner.wasm is missing: run `npm run build` (it compiles gateway/proxy/rewrite/assembly/scanner.ts)');
+}
+
+class WasmScanner {
+  private readonly x: Exports;
+  readonly lookahead: number;
+  readonly lookbehind: number;
+  private owner: object | undefined;
+  /** Entry id → host, for reports. */
+  private hosts: string[] = [];
+
+  constructor() {
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(wasmFile())), {
+      env: {
+        abort: () => {
+          throw new Error('scanner.wasm aborted');
+        },
+      },
+    });
+    this.x = instance.exports as unknown as Exports;
+    this.lookahead = this.x.LOOKAHEAD.value as number;
+    this.lookbehind = this.x.LOOKBEHIND.value as number;
+  }
+
+  private bytes(): Buffer {
+    const buffer = this.x.memory.buffer;
+    return Buffer.from(buffer, 0, buffer.byteLength);
+  }
+
+  /**
+   * One round over `head` + `chunk` (the window), anchors from `from`. `state` is the response's HTML state,
+   * read and updated. Returns the rewritten output and how much of the window it took.
+   */
+  round(hosts: RoundHosts, head: Buffer, chunk: Buffer, from: number, flags: number, token: number, state: Uint8Array): RoundResult {
+    if (this.owner !== hosts.owner) {
+      this.x.clear();
+      this.hosts = [];
+      this.owner = hosts.owner;
+    }
+    const length = head.length + chunk.length;
+    const input = this.x.prepare(length);
+    let memory = this.bytes();
+    memory.set(head, input);
+    memory.set(chunk, input + head.length);
+    memory.set(state, this.x.state());
+    let status = this.x.scan(length, from, flags, token);
+    while (status !== DONE) {
+      memory = this.bytes();
+      if (status === NEED_HOST) {
+        const https = this.x.needHostHttps() === 1;
+        const host = memory.toString('latin1', input + this.x.needHostStart(), input + this.x.needHostEnd()).toLowerCase();
+        this.learn(https, host, hosts.resolve(https, host));
+      } else if (status === REPORT) {
+        hosts.unknown?.(this.hosts[this.x.reported()]!);
+      }
+      status = this.x.resume();
+    }
+    memory = this.bytes();
+    const outPtr = this.x.outPtr();
+    const out = Buffer.allocUnsafe(this.x.outLen());
+    memory.copy(out, 0, outPtr, outPtr + out.length);
+    state.set(memory.subarray(this.x.state(), this.x.state() + STATE_BYTES));
+    const keep = this.x.keep();
+    return { out, tail: Buffer.from(memory.subarray(input + keep, input + length)), keep };
+  }
+
+  private learn(https: boolean, host: string, found: MappedOrigin | null): void {
+    // A mapping longer than the scratch area (no real host name is) is left unmapped.
+    const mapped = found && host.length + found.scheme.length + 3 + found.hostport.length <= SCRATCH_BYTES ? found : null;
+    const memory = this.bytes();
+    const at = this.x.scratch();
+    const keyLength = memory.write(host, at, 'latin1');
+    const schemeLength = mapped ? memory.write(mapped.scheme, at + keyLength, 'latin1') : 0;
+    const hostportLength = mapped ? memory.write(mapped.hostport, at + keyLength + schemeLength + memory.write('://', at + keyLength + schemeLength, 'latin1'), 'latin1') : 0;
+    const add = () => this.x.add(https ? 1 : 0, keyLength, mapped ? 1 : 0, schemeLength, hostportLength);
+    let id = add();
+    if (id < 0) {
+      // full: start over (the scratch area still holds this host)
+      this.x.clear();
+      this.hosts = [];
+      id = add();
+    }
+    this.hosts[id] = host;
+  }
+}
+
+let shared: WasmScanner | undefined;
+
+/** The process's scanner instance (compiled on first use). */
+export function wasmScanner(): WasmScanner {
+  return (shared ??= new WasmScanner());
+}
