@@ -18,7 +18,8 @@ const SCRATCH_SIZE: u32 = 4096;
 const STATE_SIZE: u32 = 32;
 const PAD: u32 = 64;
 
-// ---- the scanner's reach, as in the JavaScript carry (ChunkCarry): see lookahead/lookbehind there
+// ---- the scanner's reach: a round takes anchors with LOOKAHEAD bytes after them (url-stage.ts carries the rest),
+// and may replace up to LOOKBEHIND bytes before one (its scheme)
 const LONGEST_SEPARATOR: i32 = 12;
 const MAX_HOST: i32 = 253;
 const MAX_PORT_DIGITS: i32 = 5;
@@ -41,13 +42,13 @@ const FINAL: u32 = 4;
 // ---- byte tables: 256 bytes each. Fixed addresses (compile-time constants, so every access is one instruction),
 // above the module's static data (its strings; init() checks that they end below).
 const TABLES: usize = 8192;
-const HOST_CHAR: usize = TABLES;
-const AFTER_HOST: usize = TABLES + 256;
-const LOWER: usize = TABLES + 512;
-const SPACE: usize = TABLES + 768; // JavaScript's \s within latin1
-const TAG_CHAR: usize = TABLES + 1024;
-const LEADS: usize = TABLES + 1280; // 4 tables
-const SLOT_TABLE: usize = TABLES + 2304;
+const AFTER_HOST: usize = TABLES;
+const LOWER: usize = TABLES + 256;
+const SPACE: usize = TABLES + 512; // JavaScript's \s within latin1
+const TAG_CHAR: usize = TABLES + 768;
+const LEADS: usize = TABLES + 1024; // 4 tables
+const VECTORS: usize = TABLES + 2048; // 32 constant vectors, see vector()
+const SLOT_TABLE: usize = TABLES + 2560;
 const ENTRIES: usize = SLOT_TABLE + SLOTS * 8;
 const ARENA: usize = ENTRIES + MAX_ENTRIES * ENTRY_SIZE;
 const SCRATCH: usize = ARENA + ARENA_SIZE;
@@ -99,11 +100,9 @@ function init(): void {
   if (pages > 0 && memory.grow(pages) < 0) unreachable();
   for (let c = 0; c < 256; c++) {
     const alnum = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
-    store<u8>(HOST_CHAR + c, alnum ? 1 : 0);
     store<u8>(TAG_CHAR + c, alnum ? 1 : 0);
     store<u8>(LOWER + c, c >= 65 && c <= 90 ? c + 32 : c);
   }
-  setChars(HOST_CHAR, '.-_');
   setChars(TAG_CHAR, '-');
   setChars(AFTER_HOST, '/?#"\'`)\\<>,;&|]}{!.* \t\n\r\f');
   setChars(SPACE, ' \t\n\v\f\r\xa0');
@@ -112,6 +111,53 @@ function init(): void {
   setChars(LEADS + 256, '"\'( \t\n\r\f'); // css: url(//x), url( "//x" ), @import "//x"
   setChars(LEADS + 512, '"\'`'); // js: string literals only (`//` elsewhere starts a comment)
   setChars(LEADS + 768, '"'); // json
+  splat(CASE_BIT, 0x20);
+  splat(SMALL_A, 97);
+  splat(LETTERS, 25);
+  splat(DIGIT_0, 48);
+  splat(DIGITS, 9);
+  splat(DOT, 46);
+  splat(HYPHEN, 45);
+  splat(UNDERSCORE, 95);
+  splat(CAPITAL_A, 65);
+  splat(SLASH, 47);
+  splat(BACKSLASH, 92);
+  splat(AMPERSAND, 38);
+  splat(SHARP, 35);
+  splat(SMALL_I, 105);
+  splat(SMALL_N, 110);
+  splat(SMALL_E, 101);
+  splat(SPACE_CHAR, 32);
+  for (let i = 0; i < 16; i++) store<u8>(VECTORS + (IOTA << 4) + i, i);
+}
+
+function splat(k: i32, byte: u8): void {
+  memory.fill(VECTORS + (<usize>k << 4), byte, 16);
+}
+
+// Constant vectors, loaded from memory: as v128 constants, V8 builds each one anew at every use, inside loops
+// too (several instructions each: a third of the candidate loop's), and a load is one instruction, or none in a register.
+const CASE_BIT = 0;
+const SMALL_A = 1;
+const LETTERS = 2;
+const DIGIT_0 = 3;
+const DIGITS = 4;
+const DOT = 5;
+const HYPHEN = 6;
+const UNDERSCORE = 7;
+const CAPITAL_A = 8;
+const IOTA = 9; // 0, 1, …, 15
+const SLASH = 10;
+const BACKSLASH = 11;
+const AMPERSAND = 12;
+const SHARP = 13;
+const SMALL_I = 14;
+const SMALL_N = 15;
+const SMALL_E = 16;
+const SPACE_CHAR = 17;
+
+@inline function vector(k: i32): v128 {
+  return v128.load(VECTORS + (<usize>k << 4));
 }
 init();
 
@@ -142,10 +188,35 @@ export function clear(): void {
   return load<u8>(LOWER + c);
 }
 
-function hashOf(at: usize, end: usize): u32 {
-  let h: u32 = 0;
-  for (let p = at; p < end; p++) h = h * 31 + lower(load<u8>(p));
-  return h;
+/** 16 bytes at `p`, A–Z made lower case. */
+@inline function lowered(p: usize): v128 {
+  const v = v128.load(p);
+  const upper = i8x16.le_u(i8x16.sub(v, vector(CAPITAL_A)), vector(LETTERS));
+  return v128.or(v, v128.and(upper, vector(CASE_BIT)));
+}
+
+/** Hash of the n bytes at `p`, any case: their first and last 16 bytes, and n. */
+function keyHash(p: usize, n: i32): u32 {
+  let v = lowered(p);
+  if (n < 16) v = v128.and(v, i8x16.lt_u(vector(IOTA), i8x16.splat(<i8>n)));
+  let h: u64 = (i64x2.extract_lane(v, 0) * 0x9e3779b97f4a7c15) ^ (i64x2.extract_lane(v, 1) * 0xc2b2ae3d27d4eb4f);
+  if (n > 16) {
+    const w = lowered(p + <usize>n - 16);
+    h ^= (i64x2.extract_lane(w, 0) * 0x165667b19e3779f9) ^ (i64x2.extract_lane(w, 1) * 0x27d4eb2f165667c5);
+  }
+  h ^= <u64>n;
+  h ^= h >> 29;
+  return <u32>(h ^ (h >> 32));
+}
+
+/** The n bytes at `text`, any case, equal the lower-case `key`. */
+function sameKey(key: usize, text: usize, n: i32): bool {
+  for (let k = 0; k < n; k += 16) {
+    const bits = <u32>i8x16.bitmask(i8x16.eq(lowered(text + k), v128.load(key + k)));
+    const need: u32 = n - k >= 16 ? 0xffff : (<u32>1 << <u32>(n - k)) - 1;
+    if ((bits & need) != need) return false;
+  }
+  return true;
 }
 
 @inline function slotOf(hash: u32, https: u32): u32 {
@@ -162,7 +233,7 @@ export function add(https: u32, keyLen: u32, mapped: u32, schemeLen: u32, hostpo
   const id = entryCount++;
   const e = ENTRIES + id * ENTRY_SIZE;
   memory.copy(arenaTop, SCRATCH, size);
-  const hash = hashOf(arenaTop, arenaTop + keyLen);
+  const hash = keyHash(arenaTop, keyLen);
   store<u32>(e + E_HASH, hash);
   store<u32>(e + E_KEY, <u32>arenaTop);
   store<u32>(e + E_KEY_LEN, keyLen);
@@ -181,24 +252,20 @@ export function add(https: u32, keyLen: u32, mapped: u32, schemeLen: u32, hostpo
 }
 
 /** The entry id of input[start, end) (any case) under the scheme, or -1. */
-function lookup(https: u32, start: i32, end: i32, hash: u32): i32 {
+function lookup(https: u32, start: i32, end: i32): i32 {
   const keyLen = <u32>(end - start);
+  const hash = keyHash(INPUT + start, end - start);
   let slot = slotOf(hash, https);
   for (;;) {
     const id1 = load<u32>(SLOT_TABLE + slot * 8 + 4);
     if (id1 == 0) break;
     if (load<u32>(SLOT_TABLE + slot * 8) == hash) {
       const e = ENTRIES + (id1 - 1) * ENTRY_SIZE;
-      if (load<u32>(e + E_HTTPS) == https && load<u32>(e + E_KEY_LEN) == keyLen && sameKey(<usize>load<u32>(e + E_KEY), INPUT + start, keyLen)) return <i32>id1 - 1;
+      if (load<u32>(e + E_HTTPS) == https && load<u32>(e + E_KEY_LEN) == keyLen && sameKey(<usize>load<u32>(e + E_KEY), INPUT + start, <i32>keyLen)) return <i32>id1 - 1;
     }
     slot = (slot + 1) & (SLOTS - 1);
   }
   return -1;
-}
-
-function sameKey(key: usize, text: usize, n: u32): bool {
-  for (let i: usize = 0; i < n; i++) if (load<u8>(key + i) != lower(load<u8>(text + i))) return false;
-  return true;
 }
 
 // ---- output
@@ -333,16 +400,17 @@ function nextHit(at: i32, end: i32): i32 {
     if (m != 0) return hitIn(b, m, end);
     b += 16;
   }
-  const slash = i8x16.splat(47);
-  const back = i8x16.splat(92);
-  const amp = i8x16.splat(38);
-  const sharp = i8x16.splat(35);
-  const case20 = i8x16.splat(0x20);
-  const letterI = i8x16.splat(105);
-  const letterN = i8x16.splat(110);
-  const letterE = i8x16.splat(101);
-  const dash = i8x16.splat(45);
-  const control = i8x16.splat(32);
+  // loaded once, held in registers across the loop (as constants, V8 rebuilt each one in every iteration)
+  const slash = vector(SLASH);
+  const back = vector(BACKSLASH);
+  const amp = vector(AMPERSAND);
+  const sharp = vector(SHARP);
+  const case20 = vector(CASE_BIT);
+  const letterI = vector(SMALL_I);
+  const letterN = vector(SMALL_N);
+  const letterE = vector(SMALL_E);
+  const dash = vector(HYPHEN);
+  const control = vector(SPACE_CHAR);
   const html = (flags & HTML) != 0;
   for (; b < end; b += 16) {
     const p = INPUT + b;
@@ -417,7 +485,7 @@ function matchesLower(at: i32, s: string): bool {
 }
 
 @inline function isAlnum(c: u32): bool {
-  return load<u8>(HOST_CHAR + c) == 1 && c != 46 && c != 45 && c != 95;
+  return c - 48 < 10 || (c | 0x20) - 97 < 26;
 }
 
 /** Start of `http:`/`https:` right before `at` (which follows a colon); -2 for another scheme. */
@@ -453,30 +521,20 @@ function url(at: i32): i32 {
   }
 
   const hostStart = at + separator;
-  const most = min(len, hostStart + MAX_HOST + 1);
-  let i = hostStart;
-  let hash: u32 = 0;
-  for (; i < most; i++) {
-    const c = byteAt(i);
-    if (load<u8>(HOST_CHAR + c) != 1) break;
-    hash = hash * 31 + lower(c);
-  }
+  if (hostStart >= len) return rejected(at);
+  let i = hostRun(hostStart, min(len, hostStart + MAX_HOST + 1));
   if (i - hostStart > MAX_HOST) return rejected(at);
-  if (byteAt(i - 1) == 46) {
-    while (i > hostStart && byteAt(i - 1) == 46) i--;
-    hash = hashOf(INPUT + hostStart, INPUT + i);
-  }
+  while (i > hostStart && byteAt(i - 1) == 46) i--; // trailing dots end a sentence, not a host
   if (i == hostStart || !isAlnum(byteAt(hostStart))) return rejected(at);
   let end = i;
   if (byteAt(i) == 58) {
     end = i + 1;
     while (end < len && end - i <= MAX_PORT_DIGITS && byteAt(end) >= 48 && byteAt(end) <= 57) end++;
     if (end == i + 1) return rejected(at); // a colon without digits is not a port
-    hash = hashOf(INPUT + hostStart, INPUT + end);
   }
   if (end < len ? load<u8>(AFTER_HOST + byteAt(end)) != 1 : !(flags & FINAL)) return rejected(at);
 
-  const id = lookup(https, hostStart, end, hash);
+  const id = lookup(https, hostStart, end);
   if (id < 0) {
     needStart = hostStart;
     needEnd = end;
@@ -517,6 +575,21 @@ function url(at: i32): i32 {
   pointer = end;
   pos = end;
   return DONE;
+}
+
+/** End of the run of host characters (letters, digits, `.`, `-`, `_`) from `start`, at most `most`; 16 bytes at a time. */
+function hostRun(start: i32, most: i32): i32 {
+  let i = start;
+  while (i < most) {
+    const v = v128.load(INPUT + i);
+    const letter = i8x16.le_u(i8x16.sub(v128.or(v, vector(CASE_BIT)), vector(SMALL_A)), vector(LETTERS));
+    const digit = i8x16.le_u(i8x16.sub(v, vector(DIGIT_0)), vector(DIGITS));
+    const punct = v128.or(v128.or(i8x16.eq(v, vector(DOT)), i8x16.eq(v, vector(HYPHEN))), i8x16.eq(v, vector(UNDERSCORE)));
+    const ok = <u32>i8x16.bitmask(v128.or(v128.or(letter, digit), punct));
+    if (ok != 0xffff) return min(i + <i32>ctz(~ok), most);
+    i += 16;
+  }
+  return most;
 }
 
 function rejected(at: i32): i32 {
