@@ -31,7 +31,7 @@ import pino from 'pino';
 import { Agent, Pool, request } from 'undici';
 import { formatProblems, validateConfig } from '../config';
 import { createGateway } from '../gateway/app';
-import { tuneGarbageCollector } from '../gateway/gc-tuning';
+import { MALLOC_TRIM_THRESHOLD, tuneGarbageCollector } from '../gateway/gc-tuning';
 import { labelFor } from '../gateway/proxy/host-mapping';
 import { RESPONSE_HIGH_WATER_MARK, startServer } from '../gateway/server';
 import { MemoryStore } from '../gateway/store';
@@ -342,6 +342,8 @@ const median = (values: number[]) => {
 // ---------------------------------------------------------------- main
 
 async function main(): Promise<void> {
+  // Every Node process here (upstream, Passway, the floor) runs with malloc tuned as the Docker image runs Passway.
+  process.env.MALLOC_TRIM_THRESHOLD_ ??= MALLOC_TRIM_THRESHOLD;
   if (PIN) spawnSync('taskset', ['-a', '-cp', LOAD_CORES, String(process.pid)]); // this harness: off the proxies' core
   const upstream = await startChild(...on(LOAD_CORES, process.execPath, [__filename, 'upstream']));
   const upstreamPort = Number(upstream.firstLine);
@@ -388,7 +390,7 @@ async function main(): Promise<void> {
   console.log(
     `Load: ${useWrk ? 'wrk (1 thread, --latency)' : 'in-process undici loop (wrk not installed)'}, ${CONNECTIONS} connections; ` +
       `${ROUNDS} interleaved rounds of ${SECONDS} s per target and scenario; ${CORES} cores, ` +
-      `${PIN ? `proxies on core ${PROXY_CORES}, wrk and upstream on ${LOAD_CORES}` : 'not pinned'}; Node ${process.version}; baseline ${baseline.name}`,
+      `${PIN ? `proxies on core ${PROXY_CORES}, wrk and upstream on ${LOAD_CORES}` : 'not pinned'}; Node ${process.version} (MALLOC_TRIM_THRESHOLD_=${process.env.MALLOC_TRIM_THRESHOLD_}); baseline ${baseline.name}`,
   );
 
   // URLs rewritten: one response from each, proxied-host occurrences counted.
