@@ -5,7 +5,7 @@
  */
 import type { ContentKind } from './content-types';
 import type { OriginMap, OriginReporter } from './origin-map';
-import { FLAG, KIND_SHIFT, STATE_BYTES, wasmScanner, type RoundHosts } from './wasm-scanner';
+import { wasmScanner, type RoundHosts } from './wasm-scanner';
 
 const KIND_CODE: Record<ContentKind, number> = { html: 0, css: 1, js: 2, json: 3 };
 const EMPTY: Buffer = Buffer.alloc(0);
@@ -15,20 +15,22 @@ export class UrlStage {
   private pending = EMPTY;
   /** First anchor of the next round, in its window. */
   private from = 0;
-  private readonly state = new Uint8Array(STATE_BYTES);
+  private readonly state: Uint8Array;
   private readonly flags: number;
   /** Tells the scanner which response a round belongs to (it reports an unknown host once per response). */
   private readonly token = (lastToken = (lastToken % 0xfffffffe) + 1);
   private readonly hosts: RoundHosts;
 
   constructor(origins: OriginMap, kind: ContentKind, baseScheme: string, reporter?: OriginReporter) {
-    this.flags = (baseScheme === 'https' ? FLAG.baseHttps : 0) | (kind === 'html' ? FLAG.html : 0) | (KIND_CODE[kind] << KIND_SHIFT);
+    const k = wasmScanner().k;
+    this.state = new Uint8Array(k.STATE_SIZE);
+    this.flags = (baseScheme === 'https' ? k.BASE_HTTPS : 0) | (kind === 'html' ? k.HTML : 0) | (KIND_CODE[kind] << k.KIND_SHIFT);
     this.hosts = { owner: origins, resolve: (https, host) => origins.resolve(https, host), unknown: reporter && ((host) => reporter.note(host)) };
   }
 
   /** Feeds bytes; returns the bytes that are final (possibly none). */
   push(chunk: Buffer): Buffer {
-    if (this.pending.length + chunk.length - wasmScanner().lookahead <= this.from) {
+    if (this.pending.length + chunk.length - wasmScanner().k.LOOKAHEAD <= this.from) {
       this.pending = Buffer.concat([this.pending, chunk]);
       return EMPTY;
     }
@@ -37,7 +39,7 @@ export class UrlStage {
 
   /** Feeds the last bytes and returns everything still held. */
   end(chunk: Buffer = EMPTY): Buffer {
-    return this.round(chunk, FLAG.final);
+    return this.round(chunk, wasmScanner().k.FINAL);
   }
 
   private round(chunk: Buffer, final: number): Buffer {
@@ -45,7 +47,7 @@ export class UrlStage {
     const length = this.pending.length + chunk.length;
     const { out, tail, keep } = scanner.round(this.hosts, this.pending, chunk, this.from, this.flags | final, this.token, this.state);
     this.pending = final ? EMPTY : tail;
-    this.from = final ? 0 : Math.max(0, length - scanner.lookahead - keep);
+    this.from = final ? 0 : Math.max(0, length - scanner.k.LOOKAHEAD - keep);
     return out;
   }
 }

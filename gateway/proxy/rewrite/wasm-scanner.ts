@@ -7,10 +7,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
-interface Exports {
+/** The module's constants (exported globals), so they are defined in assembly/scanner.ts only. */
+const CONSTANTS = ['LOOKAHEAD', 'LOOKBEHIND', 'SCRATCH_SIZE', 'STATE_SIZE', 'DONE', 'NEED_HOST', 'REPORT', 'BASE_HTTPS', 'HTML', 'FINAL', 'KIND_SHIFT'] as const;
+type Constant = (typeof CONSTANTS)[number];
+
+interface Exports extends Record<Constant, WebAssembly.Global> {
   memory: WebAssembly.Memory;
-  LOOKAHEAD: WebAssembly.Global;
-  LOOKBEHIND: WebAssembly.Global;
   scratch(): number;
   state(): number;
   prepare(length: number): number;
@@ -27,15 +29,6 @@ interface Exports {
   reported(): number;
 }
 
-const DONE = 0;
-const NEED_HOST = 1;
-const REPORT = 2;
-
-export const FLAG = { baseHttps: 1, html: 2, final: 4 } as const;
-export const KIND_SHIFT = 8;
-/** Bytes of per-response HTML state the scanner carries between rounds (the tag open at the end of the output). */
-export const STATE_BYTES = 20;
-const SCRATCH_BYTES = 4096;
 
 export interface MappedOrigin {
   scheme: string; // e.g. 'https'
@@ -70,8 +63,8 @@ function wasmFile(): string {
 
 class WasmScanner {
   private readonly x: Exports;
-  readonly lookahead: number;
-  readonly lookbehind: number;
+  /** The module's constants by name (LOOKAHEAD, FINAL, …). */
+  readonly k: Record<Constant, number>;
   private owner: object | undefined;
   /** Entry id → host, for reports. */
   private hosts: string[] = [];
@@ -85,8 +78,7 @@ class WasmScanner {
       },
     });
     this.x = instance.exports as unknown as Exports;
-    this.lookahead = this.x.LOOKAHEAD.value as number;
-    this.lookbehind = this.x.LOOKBEHIND.value as number;
+    this.k = Object.fromEntries(CONSTANTS.map((name) => [name, this.x[name].value as number])) as Record<Constant, number>;
   }
 
   private bytes(): Buffer {
@@ -95,8 +87,8 @@ class WasmScanner {
   }
 
   /**
-   * One round over `head` + `chunk` (the window), anchors from `from`. `state` is the response's HTML state,
-   * read and updated. Returns the rewritten output and how much of the window it took.
+   * One round over `head` + `chunk` (the window), anchors from `from`. `state` (STATE_SIZE bytes) is the
+   * response's HTML state (the tag open at the end of its output so far), read and updated. Returns the rewritten output and how much of the window it took.
    */
   round(hosts: RoundHosts, head: Buffer, chunk: Buffer, from: number, flags: number, token: number, state: Uint8Array): RoundResult {
     if (this.owner !== hosts.owner) {
@@ -110,6 +102,7 @@ class WasmScanner {
     memory.set(head, input);
     memory.set(chunk, input + head.length);
     memory.set(state, this.x.state());
+    const { DONE, NEED_HOST, REPORT } = this.k;
     let status = this.x.scan(length, from, flags, token);
     while (status !== DONE) {
       memory = this.bytes();
@@ -126,14 +119,14 @@ class WasmScanner {
     const outPtr = this.x.outPtr();
     const out = Buffer.allocUnsafe(this.x.outLen());
     memory.copy(out, 0, outPtr, outPtr + out.length);
-    state.set(memory.subarray(this.x.state(), this.x.state() + STATE_BYTES));
+    state.set(memory.subarray(this.x.state(), this.x.state() + state.length));
     const keep = this.x.keep();
     return { out, tail: Buffer.from(memory.subarray(input + keep, input + length)), keep };
   }
 
   private learn(https: boolean, host: string, found: MappedOrigin | null): void {
     // A mapping longer than the scratch area (no real host name is) is left unmapped.
-    const mapped = found && host.length + found.scheme.length + 3 + found.hostport.length <= SCRATCH_BYTES ? found : null;
+    const mapped = found && host.length + found.scheme.length + 3 + found.hostport.length <= this.k.SCRATCH_SIZE ? found : null;
     const memory = this.bytes();
     const at = this.x.scratch();
     const keyLength = memory.write(host, at, 'latin1');

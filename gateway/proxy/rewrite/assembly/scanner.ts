@@ -14,8 +14,8 @@ const SLOTS: u32 = 1 << SLOT_BITS;
 const MAX_ENTRIES: u32 = 10000;
 const ENTRY_SIZE: u32 = 32;
 const ARENA_SIZE: u32 = 1 << 20;
-const SCRATCH_SIZE: u32 = 4096;
-const STATE_SIZE: u32 = 32;
+export const SCRATCH_SIZE: u32 = 4096;
+export const STATE_SIZE: u32 = 32;
 const PAD: u32 = 64;
 
 // ---- the scanner's reach: a round takes anchors with LOOKAHEAD bytes after them (url-stage.ts carries the rest),
@@ -28,16 +28,16 @@ export const LOOKBEHIND: i32 = 6; // 'https:'
 const MAX_SPACES: i32 = 16; // \s{0,16} of the fix-ups
 const TAG_NAME_MAX: i32 = 16;
 
-// ---- status of a round
-const DONE: i32 = 0;
-const NEED_HOST: i32 = 1;
-const REPORT: i32 = 2;
+// ---- status of a round (these and the flags are exported for wasm-scanner.ts: defined here only)
+export const DONE: i32 = 0;
+export const NEED_HOST: i32 = 1;
+export const REPORT: i32 = 2;
 
 // ---- flags of a round
-const BASE_HTTPS: u32 = 1;
-const HTML: u32 = 2;
-const FINAL: u32 = 4;
-// bits 8..9: content kind (0 html, 1 css, 2 js, 3 json) for protocol-relative leads
+export const BASE_HTTPS: u32 = 1;
+export const HTML: u32 = 2;
+export const FINAL: u32 = 4;
+export const KIND_SHIFT: u32 = 8; // bits 8..9: content kind (0 html, 1 css, 2 js, 3 json) for protocol-relative leads
 
 // ---- byte tables: 256 bytes each. Fixed addresses (compile-time constants, so every access is one instruction),
 // above the module's static data (its strings; init() checks that they end below).
@@ -324,7 +324,7 @@ export function scan(length: i32, start: i32, roundFlags: u32, roundToken: u32):
   ensure(len);
   pointer = 0;
   pos = from;
-  leads = LEADS + (((flags >> 8) & 3) << 8);
+  leads = LEADS + (((flags >> KIND_SHIFT) & 3) << 8);
   cacheBlock = -1;
   return run();
 }
