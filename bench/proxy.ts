@@ -31,7 +31,7 @@ import pino from 'pino';
 import { Agent, Pool, request } from 'undici';
 import { formatProblems, validateConfig } from '../config';
 import { createGateway } from '../gateway/app';
-import { MALLOC_TRIM_THRESHOLD, tuneGarbageCollector } from '../gateway/gc-tuning';
+import { MALLOC_TRIM_THRESHOLD, NODE_FLAGS, tuneGarbageCollector } from '../gateway/gc-tuning';
 import { labelFor } from '../gateway/proxy/host-mapping';
 import { RESPONSE_HIGH_WATER_MARK, startServer } from '../gateway/server';
 import { MemoryStore } from '../gateway/store';
@@ -342,7 +342,7 @@ const median = (values: number[]) => {
 // ---------------------------------------------------------------- main
 
 async function main(): Promise<void> {
-  // Every Node process here (upstream, Passway, the floor) runs with malloc tuned as the Docker image runs Passway.
+  // The Node processes here run with malloc tuned as the Docker image runs Passway; Passway and the floor also with its V8 flags.
   process.env.MALLOC_TRIM_THRESHOLD_ ??= MALLOC_TRIM_THRESHOLD;
   if (PIN) spawnSync('taskset', ['-a', '-cp', LOAD_CORES, String(process.pid)]); // this harness: off the proxies' core
   const upstream = await startChild(...on(LOAD_CORES, process.execPath, [__filename, 'upstream']));
@@ -350,7 +350,7 @@ async function main(): Promise<void> {
   const upstreamOrigin = `http://localhost:${upstreamPort}`;
 
   // Passway, in its own process like the floor and nginx (sharing one with this harness halved its 50 KB rate).
-  const passwayChild = await startChild(...on(PROXY_CORES, process.execPath, [__filename, 'passway', String(upstreamPort)]));
+  const passwayChild = await startChild(...on(PROXY_CORES, process.execPath, [...NODE_FLAGS, __filename, 'passway', String(upstreamPort)]));
   const [port, cookie, proxiedHost] = passwayChild.firstLine.split(' ') as [string, string, string];
   // "Host" spelled exactly so: wrk adds its own Host header unless it sees that key, and Node keeps the first of two.
   const passway = { url: `http://127.0.0.1:${port}`, headers: { Host: proxiedHost, Cookie: cookie } };
@@ -363,7 +363,7 @@ async function main(): Promise<void> {
       [origin.replace('//', '\\/\\/'), to.replace('//', '\\/\\/')],
     ] as [string, string][];
   });
-  const floor = await startChild(...on(PROXY_CORES, process.execPath, [__filename, 'floor', String(upstreamPort)]));
+  const floor = await startChild(...on(PROXY_CORES, process.execPath, [...NODE_FLAGS, __filename, 'floor', String(upstreamPort)]));
   const floorTarget: Target = { name: 'Node floor', url: `http://127.0.0.1:${floor.firstLine}`, headers: {} };
   let baseline: Target;
   let stopNginx = () => {};
@@ -390,7 +390,7 @@ async function main(): Promise<void> {
   console.log(
     `Load: ${useWrk ? 'wrk (1 thread, --latency)' : 'in-process undici loop (wrk not installed)'}, ${CONNECTIONS} connections; ` +
       `${ROUNDS} interleaved rounds of ${SECONDS} s per target and scenario; ${CORES} cores, ` +
-      `${PIN ? `proxies on core ${PROXY_CORES}, wrk and upstream on ${LOAD_CORES}` : 'not pinned'}; Node ${process.version} (MALLOC_TRIM_THRESHOLD_=${process.env.MALLOC_TRIM_THRESHOLD_}); baseline ${baseline.name}`,
+      `${PIN ? `proxies on core ${PROXY_CORES}, wrk and upstream on ${LOAD_CORES}` : 'not pinned'}; Node ${process.version} (Passway and floor: ${NODE_FLAGS.join(' ')}, MALLOC_TRIM_THRESHOLD_=${process.env.MALLOC_TRIM_THRESHOLD_}); baseline ${baseline.name}`,
   );
 
   // URLs rewritten: one response from each, proxied-host occurrences counted.
