@@ -332,6 +332,12 @@ interface Target {
   headers: Record<string, string>;
 }
 
+/** Rows of cells in aligned columns: the first left-aligned, the others right-aligned. */
+function printTable(table: string[][]): void {
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
+  for (const r of table) console.log(r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));
+}
+
 const percent = (fraction: number | undefined) => (fraction === undefined || Number.isNaN(fraction) ? '–' : `${Math.round(fraction * 100)} %`);
 
 const median = (values: number[]) => {
@@ -479,17 +485,11 @@ async function main(): Promise<void> {
     'target',
     baseline === floorTarget ? 'errors P/floor' : 'errors P/floor/nginx',
   ];
-  const table = [header, ...rows];
-  const widths = header.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
-  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   console.log(`\nBaseline: ${baseline.name}; floor: undici dispatch() in its own process, no checks, no rewriting; medians of ${ROUNDS} rounds`);
-  console.log(line(header));
-  for (const r of rows) console.log(line(r));
+  printTable([header, ...rows]);
   if (PIN) {
     console.log(`\nHow busy core ${PROXY_CORES} (the proxy's alone) was, medians: below about 95 %, the load side (wrk, upstream) set the pace, not the proxy`);
-    const busyTable = [['scenario', ...targets.map((t) => t.name)], ...busyRows];
-    const busyWidths = busyTable[0]!.map((_, i) => Math.max(...busyTable.map((r) => r[i]!.length)));
-    for (const r of busyTable) console.log(r.map((c, i) => (i === 0 ? c.padEnd(busyWidths[i]!) : c.padStart(busyWidths[i]!))).join('  '));
+    printTable([['scenario', ...targets.map((t) => t.name)], ...busyRows]);
   }
   console.log(
     `\nHTML page ${pageOriginal.bytes} bytes: URLs rewritten — Passway ${pagePassway.rewritten} (look-alikes wrongly rewritten: ${pagePassway.wrong}), ` +

@@ -8,10 +8,12 @@ import { setFlagsFromString } from 'node:v8';
  * machine). With the flag: about half as many full GCs per response and, alternating runs on one core, 118 and 134 PDF responses/s
  * against 74 and 74 without; memory stays bounded (by the heap limit), ~70 MB more external memory under load.
  * PASSWAY_GC_TUNING=off leaves V8's defaults. A V8 that no longer knows the flag says so on stderr and goes on.
+ * Returns the NODE_FLAGS (below) this process was started without, for the caller to log (none when off).
  */
-export function tuneGarbageCollector(env: NodeJS.ProcessEnv = process.env): void {
-  if (env.PASSWAY_GC_TUNING === 'off') return;
+export function tuneGarbageCollector(env: NodeJS.ProcessEnv = process.env): string[] {
+  if (env.PASSWAY_GC_TUNING === 'off') return [];
   setFlagsFromString('--external-memory-accounted-in-global-limit');
+  return missingNodeFlags();
 }
 
 /**

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Config } from '../config/schema';
 import type { Catalog } from '../resource-catalog/catalog';
 import { createGateway, type Gateway } from './app';
-import { missingNodeFlags, tuneGarbageCollector } from './gc-tuning';
+import { tuneGarbageCollector } from './gc-tuning';
 import { startDemo, type RunningDemo } from './demo';
 import { createLogger, type Logger } from './logger';
 import { startServer } from './server';
@@ -51,8 +51,7 @@ export async function startPassway(
   loaded: { catalog?: Catalog; catalogDir?: string } = {},
 ): Promise<RunningPassway> {
   const { catalog, catalogDir } = loaded;
-  tuneGarbageCollector();
-  const missing = process.env.PASSWAY_GC_TUNING === 'off' ? [] : missingNodeFlags();
+  const missing = tuneGarbageCollector();
   if (missing.length > 0) logger.info({ flags: missing }, 'node was started without these flags (docker/Dockerfile and npm start give them): more full GCs under proxy load, see gateway/gc-tuning.ts');
   const config = withDemoAdmin(given);
   const store = createStore(config.store.kind === 'memory' ? { kind: 'memory' } : { ...config.store });

@@ -44,10 +44,10 @@ export class UrlStage {
 
   private round(chunk: Buffer, final: number): Buffer {
     const scanner = wasmScanner();
-    const length = this.pending.length + chunk.length;
-    const { out, tail, keep } = scanner.round(this.hosts, this.pending, chunk, this.from, this.flags | final, this.token, this.state);
+    const { out, tail } = scanner.round(this.hosts, this.pending, chunk, this.from, this.flags | final, this.token, this.state);
     this.pending = final ? EMPTY : tail;
-    this.from = final ? 0 : Math.max(0, length - scanner.k.LOOKAHEAD - keep);
+    // the next round's anchors start where this round's stopped: LOOKAHEAD bytes before the window's end
+    this.from = final ? 0 : Math.max(0, tail.length - scanner.k.LOOKAHEAD);
     return out;
   }
 }

@@ -48,8 +48,6 @@ export interface RoundResult {
   out: Buffer;
   /** The window's tail that goes into the next round. */
   tail: Buffer;
-  /** Where the tail starts in the window. */
-  keep: number;
 }
 
 function wasmFile(): string {
@@ -88,7 +86,7 @@ class WasmScanner {
 
   /**
    * One round over `head` + `chunk` (the window), anchors from `from`. `state` (STATE_SIZE bytes) is the
-   * response's HTML state (the tag open at the end of its output so far), read and updated. Returns the rewritten output and how much of the window it took.
+   * response's HTML state (the tag open at the end of its output so far), read and updated.
    */
   round(hosts: RoundHosts, head: Buffer, chunk: Buffer, from: number, flags: number, token: number, state: Uint8Array): RoundResult {
     if (this.owner !== hosts.owner) {
@@ -120,19 +118,17 @@ class WasmScanner {
     const out = Buffer.allocUnsafe(this.x.outLen());
     memory.copy(out, 0, outPtr, outPtr + out.length);
     state.set(memory.subarray(this.x.state(), this.x.state() + state.length));
-    const keep = this.x.keep();
-    return { out, tail: Buffer.from(memory.subarray(input + keep, input + length)), keep };
+    return { out, tail: Buffer.from(memory.subarray(input + this.x.keep(), input + length)) };
   }
 
   private learn(https: boolean, host: string, found: MappedOrigin | null): void {
     // A mapping longer than the scratch area (no real host name is) is left unmapped.
     const mapped = found && host.length + found.scheme.length + 3 + found.hostport.length <= this.k.SCRATCH_SIZE ? found : null;
-    const memory = this.bytes();
-    const at = this.x.scratch();
-    const keyLength = memory.write(host, at, 'latin1');
-    const schemeLength = mapped ? memory.write(mapped.scheme, at + keyLength, 'latin1') : 0;
-    const hostportLength = mapped ? memory.write(mapped.hostport, at + keyLength + schemeLength + memory.write('://', at + keyLength + schemeLength, 'latin1'), 'latin1') : 0;
-    const add = () => this.x.add(https ? 1 : 0, keyLength, mapped ? 1 : 0, schemeLength, hostportLength);
+    // scratch: the key, then (when mapped) `scheme://hostport`
+    const scratch = this.bytes().subarray(this.x.scratch());
+    const keyLength = scratch.write(host, 'latin1');
+    if (mapped) scratch.write(`${mapped.scheme}://${mapped.hostport}`, keyLength, 'latin1');
+    const add = () => this.x.add(https ? 1 : 0, keyLength, mapped ? 1 : 0, mapped?.scheme.length ?? 0, mapped?.hostport.length ?? 0);
     let id = add();
     if (id < 0) {
       // full: start over (the scratch area still holds this host)

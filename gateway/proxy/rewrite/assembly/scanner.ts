@@ -47,8 +47,9 @@ const LOWER: usize = TABLES + 256;
 const SPACE: usize = TABLES + 512; // JavaScript's \s within latin1
 const TAG_CHAR: usize = TABLES + 768;
 const LEADS: usize = TABLES + 1024; // 4 tables
-const VECTORS: usize = TABLES + 2048; // 32 constant vectors, see vector()
-const SLOT_TABLE: usize = TABLES + 2560;
+const SPLATS: usize = TABLES + 2048; // 256 vectors of 16 equal bytes, see splatOf()
+const IOTA: usize = SPLATS + 4096; // the vector 0, 1, …, 15
+const SLOT_TABLE: usize = IOTA + 16;
 const ENTRIES: usize = SLOT_TABLE + SLOTS * 8;
 const ARENA: usize = ENTRIES + MAX_ENTRIES * ENTRY_SIZE;
 const SCRATCH: usize = ARENA + ARENA_SIZE;
@@ -56,15 +57,14 @@ const STATE: usize = SCRATCH + SCRATCH_SIZE;
 const INPUT: usize = STATE + STATE_SIZE + PAD;
 
 // entry fields
-const E_HASH: usize = 0;
-const E_KEY: usize = 4;
-const E_KEY_LEN: usize = 8;
-const E_HTTPS: usize = 12;
-const E_MAPPED: usize = 16;
-const E_REPL: usize = 20; // `scheme://hostport`
-const E_SCHEME_LEN: usize = 24;
-const E_HOSTPORT_LEN: usize = 26;
-const E_SEEN: usize = 28;
+const E_KEY: usize = 0;
+const E_KEY_LEN: usize = 4;
+const E_HTTPS: usize = 8;
+const E_MAPPED: usize = 12;
+const E_REPL: usize = 16; // `scheme://hostport`
+const E_SCHEME_LEN: usize = 20;
+const E_HOSTPORT_LEN: usize = 22;
+const E_SEEN: usize = 24;
 
 let entryCount: u32 = 0;
 let arenaTop: usize = ARENA;
@@ -111,54 +111,19 @@ function init(): void {
   setChars(LEADS + 256, '"\'( \t\n\r\f'); // css: url(//x), url( "//x" ), @import "//x"
   setChars(LEADS + 512, '"\'`'); // js: string literals only (`//` elsewhere starts a comment)
   setChars(LEADS + 768, '"'); // json
-  splat(CASE_BIT, 0x20);
-  splat(SMALL_A, 97);
-  splat(LETTERS, 25);
-  splat(DIGIT_0, 48);
-  splat(DIGITS, 9);
-  splat(DOT, 46);
-  splat(HYPHEN, 45);
-  splat(UNDERSCORE, 95);
-  splat(CAPITAL_A, 65);
-  splat(SLASH, 47);
-  splat(BACKSLASH, 92);
-  splat(AMPERSAND, 38);
-  splat(SHARP, 35);
-  splat(SMALL_I, 105);
-  splat(SMALL_N, 110);
-  splat(SMALL_E, 101);
-  splat(SPACE_CHAR, 32);
-  for (let i = 0; i < 16; i++) store<u8>(VECTORS + (IOTA << 4) + i, i);
+  for (let b = 0; b < 256; b++) memory.fill(SPLATS + (<usize>b << 4), <u8>b, 16);
+  for (let i = 0; i < 16; i++) store<u8>(IOTA + i, i);
 }
 
-function splat(k: i32, byte: u8): void {
-  memory.fill(VECTORS + (<usize>k << 4), byte, 16);
+/**
+ * The vector of 16 bytes equal to `byte`, loaded from memory: as a v128 constant, V8 builds it anew at every use,
+ * inside loops too (several instructions each: a third of the candidate loop's), and a load is one instruction,
+ * or none once held in a register.
+ */
+@inline function splatOf(byte: i32): v128 {
+  return v128.load(SPLATS + (<usize>byte << 4));
 }
 
-// Constant vectors, loaded from memory: as v128 constants, V8 builds each one anew at every use, inside loops
-// too (several instructions each: a third of the candidate loop's), and a load is one instruction, or none in a register.
-const CASE_BIT = 0;
-const SMALL_A = 1;
-const LETTERS = 2;
-const DIGIT_0 = 3;
-const DIGITS = 4;
-const DOT = 5;
-const HYPHEN = 6;
-const UNDERSCORE = 7;
-const CAPITAL_A = 8;
-const IOTA = 9; // 0, 1, …, 15
-const SLASH = 10;
-const BACKSLASH = 11;
-const AMPERSAND = 12;
-const SHARP = 13;
-const SMALL_I = 14;
-const SMALL_N = 15;
-const SMALL_E = 16;
-const SPACE_CHAR = 17;
-
-@inline function vector(k: i32): v128 {
-  return v128.load(VECTORS + (<usize>k << 4));
-}
 init();
 
 // ---- the host table (filled by the caller through add())
@@ -191,14 +156,14 @@ export function clear(): void {
 /** 16 bytes at `p`, A–Z made lower case. */
 @inline function lowered(p: usize): v128 {
   const v = v128.load(p);
-  const upper = i8x16.le_u(i8x16.sub(v, vector(CAPITAL_A)), vector(LETTERS));
-  return v128.or(v, v128.and(upper, vector(CASE_BIT)));
+  const upper = i8x16.le_u(i8x16.sub(v, splatOf(65 /* A */)), splatOf(25));
+  return v128.or(v, v128.and(upper, splatOf(0x20)));
 }
 
 /** Hash of the n bytes at `p`, any case: their first and last 16 bytes, and n. */
 function keyHash(p: usize, n: i32): u32 {
   let v = lowered(p);
-  if (n < 16) v = v128.and(v, i8x16.lt_u(vector(IOTA), i8x16.splat(<i8>n)));
+  if (n < 16) v = v128.and(v, i8x16.lt_u(v128.load(IOTA), i8x16.splat(<i8>n)));
   let h: u64 = (i64x2.extract_lane(v, 0) * 0x9e3779b97f4a7c15) ^ (i64x2.extract_lane(v, 1) * 0xc2b2ae3d27d4eb4f);
   if (n > 16) {
     const w = lowered(p + <usize>n - 16);
@@ -234,7 +199,6 @@ export function add(https: u32, keyLen: u32, mapped: u32, schemeLen: u32, hostpo
   const e = ENTRIES + id * ENTRY_SIZE;
   memory.copy(arenaTop, SCRATCH, size);
   const hash = keyHash(arenaTop, keyLen);
-  store<u32>(e + E_HASH, hash);
   store<u32>(e + E_KEY, <u32>arenaTop);
   store<u32>(e + E_KEY_LEN, keyLen);
   store<u32>(e + E_HTTPS, https);
@@ -309,7 +273,7 @@ function writeString(s: string): void {
 
 /**
  * Rewrites input[0, length): anchors at [start, length - LOOKAHEAD), or to the end when flags has FINAL.
- * The caller copied the window to input() and its HTML state to state(); the output is then at outPtr()
+ * The caller copied the window to prepare()'s address and its HTML state to state(); the output is then at outPtr()
  * (outLen() bytes), and input[keep(), length) is the tail to carry into the next round.
  */
 export function scan(length: i32, start: i32, roundFlags: u32, roundToken: u32): i32 {
@@ -401,16 +365,16 @@ function nextHit(at: i32, end: i32): i32 {
     b += 16;
   }
   // loaded once, held in registers across the loop (as constants, V8 rebuilt each one in every iteration)
-  const slash = vector(SLASH);
-  const back = vector(BACKSLASH);
-  const amp = vector(AMPERSAND);
-  const sharp = vector(SHARP);
-  const case20 = vector(CASE_BIT);
-  const letterI = vector(SMALL_I);
-  const letterN = vector(SMALL_N);
-  const letterE = vector(SMALL_E);
-  const dash = vector(HYPHEN);
-  const control = vector(SPACE_CHAR);
+  const slash = splatOf(47 /* / */);
+  const back = splatOf(92 /* \\ */);
+  const amp = splatOf(38 /* & */);
+  const sharp = splatOf(35 /* # */);
+  const case20 = splatOf(0x20);
+  const letterI = splatOf(105 /* i */);
+  const letterN = splatOf(110 /* n */);
+  const letterE = splatOf(101 /* e */);
+  const dash = splatOf(45 /* - */);
+  const control = splatOf(32);
   const html = (flags & HTML) != 0;
   for (; b < end; b += 16) {
     const p = INPUT + b;
@@ -582,9 +546,9 @@ function hostRun(start: i32, most: i32): i32 {
   let i = start;
   while (i < most) {
     const v = v128.load(INPUT + i);
-    const letter = i8x16.le_u(i8x16.sub(v128.or(v, vector(CASE_BIT)), vector(SMALL_A)), vector(LETTERS));
-    const digit = i8x16.le_u(i8x16.sub(v, vector(DIGIT_0)), vector(DIGITS));
-    const punct = v128.or(v128.or(i8x16.eq(v, vector(DOT)), i8x16.eq(v, vector(HYPHEN))), i8x16.eq(v, vector(UNDERSCORE)));
+    const letter = i8x16.le_u(i8x16.sub(v128.or(v, splatOf(0x20)), splatOf(97 /* a */)), splatOf(25));
+    const digit = i8x16.le_u(i8x16.sub(v, splatOf(48 /* 0 */)), splatOf(9));
+    const punct = v128.or(v128.or(i8x16.eq(v, splatOf(46 /* . */)), i8x16.eq(v, splatOf(45 /* - */))), i8x16.eq(v, splatOf(95 /* _ */)));
     const ok = <u32>i8x16.bitmask(v128.or(v128.or(letter, digit), punct));
     if (ok != 0xffff) return min(i + <i32>ctz(~ok), most);
     i += 16;
