@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { DEMO_CONFIG, formatProblems, loadConfigFile, type ValidateOptions } from '../config';
 import { loadCatalog } from '../resource-catalog/load';
 import { SpConfigError } from '../idp-adapters/saml/sp-config';
-import { startDemoFederation } from '../tests/fixtures/demo';
+import { startDemoFederation } from '../demo';
 import { registerUsageCommands } from './cli-usage';
 import { registerVendorCommands } from './cli-vendor';
 import { createLogger } from './logger';

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import type { Config } from '../config/schema';
 import type { KeyPairPem } from '../idp-adapters/saml';
-import { DEMO_USERS, startDemoFederation } from '../tests/fixtures/demo';
-import { loadOrCreateKeyPair } from '../tests/fixtures/demo/keys';
+import { DEMO_USERS, startDemoFederation } from '../demo';
+import { loadOrCreateKeyPair } from '../demo/keys';
 import type { Logger } from './logger';
 import type { DemoInfo } from './routes/context';
 

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { deflateRawSync, gunzipSync, inflateRawSync } from 'node:zlib';
 import * as samlify from 'samlify';
-import { loadOrCreateKeyPair } from '../fixtures/demo/keys';
+import { loadOrCreateKeyPair } from '../../demo/keys';
 import {
   DEMO_PDF,
   DEMO_USERS,
@@ -19,7 +19,7 @@ import {
   startDemoFederation,
   startDemoIdp,
   startDemoSamlVendor,
-} from '../fixtures/demo';
+} from '../../demo';
 
 /** A browser's cookie store for one host: all demo servers are on localhost, and cookies ignore ports. */
 class CookieJar {

@@ -8,8 +8,8 @@ import { inflateRawSync } from 'node:zlib';
 import type { ConfigInput } from '../../config';
 import type { Gateway } from '../../gateway/app';
 import type { Store } from '../../gateway/store/types';
-import { DEMO_USERS, startDemoIdp, type DemoIdpHandle } from '../fixtures/demo';
-import { loadOrCreateKeyPair } from '../fixtures/demo/keys';
+import { DEMO_USERS, startDemoIdp, type DemoIdpHandle } from '../../demo';
+import { loadOrCreateKeyPair } from '../../demo/keys';
 import { testConfig, testGateway } from '../helpers/gateway';
 
 export class CookieJar {
