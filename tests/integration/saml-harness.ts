@@ -107,8 +107,8 @@ export async function startGatewayNode(input: ConfigInput, opts: { store?: Store
   };
 }
 
-export async function startIdp(stateDir: string, gatewayMetadataUrls: string[], publicHost?: string): Promise<DemoIdpHandle> {
-  return startDemoIdp({ host: '127.0.0.1', port: 0, stateDir, trustedSpMetadataUrls: gatewayMetadataUrls, publicHost });
+export async function startIdp(stateDir: string, gatewayMetadataUrls: string[], publicUrl?: string): Promise<DemoIdpHandle> {
+  return startDemoIdp({ host: '127.0.0.1', port: 0, stateDir, trustedSpMetadataUrls: gatewayMetadataUrls, publicUrl });
 }
 
 /**
