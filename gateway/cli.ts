@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { DEMO_CONFIG, formatProblems, loadConfigFile, type ValidateOptions } from '../config';
 import { loadCatalog } from '../resource-catalog/load';
 import { SpConfigError } from '../idp-adapters/saml/sp-config';
-import { startDemoFederation } from '../tests/fixtures/demo';
+import { registerDemoCommand } from './cli-demo';
 import { registerUsageCommands } from './cli-usage';
 import { registerVendorCommands } from './cli-vendor';
 import { createLogger } from './logger';
@@ -79,23 +79,7 @@ program
     });
   });
 
-program
-  .command('demo')
-  .description('run only the demo IdP and demo vendors on 8081-8083 (docker/compose.yaml runs the gateway apart)')
-  .option('--host <address>', 'address to listen on', '0.0.0.0')
-  .option('--state-dir <dir>', 'where generated demo keys are kept', 'state')
-  .option('--gateway-metadata-url <url>', "the gateway's SP metadata, trusted by the demo IdP", 'http://localhost:8080/auth/saml/metadata')
-  .action(async (options: { host: string; stateDir: string; gatewayMetadataUrl: string }) => {
-    const federation = await startDemoFederation({
-      host: options.host,
-      stateDir: path.resolve(options.stateDir),
-      gatewaySpMetadataUrl: options.gatewayMetadataUrl,
-    });
-    process.stdout.write(`Demo IdP ${federation.idp.url}, SAML vendor ${federation.samlVendor.url}, plain vendor ${federation.plainVendor.url}\n`);
-    const stop = () => void federation.close().then(() => process.exit(0));
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
-  });
+registerDemoCommand(program);
 
 const configCommand = program.command('config').description('configuration tools');
 configCommand

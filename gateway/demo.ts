@@ -1,8 +1,8 @@
 import path from 'node:path';
 import type { Config } from '../config/schema';
 import type { KeyPairPem } from '../idp-adapters/saml';
-import { DEMO_USERS, startDemoFederation } from '../tests/fixtures/demo';
-import { loadOrCreateKeyPair } from '../tests/fixtures/demo/keys';
+import { DEMO_USERS, startDemoFederation } from '../demo';
+import { loadOrCreateKeyPair } from '../demo/keys';
 import type { Logger } from './logger';
 import type { DemoInfo } from './routes/context';
 
@@ -20,7 +20,8 @@ export interface RunningDemo {
 export async function startDemo(config: Config, logger: Logger): Promise<RunningDemo> {
   const gatewayUrl = new URL(config.server.publicUrl);
   const federation = await startDemoFederation({
-    host: '127.0.0.1',
+    // Beside the gateway, on its address: 0.0.0.0 in a container, so `docker run -p 8080-8083:8080-8083` reaches them.
+    host: config.server.host,
     stateDir: path.resolve(config.demo.stateDir),
     ports: config.demo.ports,
     gatewaySpMetadataUrl: new URL('/auth/saml/metadata', gatewayUrl).href,

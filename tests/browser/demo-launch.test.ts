@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { DEMO_USERS, startDemoFederation } from '../fixtures/demo';
+import { DEMO_USERS, startDemoFederation } from '../../demo';
 import { launchChromium } from '../helpers/browser';
 import { INSTITUTIONS, samlLogin, spKeyFiles, startGatewayNode, type GatewayNode } from '../integration/saml-harness';
 

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
-import type { DemoIdpHandle } from '../fixtures/demo';
+import type { DemoIdpHandle } from '../../demo';
 import { launchChromium } from '../helpers/browser';
 import { samlLogin, spKeyFiles, startGatewayNode, startIdp, type GatewayNode } from '../integration/saml-harness';
 

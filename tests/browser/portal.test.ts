@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { startServer, type RunningServer } from '../../gateway/server';
-import { DEMO_USERS } from '../fixtures/demo';
+import { DEMO_USERS } from '../../demo';
 import { launchChromium } from '../helpers/browser';
 import { testConfig, testGateway } from '../helpers/gateway';
 

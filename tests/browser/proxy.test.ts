@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
-import { DEMO_PDF, startDemoPlainVendor } from '../fixtures/demo/plain-vendor';
-import type { DemoServerHandle } from '../fixtures/demo/server';
+import { DEMO_PDF, startDemoPlainVendor } from '../../demo/plain-vendor';
+import type { DemoServerHandle } from '../../demo/server';
 import { launchChromium } from '../helpers/browser';
 import { proxiedHost, signedIn, startGateway, type RunningGateway, demoLibrary, assembledOriginRule } from '../integration/proxy-harness';
 

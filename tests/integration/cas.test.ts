@@ -9,7 +9,7 @@ import { CasAdapter, type CasAdapterOptions } from '../../idp-adapters/cas';
 import { LoginError } from '../../idp-adapters/types';
 import { RedisStore } from '../../gateway/store';
 import { startCasServer, type CasServer } from '../fixtures/cas-server';
-import { closeServer, listen } from '../fixtures/demo/server';
+import { closeServer, listen } from '../../demo/server';
 import { deletePrefix, REDIS_URL, testPrefix } from '../helpers/stores';
 
 interface MiniGateway {

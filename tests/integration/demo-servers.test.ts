@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { deflateRawSync, gunzipSync, inflateRawSync } from 'node:zlib';
 import * as samlify from 'samlify';
-import { loadOrCreateKeyPair } from '../fixtures/demo/keys';
+import { loadOrCreateKeyPair } from '../../demo/keys';
 import {
   DEMO_PDF,
   DEMO_USERS,
@@ -19,7 +19,7 @@ import {
   startDemoFederation,
   startDemoIdp,
   startDemoSamlVendor,
-} from '../fixtures/demo';
+} from '../../demo';
 
 /** A browser's cookie store for one host: all demo servers are on localhost, and cookies ignore ports. */
 class CookieJar {
@@ -381,14 +381,36 @@ describe('demo IdP trust and bindings', () => {
     }
   });
 
-  test('publicHost changes the URLs the IdP publishes', async () => {
-    const idp = await startDemoIdp({ host: '127.0.0.1', port: 0, stateDir, publicHost: 'idp.demo.test' });
+  test('publicUrl changes the URLs the IdP publishes', async () => {
+    const idp = await startDemoIdp({ host: '127.0.0.1', port: 0, stateDir, publicUrl: 'http://idp.demo.test:9443/' });
     try {
-      expect(idp.entityID).toBe(`http://idp.demo.test:${idp.port}/idp`);
+      expect(idp.entityID).toBe('http://idp.demo.test:9443/idp');
       const xml = await (await get(`http://127.0.0.1:${idp.port}/metadata`)).text();
-      expect(xml).toContain(`Location="http://idp.demo.test:${idp.port}/sso"`);
+      expect(xml).toContain('Location="http://idp.demo.test:9443/sso"');
     } finally {
       await idp.close();
+    }
+  });
+
+  test('a federation on public URLs only browsers resolve still links up: the servers fetch metadata locally', async () => {
+    const other = await startDemoFederation({
+      stateDir,
+      publicUrls: { idp: 'http://idp.demo.test:1', samlVendor: 'http://journals.demo.test:2', plainVendor: 'http://demo:8083' },
+    });
+    try {
+      expect(other.samlVendor.entityID).toBe('http://journals.demo.test:2/shibboleth');
+      // The vendor's WAYFless login fetches the IdP's metadata (from 127.0.0.1) and redirects there (by its public URL).
+      const login = await get(`http://127.0.0.1:${other.samlVendor.port}/Shibboleth.sso/Login?entityID=${encodeURIComponent(other.idp.entityID)}`);
+      expect(login.status).toBe(302);
+      expect(login.headers.get('location')).toMatch(/^http:\/\/idp\.demo\.test:1\/sso\?SAMLRequest=/);
+      const home = await get(`http://127.0.0.1:${other.plainVendor.port}/`);
+      expect(await home.text()).toContain('href="http://demo:8083/article/1"');
+      expect(home.headers.get('content-security-policy')).toContain("img-src 'self' http://demo:8083");
+      const js = await (await get(`http://127.0.0.1:${other.plainVendor.port}/static/app.js`)).text();
+      expect(js).not.toContain('demo:8083');
+      expect(js).toContain("var host = 'demo:' + '8083';");
+    } finally {
+      await other.close();
     }
   });
 
@@ -486,7 +508,7 @@ describe('demo plain vendor artefacts', () => {
     expect(Buffer.from(await png.arrayBuffer()).subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
     const js = await (await get(`${url}/static/app.js`)).text();
     expect(js).not.toContain(`localhost:${port}`); // assembled from parts at run time
-    expect(js).toContain(`'local' + 'host:' + ${port}`);
+    expect(js).toMatch(/var host = 'local[a-z]*' \+ '[a-z]*:\d+';/);
     const data = (await (await get(`${url}/api/data.json`)).json()) as { article: string };
     expect(data.article).toBe(`${url}/article/42`);
     const search = (await (await get(`${url}/api/search?q=x`)).json()) as { results: { url: string }[] };

@@ -9,7 +9,7 @@ import { parseSetCookie } from 'cookie';
 import request from 'supertest';
 import type { ConfigInput } from '../../config';
 import type { KeyPairPem } from '../../idp-adapters/saml';
-import { loadOrCreateKeyPair } from '../fixtures/demo/keys';
+import { loadOrCreateKeyPair } from '../../demo/keys';
 import { testConfig, testGateway } from '../helpers/gateway';
 
 const PKU_IDP = 'https://idp.pku.edu.cn/idp/shibboleth';

@@ -11,7 +11,7 @@ import { decodeJwt, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import { RedisStore } from '../../gateway/store';
 import { OidcAdapter, type OidcAdapterOptions } from '../../idp-adapters/oidc';
 import { LoginError } from '../../idp-adapters/types';
-import { closeServer, listen } from '../fixtures/demo/server';
+import { closeServer, listen } from '../../demo/server';
 import { startOidcProvider, type TestOidcProvider } from '../fixtures/oidc-provider';
 import { deletePrefix, REDIS_URL, testPrefix } from '../helpers/stores';
 import { HttpBrowser, location } from '../helpers/http-browser';

@@ -112,7 +112,7 @@ export const member = (over: Partial<Identity> = {}): Identity => ({
 /** A signed-in session cookie ("passway_sid=s:…"), made through the Sessions API. */
 export const signedIn = async (gateway: Gateway, identity: Identity = member()): Promise<string> => (await signIn(gateway.sessions, identity)).cookie;
 
-/** The catalog entry of the demo vendor without SAML (tests/fixtures/demo/plain-vendor.ts) on `port`, licensed to Demo University. */
+/** The catalog entry of the demo vendor without SAML (demo/plain-vendor.ts) on `port`, licensed to Demo University. */
 export function demoLibrary(port: number, extra: Partial<ResourceInput> = {}): ResourceInput {
   return {
     id: 'demo-library',

@@ -2,8 +2,8 @@ import http from 'node:http';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { request } from 'undici';
 import { upstreamRequestHeaders } from '../../gateway/proxy/headers';
-import { DEMO_PDF, startDemoPlainVendor } from '../fixtures/demo/plain-vendor';
-import type { DemoServerHandle } from '../fixtures/demo/server';
+import { DEMO_PDF, startDemoPlainVendor } from '../../demo/plain-vendor';
+import type { DemoServerHandle } from '../../demo/server';
 import { get, member, proxiedHost, signedIn, startEcho, startGateway, type Echo, type RunningGateway, demoLibrary } from './proxy-harness';
 
 let vendor: DemoServerHandle;

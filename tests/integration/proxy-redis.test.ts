@@ -1,8 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RedisStore } from '../../gateway/store';
-import { startDemoPlainVendor } from '../fixtures/demo/plain-vendor';
-import type { DemoServerHandle } from '../fixtures/demo/server';
+import { startDemoPlainVendor } from '../../demo/plain-vendor';
+import type { DemoServerHandle } from '../../demo/server';
 import { deletePrefix, REDIS_URL, testPrefix } from '../helpers/stores';
 import { get, proxiedHost, signedIn, startGateway, type RunningGateway, demoLibrary } from './proxy-harness';
 

@@ -6,8 +6,8 @@ import path from 'node:path';
 import { readUnproxiedHosts } from '../../gateway/proxy';
 import { MemoryStore } from '../../gateway/store';
 import { createUsageLog, pseudonymizer, readUsageLog, type StoredUsageEvent, type UsageLog } from '../../gateway/usage';
-import { startDemoPlainVendor } from '../fixtures/demo/plain-vendor';
-import type { DemoServerHandle } from '../fixtures/demo/server';
+import { startDemoPlainVendor } from '../../demo/plain-vendor';
+import type { DemoServerHandle } from '../../demo/server';
 import { get, member, proxiedHost, signedIn, startGateway, type RunningGateway, demoLibrary, assembledOriginRule } from './proxy-harness';
 
 /** The proxy wired to load control and the usage log: download limits, proxy-summary events, the NCSA access log, unproxied hosts, Find/Replace rules. */

@@ -5,7 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { BuildResponseOptions, DemoIdpHandle } from '../fixtures/demo';
+import type { BuildResponseOptions, DemoIdpHandle } from '../../demo';
 import { get, INSTITUTIONS, post, requestXmlOf, samlLogin, spKeyFiles, startGatewayNode, startIdp, type GatewayNode } from './saml-harness';
 
 let stateDir: string;

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as samlify from 'samlify';
-import type { DemoIdpHandle } from '../fixtures/demo';
+import type { DemoIdpHandle } from '../../demo';
 import { CookieJar, get, INSTITUTIONS, post, requestXmlOf, samlLogin, spKeyFiles, startGatewayNode, startIdp, type GatewayNode } from './saml-harness';
 
 let stateDir: string;

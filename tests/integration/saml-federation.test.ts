@@ -10,8 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { SignedXml } from 'xml-crypto';
 import type { FederationMetadata } from '../../idp-adapters/saml';
-import type { DemoIdpHandle } from '../fixtures/demo';
-import { loadOrCreateKeyPair, type DemoKeyPair } from '../fixtures/demo/keys';
+import type { DemoIdpHandle } from '../../demo';
+import { loadOrCreateKeyPair, type DemoKeyPair } from '../../demo/keys';
 import { CookieJar, get, post, signInAtIdp, spKeyFiles, startGatewayNode, startIdp, type GatewayNode, type SpKeyFiles } from './saml-harness';
 
 const MD = 'urn:oasis:names:tc:SAML:2.0:metadata';

@@ -8,8 +8,8 @@ import { inflateRawSync } from 'node:zlib';
 import type { ConfigInput } from '../../config';
 import type { Gateway } from '../../gateway/app';
 import type { Store } from '../../gateway/store/types';
-import { DEMO_USERS, startDemoIdp, type DemoIdpHandle } from '../fixtures/demo';
-import { loadOrCreateKeyPair } from '../fixtures/demo/keys';
+import { DEMO_USERS, startDemoIdp, type DemoIdpHandle } from '../../demo';
+import { loadOrCreateKeyPair } from '../../demo/keys';
 import { testConfig, testGateway } from '../helpers/gateway';
 
 export class CookieJar {
@@ -107,8 +107,8 @@ export async function startGatewayNode(input: ConfigInput, opts: { store?: Store
   };
 }
 
-export async function startIdp(stateDir: string, gatewayMetadataUrls: string[], publicHost?: string): Promise<DemoIdpHandle> {
-  return startDemoIdp({ host: '127.0.0.1', port: 0, stateDir, trustedSpMetadataUrls: gatewayMetadataUrls, publicHost });
+export async function startIdp(stateDir: string, gatewayMetadataUrls: string[], publicUrl?: string): Promise<DemoIdpHandle> {
+  return startDemoIdp({ host: '127.0.0.1', port: 0, stateDir, trustedSpMetadataUrls: gatewayMetadataUrls, publicUrl });
 }
 
 /**

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createGateway } from '../../gateway/app';
 import { MemoryStore, RedisStore } from '../../gateway/store';
-import type { DemoIdpHandle } from '../fixtures/demo';
+import type { DemoIdpHandle } from '../../demo';
 import { capturingLogger, TEST_SECRET, testConfig } from '../helpers/gateway';
 import { deletePrefix, REDIS_URL, testPrefix } from '../helpers/stores';
 import { CookieJar, get, INSTITUTIONS, post, requestXmlOf, samlLogin, signInAtIdp, spKeyFiles, startGatewayNode, startIdp, type GatewayNode, type SpKeyFiles } from './saml-harness';

@@ -1,8 +1,8 @@
 /** IdP metadata loading: parsed fields, the last good copy kept when a refresh fails, never an empty trust. */
 import { IdpRegistry } from '../../idp-adapters/saml';
 import { LoginError } from '../../idp-adapters/types';
-import { idpMetadataXml } from '../fixtures/demo/idp-messages';
-import { loadOrCreateKeyPair } from '../fixtures/demo/keys';
+import { idpMetadataXml } from '../../demo/idp-messages';
+import { loadOrCreateKeyPair } from '../../demo/keys';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';

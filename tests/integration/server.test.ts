@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { startServer } from '../../gateway/server';
-import { loadOrCreateKeyPair } from '../fixtures/demo/keys';
+import { loadOrCreateKeyPair } from '../../demo/keys';
 
 const logger = pino({ level: 'silent' });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -5,7 +5,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { DemoIdpHandle } from '../fixtures/demo';
+import type { DemoIdpHandle } from '../../demo';
 import { serve, type Served } from '../helpers/process';
 import { deletePrefix, REDIS_URL, testPrefix } from '../helpers/stores';
 import { CookieJar, get, INSTITUTIONS, post, samlLogin, signInAtIdp, spKeyFiles, startIdp } from './saml-harness';
