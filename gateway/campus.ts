@@ -1,18 +1,7 @@
-import net from 'node:net';
+import { rangeMatcher } from '../resource-catalog/address-policy';
 
-/** Campus address ranges (CIDR), as EZproxy's ExcludeIP: such clients need no sign-in. */
-export function campusMatcher(ranges: string[]): (address: string | undefined) => boolean {
-  if (ranges.length === 0) return () => false;
-  const list = new net.BlockList();
-  for (const range of ranges) {
-    const [address = '', bits] = range.split('/');
-    const type = net.isIPv6(address) ? 'ipv6' : 'ipv4';
-    if (bits === undefined) list.addAddress(address, type);
-    else list.addSubnet(address, Number(bits), type);
-  }
-  return (address) => {
-    if (!address) return false;
-    const plain = address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
-    return list.check(plain, net.isIPv6(plain) ? 'ipv6' : 'ipv4');
-  };
-}
+/**
+ * Campus address ranges (CIDR), as EZproxy's ExcludeIP: such clients need no sign-in. The same
+ * parser as the config checker's (address-policy), so a range it accepts is one that matches here.
+ */
+export const campusMatcher = rangeMatcher;

@@ -11,7 +11,6 @@ export {
   defaultDeps,
   httpProbe,
   systemLookup,
-  isPrivateAddress,
   KNOWN_SSO_HOSTS,
   type Check,
   type CheckDeps,
@@ -21,3 +20,4 @@ export {
   type Address,
   type ProbeResponse,
 } from './vendor-check';
+export { addressRange, isPublicAddress, parseAddressRange, rangeMatcher, rangeProblems, type AddressRange } from './address-policy';

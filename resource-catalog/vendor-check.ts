@@ -1,7 +1,8 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import http from 'node:http';
 import https from 'node:https';
-import { BlockList, isIP, type LookupFunction } from 'node:net';
+import { isIP, type LookupFunction } from 'node:net';
+import { addressRange, isPublicAddress } from './address-policy';
 import { claimsHost, describeCollision, findHostCollisions } from './host-claims';
 import type { Resource } from './schema';
 import { defaultTarget, renderWayfless } from './wayfless-template';
@@ -63,20 +64,6 @@ export const KNOWN_SSO_HOSTS = [
   'shibbolethsp.jstor.org',
 ];
 
-const PRIVATE = new BlockList();
-for (const [net, bits] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.168.0.0', 16]] as const) {
-  PRIVATE.addSubnet(net, bits, 'ipv4');
-}
-for (const [net, bits] of [['::', 127], ['fc00::', 7], ['fe80::', 10]] as const) PRIVATE.addSubnet(net, bits, 'ipv6');
-
-/** Private, loopback, link-local, carrier-grade NAT or unspecified (IPv4-mapped IPv6 included). */
-export function isPrivateAddress(address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return PRIVATE.check(mapped[1]!, 'ipv4');
-  const family = isIP(address);
-  return family === 4 ? PRIVATE.check(address, 'ipv4') : family === 6 ? PRIVATE.check(address, 'ipv6') : false;
-}
-
 export async function systemLookup(hostname: string): Promise<Address[]> {
   if (isIP(hostname)) return [{ address: hostname, family: isIP(hostname) }];
   return dnsLookup(hostname, { all: true });
@@ -134,9 +121,10 @@ async function checkDns(resource: Resource, deps: CheckDeps): Promise<Check[]> {
       continue;
     }
     const list = addresses.map((a) => a.address).join(', ');
-    const inside = addresses.filter((a) => isPrivateAddress(a.address));
+    const inside = addresses.filter((a) => !isPublicAddress(a.address));
     if (inside.length > 0 && !rule.allowPrivate) {
-      checks.push(fail(`${label} resolves to a private, loopback or link-local address (${inside.map((a) => a.address).join(', ')}); set allowPrivate only for on-campus or demo services`));
+      const which = inside.map((a) => `${a.address}: ${addressRange(a.address)}`).join(', ');
+      checks.push(fail(`${label} resolves to an address the proxy refuses (${which}); set allowPrivate only for on-campus or demo services`));
     } else {
       checks.push(pass(`${label} resolves to ${list}`));
     }

@@ -1,6 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
 import { buildConnector } from 'undici';
+import { addressRange, isPublicAddress } from '../../resource-catalog/address-policy';
 
 /**
  * SSRF guard: vendor host names are resolved here, every address is checked, and the socket is
@@ -8,22 +9,12 @@ import { buildConnector } from 'undici';
  * changes between check and connect (DNS rebinding) cannot reach an internal address.
  */
 
-const blocked = new net.BlockList();
-for (const [net4, prefix] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-  ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) blocked.addSubnet(net4, prefix, 'ipv4');
-for (const [net6, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['64:ff9b::', 96], ['2001:db8::', 32]] as const) {
-  blocked.addSubnet(net6, prefix, 'ipv6');
-}
-
-/** True for private, loopback, link-local, shared, multicast and reserved addresses (IPv4-mapped IPv6 included). */
-export function isPrivateAddress(address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return blocked.check(mapped[1]!, 'ipv4');
-  const family = net.isIP(address);
-  if (family === 0) return true;
-  return blocked.check(address, family === 4 ? 'ipv4' : 'ipv6');
+/**
+ * The address to connect to: the first one the one address policy lets the proxy reach (any of
+ * them when the catalogue's host rule allows private addresses), or undefined.
+ */
+export function pickAddress(addresses: readonly string[], allowPrivate: boolean): string | undefined {
+  return addresses.find((a) => (allowPrivate ? net.isIP(a) !== 0 : isPublicAddress(a)));
 }
 
 /** The vendor's host resolved to an address that one is refused (private and not allowed). */
@@ -33,7 +24,7 @@ export class RefusedAddressError extends Error {
     readonly host: string,
     readonly address: string,
   ) {
-    super(`refused to connect to ${host}: it resolves to the private address ${address}`);
+    super(`refused to connect to ${host}: it resolves to ${address}, a ${addressRange(address)} address`);
   }
 }
 
@@ -54,8 +45,7 @@ export function guardedConnector(options: { connectTimeoutMs: number; allowPriva
     const addresses = net.isIP(hostname) ? Promise.resolve([hostname]) : resolve(hostname);
     addresses.then(
       (list) => {
-        const allowed = options.allowPrivate(origin);
-        const address = list.find((a) => allowed || !isPrivateAddress(a));
+        const address = pickAddress(list, options.allowPrivate(origin));
         if (!address) {
           callback(new RefusedAddressError(opts.host ?? hostname, list[0] ?? '(none)'), null);
           return;

@@ -124,7 +124,7 @@ describe('passway vendor check (library)', () => {
     const report = await checkOne(resource('inside', { hosts: [{ host: `inside.test:${port}` }, { host: 'nowhere.invalid' }] }));
     expect(statuses(report)).toEqual(
       expect.arrayContaining([
-        `fail host inside.test:${port} resolves to a private, loopback or link-local address (127.0.0.1); set allowPrivate only for on-campus or demo services`,
+        `fail host inside.test:${port} resolves to an address the proxy refuses (127.0.0.1: loopback); set allowPrivate only for on-campus or demo services`,
         'fail host nowhere.invalid does not resolve (ENOTFOUND)',
       ]),
     );
