@@ -9,7 +9,7 @@ import { ADMIN_SECTIONS } from '../admin/nav';
 import { adminRole } from '../admin/roles';
 import { t } from '../i18n';
 import { html } from '../pages/html';
-import { localReturnTo } from './auth';
+import { localPath } from '../local-path';
 import { render, type RouteContext } from './context';
 
 /** Failed bootstrap logins allowed per client address in this window before a 429. */
@@ -66,7 +66,7 @@ export function adminRoutes(ctx: RouteContext, reloadCatalog?: ReloadCatalog): R
   const showLogin = async (req: Request, res: Response, status: number, notice?: string) => {
     const session = req.session ?? (await ctx.sessions.create(res));
     const token = await csrfToken(ctx.sessions, session);
-    const returnTo = localReturnTo(req.query.returnTo ?? (req.body as Record<string, unknown> | undefined)?.returnTo);
+    const returnTo = localPath(req.query.returnTo ?? (req.body as Record<string, unknown> | undefined)?.returnTo, '/admin');
     render(ctx, req, res, status, t(req.lang, 'adminLoginTitle'), html`
       ${notice ? html`<p class="notice" role="alert">${notice}</p>` : ''}
       ${postForm('/admin/login', token, html`
@@ -74,7 +74,7 @@ export function adminRoutes(ctx: RouteContext, reloadCatalog?: ReloadCatalog): R
           <input id="username" name="username" autocomplete="username" required autocapitalize="none" spellcheck="false"></p>
         <p><label for="password">${t(req.lang, 'adminPassword')}</label><br>
           <input id="password" name="password" type="password" autocomplete="current-password" required></p>
-        <p><button class="button" type="submit">${t(req.lang, 'adminSignIn')}</button></p>`, { returnTo: returnTo.startsWith('/admin') ? returnTo : '/admin' })}`);
+        <p><button class="button" type="submit">${t(req.lang, 'adminSignIn')}</button></p>`, { returnTo })}`);
   };
 
   router.get('/admin/login', (req, res) => showLogin(req, res, 200));
@@ -99,8 +99,7 @@ export function adminRoutes(ctx: RouteContext, reloadCatalog?: ReloadCatalog): R
     delete session.data.adminCsrf; // a new session gets a new token
     await ctx.sessions.save(session);
     audit(ctx, req, 'login', true, { method: 'bootstrap' }, identity);
-    const returnTo = localReturnTo(body.returnTo);
-    res.redirect(303, returnTo.startsWith('/admin') ? returnTo : '/admin');
+    res.redirect(303, localPath(body.returnTo, '/admin'));
   });
 
   return router;

@@ -6,12 +6,7 @@ import { render, type RouteContext } from './context';
 import { sendLoginError } from './login-error-page';
 import { t } from '../i18n';
 import { html } from '../pages/html';
-
-/** A path on this gateway (`/…`, never `//host` or `/\host`), else `/`: no open redirect after sign-in. */
-export function localReturnTo(value: unknown): string {
-  if (typeof value !== 'string' || !/^\/(?![/\\])/.test(value) || value.includes('\\')) return '/';
-  return [...value].some((c) => c.charCodeAt(0) < 0x20) ? '/' : value;
-}
+import { localPath } from '../local-path';
 
 /** Sign-in: SAML (start, SP metadata, ACS), CAS and OIDC (start, callback), and sign-out. */
 export function authRoutes(ctx: RouteContext, saml: SamlHub | undefined, callbacks: Map<string, CallbackAdapter>): Router {
@@ -21,7 +16,7 @@ export function authRoutes(ctx: RouteContext, saml: SamlHub | undefined, callbac
   const signIn = async (req: Request, res: Response, login: { id: string; kind: string }, result: LoginResult) => {
     await ctx.sessions.login(res, req.session, result.identity);
     ctx.recordUsage({ type: 'login-success', login: login.id, adapter: login.kind, institution: result.identity.institution, subject: result.identity.subject, affiliations: result.identity.affiliations });
-    res.redirect(303, localReturnTo(result.returnTo));
+    res.redirect(303, localPath(result.returnTo));
   };
   const only = ctx.config.logins.length === 1 ? ctx.config.logins[0] : undefined;
   const loginPath = (id: string, returnTo = '/') => `/auth/${encodeURIComponent(id)}/login?returnTo=${encodeURIComponent(returnTo)}`;
@@ -55,7 +50,7 @@ export function authRoutes(ctx: RouteContext, saml: SamlHub | undefined, callbac
         <p>${t(req.lang, 'loginUnknownBody', { login: id })}</p><p><a href="/">${t(req.lang, 'backHome')}</a></p>`);
       return;
     }
-    const returnTo = localReturnTo(req.query.returnTo);
+    const returnTo = localPath(req.query.returnTo);
     try {
       if (login.kind === 'saml' && saml) res.redirect(303, await saml.loginUrl(login, returnTo));
       else await callbacks.get(login.id)?.begin(req, res, { returnTo });

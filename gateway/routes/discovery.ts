@@ -6,7 +6,7 @@ import { DISCOVERY_CSS, DISCOVERY_JS } from '../pages/discovery-assets';
 import { institutionChoices, samlLoginByEntityID } from '../pages/discovery-choices';
 import { discoveryBody } from '../pages/discovery-page';
 import { html } from '../pages/html';
-import { localReturnTo } from './auth';
+import { localPath, localUrl } from '../local-path';
 import { contactLine, render, type RouteContext } from './context';
 
 /** The remembered last choice: a login id. */
@@ -109,13 +109,8 @@ export function discoveryRoutes(ctx: RouteContext): Router {
   /** Validate an OASIS request: `return` must be on this gateway's origin (no open redirect). */
   const spRequest = (req: Request, res: Response): SpRequest | undefined => {
     const returnParam = text(req.query.return) ?? '';
-    let returnUrl: URL | undefined;
-    try {
-      returnUrl = new URL(returnParam);
-    } catch {
-      returnUrl = undefined;
-    }
-    if (!returnUrl || returnUrl.origin !== settings.publicUrl.origin) {
+    const returnUrl = localUrl(returnParam, settings.publicUrl.origin);
+    if (!returnUrl) {
       refuse(req, res, t(req.lang, 'dsBadReturn', { url: returnParam }));
       return undefined;
     }
@@ -151,7 +146,7 @@ export function discoveryRoutes(ctx: RouteContext): Router {
       return;
     }
     // Passway's own sign-in: ?login= or ?entityID= (one of our IdPs) skip the page.
-    const returnTo = localReturnTo(req.query.returnTo);
+    const returnTo = localPath(req.query.returnTo);
     const loginId = text(req.query.login);
     const entityID = text(req.query.entityID);
     const chosen = logins.find((l) => l.id === loginId) ?? samlLoginByEntityID(config, entityID);
@@ -179,7 +174,7 @@ export function discoveryRoutes(ctx: RouteContext): Router {
 
   // The external discovery service's answer: the chosen IdP's entityID, mapped to a SAML login.
   router.get('/ds/return', (req, res) => {
-    const returnTo = localReturnTo(req.query.returnTo);
+    const returnTo = localPath(req.query.returnTo);
     const entityID = text(req.query.entityID);
     const login = samlLoginByEntityID(config, entityID);
     if (login) {
