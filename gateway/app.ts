@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
@@ -11,7 +12,7 @@ import type { Logger } from './logger';
 import { authRoutes } from './routes/auth';
 import { discoveryRoutes } from './routes/discovery';
 import { launchRoutes } from './routes/launch';
-import { createProxy, type Proxy } from './proxy';
+import { createProxy, isWebSocketUpgrade, type Proxy } from './proxy';
 import type { Resolve } from './proxy/address-guard';
 import { Catalog } from '../resource-catalog/catalog';
 import { campusMatcher } from './campus';
@@ -59,6 +60,10 @@ export interface GatewayDeps {
 export interface Gateway {
   /** The one request handler: proxied vendor hosts go to the proxy, everything else to the Express app. */
   handle: (req: IncomingMessage, res: ServerResponse) => void;
+  /** The server's shouldUpgradeCallback: only WebSocket handshakes to proxied hosts are upgrades; any other is an ordinary request for handle. */
+  shouldUpgrade: (req: IncomingMessage) => boolean;
+  /** The server's 'upgrade' listener (WebSockets through the proxy). */
+  handleUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
   app: Express;
   sessions: Sessions;
   /** The SAML SP hub, when configured (its registry holds the federation loaders and their status). */
@@ -187,6 +192,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
     app(req, res);
   }); // in-flight count and request metrics around everything
 
+  const shouldUpgrade = (req: IncomingMessage) => isWebSocketUpgrade(req) && isProxyHost(req.headers.host, settings);
+  const handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (shouldUpgrade(req)) proxy.upgrade(req, socket, head);
+    else socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'); // only without shouldUpgradeCallback (Node before 24.9)
+  };
   const setCatalog = (next: Catalog) => {
     catalog = next;
   };
@@ -195,7 +205,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     void proxy.close(); // open proxy-summary events (written synchronously), unproxied hosts, connection pools
     load.close(); // its timer and event-loop monitor
   };
-  return { handle, app, sessions, saml, setCatalog, close, load, proxy };
+  return { handle, shouldUpgrade, handleUpgrade, app, sessions, saml, setCatalog, close, load, proxy };
 }
 
 /** The SAML SP hub when a SAML login is configured (or SP keys are); a missing key throws SpConfigError. */

@@ -193,6 +193,11 @@ const messages = {
   },
   proxyTooLargeTitle: { en: 'Upload too large', zh: '上传内容过大' },
   proxyTooLargeBody: { en: 'The library proxy forwards at most {limit} MB in one request.', zh: '图书馆代理每次请求最多转发 {limit} MB。' },
+  proxyWebSocketSignIn: {
+    en: 'Sign in through the library first: open the database from the library\'s list, then reload this page.',
+    zh: '请先通过图书馆登录：从图书馆的数据库列表打开该数据库，然后刷新本页。',
+  },
+  proxyWebSocketDenied: { en: 'Your library account may not use this database through the library proxy now.', zh: '您的图书馆账户目前无权通过图书馆代理使用该数据库。' },
   proxyHandoffTitle: { en: 'Sign-in link expired', zh: '登录链接已失效' },
   proxyHandoffBody: { en: 'This sign-in link was already used or has expired.', zh: '此登录链接已被使用或已过期。' },
   proxyHandoffRetry: { en: 'Open the database again', zh: '重新打开数据库' },

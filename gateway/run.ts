@@ -72,6 +72,7 @@ export async function startPassway(
       tls: config.server.tls,
       shutdownGraceMs: config.server.shutdownGraceSeconds * 1000,
       logger,
+      upgrade: { should: gateway.shouldUpgrade, handle: gateway.handleUpgrade },
     });
   } catch (error) {
     await demo?.close();

@@ -2,6 +2,7 @@ import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Logger } from './logger';
 
 export interface ServerOptions {
@@ -12,6 +13,8 @@ export interface ServerOptions {
   logger: Logger;
   /** How often TLS files are checked for renewal. */
   tlsPollMs?: number;
+  /** Protocol upgrades (WebSockets): which requests are upgrades, and their handler; others reach `handler`. */
+  upgrade?: { should: (req: http.IncomingMessage) => boolean; handle: (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void };
 }
 
 export interface RunningServer {
@@ -37,9 +40,19 @@ export const RESPONSE_HIGH_WATER_MARK = 256 * 1024;
 
 export async function startServer(handler: Handler, options: ServerOptions): Promise<RunningServer> {
   const { logger, tls } = options;
-  const serverOptions = { highWaterMark: RESPONSE_HIGH_WATER_MARK };
+  const serverOptions = { highWaterMark: RESPONSE_HIGH_WATER_MARK, ...(options.upgrade ? { shouldUpgradeCallback: options.upgrade.should } : {}) };
   const server: http.Server = tls ? https.createServer({ ...serverOptions, ...readTls(tls) }, handler) : http.createServer(serverOptions, handler);
   server.keepAliveTimeout = 65_000;
+  // Upgraded sockets (WebSockets) leave the server's connection tracking: kept here so shutdown can cut them.
+  const upgraded = new Set<Duplex>();
+  const upgrade = options.upgrade;
+  if (upgrade) {
+    server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+      upgraded.add(socket);
+      socket.once('close', () => upgraded.delete(socket));
+      upgrade.handle(req, socket, head);
+    });
+  }
 
   const reloadTls = () => {
     if (!tls) return;
@@ -72,6 +85,7 @@ export async function startServer(handler: Handler, options: ServerOptions): Pro
       const force = setTimeout(() => {
         logger.warn('grace period over: closing remaining connections');
         server.closeAllConnections();
+        for (const socket of upgraded) socket.destroy();
       }, options.shutdownGraceMs);
       force.unref();
       server.close(() => {

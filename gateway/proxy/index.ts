@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Router } from 'express';
 import type { Config } from '../../config/schema';
 import type { Catalog } from '../../resource-catalog/catalog';
@@ -20,9 +21,11 @@ import { UnproxiedHosts } from './unproxied';
 import { upstreamAgent } from './upstream-agent';
 import { ProxiedHosts } from './proxied-hosts';
 import { LongLabels, mappingPerCatalog } from './url-mapper';
+import { webSocketUpgrade } from './websocket';
 
 export { fromProxied, toProxied } from './host-mapping';
 export { readUnproxiedHosts, type UnproxiedHost } from './unproxied';
+export { isWebSocketUpgrade } from './websocket';
 
 export interface ProxyDeps {
   config: Config;
@@ -44,6 +47,8 @@ export interface ProxyDeps {
 export interface Proxy {
   /** For requests whose Host is a proxied host. */
   handle: (req: IncomingMessage, res: ServerResponse) => void;
+  /** For WebSocket handshakes whose Host is a proxied host (the server's 'upgrade' event). */
+  upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
   /** Gateway-side routes (the session handoff), mounted in the Express app. */
   routes: Router;
   /** The proxied address of a catalogued upstream URL (launches send readers there), else undefined. */
@@ -95,12 +100,13 @@ export function createProxy(deps: ProxyDeps): Proxy {
   // Unproxied hosts reach the Store in batches, at most every 10 s.
   const timer = setInterval(() => void unproxied.flush(), 10_000);
   timer.unref();
+  const jars = new CookieJars(deps.store, lifetimeMs);
   const handle = proxyHandler({
     config,
     settings,
     catalog: deps.catalog,
     sessions: deps.sessions,
-    jars: new CookieJars(deps.store, lifetimeMs),
+    jars,
     hosts,
     mappingFor,
     agent,
@@ -112,6 +118,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
     traffic,
     unproxied,
   });
+  const upgrade = webSocketUpgrade({ config, settings, catalog: deps.catalog, sessions: deps.sessions, jars, hosts, mappingFor, agent, recordUsage: deps.recordUsage, logger: deps.logger, load: deps.load });
   const proxiedUrl = (upstream: URL) => {
     const mapped = mappingFor(deps.catalog()).mapper.mapUrl(upstream.href);
     return mapped ? new URL(mapped) : undefined;
@@ -129,5 +136,5 @@ export function createProxy(deps: ProxyDeps): Proxy {
     traffic.close();
     await Promise.all([unproxied.flush(), agent.close()]);
   };
-  return { handle, routes: handoffRoutes(handoff), proxiedUrl, resourceOf, flushUsage, close };
+  return { handle, upgrade, routes: handoffRoutes(handoff), proxiedUrl, resourceOf, flushUsage, close };
 }

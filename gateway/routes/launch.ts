@@ -7,6 +7,7 @@ import { defaultTarget, renderWayfless } from '../../resource-catalog/wayfless-t
 import { pick, t, type MessageKey } from '../i18n';
 import { html } from '../pages/html';
 import { contactLine, render, type RouteContext } from './context';
+import { loginTarget } from './login-url';
 import { labelResource, type LoadControl } from '../load';
 
 /**
@@ -27,9 +28,8 @@ export function launchRoutes(ctx: RouteContext, load?: LoadControl): Router {
   });
 
   router.get('/login', async (req, res) => {
-    // ?qurl= carries the address URL-encoded once more, as EZproxy's does.
-    const raw = typeof req.query.qurl === 'string' ? req.query.qurl : req.query.url;
-    const url = parseHttpUrl(raw);
+    // Read from the raw target: everything after url= is the address (EZproxy semantics), qurl= is encoded once.
+    const url = parseHttpUrl(loginTarget(req.originalUrl));
     if (!url) {
       render(ctx, req, res, 400, t(req.lang, 'launchNotCataloguedTitle'), html`<p>${t(req.lang, 'launchMissingUrl')}</p><p><a href="/">${t(req.lang, 'backHome')}</a></p>`);
       return;

@@ -134,6 +134,19 @@ describe('EZproxy-style /login?url=', () => {
     expect(qurl.headers.location).toContain(`target=${encodeURIComponent('https://journals.example.com/article/9?a=1&b=2')}`);
   });
 
+  it('takes everything after url= as the address, as link resolvers (OpenURL, SFX) rely on', async () => {
+    const cookie = await signedIn(user());
+    const openUrl = 'https://journals.example.com/openurl?url_ver=Z39.88-2004&rft_val_fmt=info:ofi/fmt:kev:mtx:journal&rft.atitle=Open%20access&rft.issn=0002-9475&rft.volume=12&rft.spage=3&sfx.ignore_date_threshold=1';
+    const res = await request(gateway.handle).get(`/login?url=${openUrl}`).set('Cookie', cookie);
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toContain(`target=${encodeURIComponent(openUrl)}`);
+  });
+
+  it('keeps the whole url= through sign-in (discovery returns to the same starting point)', async () => {
+    const res = await request(gateway.handle).get('/login?url=https://journals.example.com/openurl?issn=0002-9475&volume=12&spage=3&genre=article');
+    expect(res.headers.location).toBe(`/ds?returnTo=${encodeURIComponent('/login?url=https://journals.example.com/openurl?issn=0002-9475&volume=12&spage=3&genre=article')}`);
+  });
+
   it('refuses an uncatalogued host with a page and an event, never a redirect', async () => {
     const res = await request(gateway.handle).get('/login?url=https://evil.example/phish').set('Accept-Language', 'en');
     expect(res.status).toBe(404);

@@ -76,14 +76,17 @@ export interface RunningGateway {
 
 /** A gateway on 127.0.0.1:<port> whose public URL is http://localhost:<port>; config built once the port is known. */
 export async function startGateway(configFor: (port: number) => ConfigInput, deps: Partial<GatewayDeps> = {}): Promise<RunningGateway> {
-  const server = http.createServer();
+  const built: { gateway?: Gateway } = {}; // once the port is known; WebSocket handshakes before that are plain requests
+  const server = http.createServer({ shouldUpgradeCallback: (req) => built.gateway?.shouldUpgrade(req) ?? false });
   server.keepAliveTimeout = 1000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   const input = configFor(port);
   const config = testConfig({ ...input, server: { publicUrl: `http://localhost:${port}`, ...input.server } });
   const { gateway, lines } = testGateway(config, deps);
+  built.gateway = gateway;
   server.on('request', gateway.handle);
+  server.on('upgrade', gateway.handleUpgrade);
   return {
     gateway,
     port,

@@ -4,6 +4,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Duplex } from 'node:stream';
 import pino from 'pino';
 import { startServer } from '../../gateway/server';
 import { loadOrCreateKeyPair } from '../../demo/keys';
@@ -40,6 +41,35 @@ describe('graceful shutdown', () => {
     await sleep(50);
     await running.shutdown();
     await expect(hanging).rejects.toThrow(/socket hang up|ECONNRESET/);
+  });
+
+  it('passes the upgrades it is told to take to the upgrade handler, and cuts them when the grace period ends', async () => {
+    const running = await startServer((_req, res) => res.end('plain request'), {
+      host: '127.0.0.1',
+      port: 0,
+      shutdownGraceMs: 200,
+      logger,
+      upgrade: { should: (req) => req.headers.upgrade === 'websocket', handle: (_req, socket) => socket.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n') },
+    });
+    const upgradeTo = (protocol: string) =>
+      new Promise<{ upgraded: boolean; socket?: Duplex; body?: string }>((resolve, reject) => {
+        const req = http.request({ host: '127.0.0.1', port: running.port, path: '/', agent: false, headers: { Connection: 'Upgrade', Upgrade: protocol } });
+        req.on('upgrade', (_res, socket) => resolve({ upgraded: true, socket }));
+        req.on('response', (res) => {
+          let body = '';
+          res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          res.on('end', () => resolve({ upgraded: false, body }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    // An upgrade the server does not take (h2c) is an ordinary request.
+    await expect(upgradeTo('h2c')).resolves.toEqual({ upgraded: false, body: 'plain request' });
+    const open = await upgradeTo('websocket');
+    expect(open.upgraded).toBe(true);
+    const closed = new Promise((resolve) => open.socket!.on('close', resolve));
+    await running.shutdown(); // resolves although the upgraded socket never ends by itself
+    await closed;
   });
 
   it('names the port when it is taken', async () => {
