@@ -17,6 +17,7 @@ import type { Resolve } from './proxy/address-guard';
 import { Catalog } from '../resource-catalog/catalog';
 import { campusMatcher } from './campus';
 import { callbackAdapters } from './logins';
+import { LoginState } from '../idp-adapters/login-state';
 import { usageRecorder } from './usage/record';
 import type { UsageLog } from './usage';
 import { requestScope, type DemoInfo, type RouteContext } from './routes/context';
@@ -166,8 +167,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
     accessLog: config.usage.accessLog ? deps.usage?.accessLog : undefined, // NCSA lines of proxied requests
   });
   app.use(proxy.routes);
-  const saml = samlHub(config, settings.publicUrl, store, logger, samlSigningKey);
-  app.use(authRoutes(ctx, saml, callbackAdapters(config, settings.publicUrl, store)));
+  const loginState = new LoginState({ secret: sessionSecret, publicUrl: settings.publicUrl }); // logins bound to the browser
+  const saml = samlHub(config, settings.publicUrl, store, loginState, logger, samlSigningKey);
+  app.use(authRoutes(ctx, saml, callbackAdapters(config, settings.publicUrl, store, loginState)));
   // Load control: /admin/load, /admin/suspensions (admin role, CSRF, audit) and the user's /suspended/<resource> page
   app.use(
     loadAdminRoutes(ctx, load, {
@@ -209,7 +211,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
 }
 
 /** The SAML SP hub when a SAML login is configured (or SP keys are); a missing key throws SpConfigError. */
-function samlHub(config: Config, publicUrl: URL, store: Store, logger: Logger, generated?: KeyPairPem): SamlHub | undefined {
+function samlHub(config: Config, publicUrl: URL, store: Store, loginState: LoginState, logger: Logger, generated?: KeyPairPem): SamlHub | undefined {
   const logins = config.logins.filter((l): l is SamlLoginConfig => l.kind === 'saml');
   if (logins.length === 0 && !config.saml.signing && !generated) return undefined;
   const keys = loadSpKeys(config.saml, (file) => readFileSync(file, 'utf8'), generated);
@@ -217,5 +219,5 @@ function samlHub(config: Config, publicUrl: URL, store: Store, logger: Logger, g
     onRefreshFailed: (login, error) => logger.warn({ reason: 'metadata-unavailable', idp: login.entityID, err: error.message }, 'IdP metadata could not be loaded'),
     federations: startFederations(config.federations, { logger }),
   });
-  return new SamlHub(spSettings(config.saml, publicUrl, keys), registry, store);
+  return new SamlHub(spSettings(config.saml, publicUrl, keys), registry, store, loginState);
 }

@@ -130,6 +130,14 @@ const messages = {
   },
   loginReason_expired: { en: 'the sign-in took too long or the clocks disagree', zh: '登录耗时过长或时钟不一致' },
   loginReason_unknownRequest: { en: 'this sign-in was already used or has expired', zh: '此次登录已被使用或已过期' },
+  loginReason_notStartedHere: {
+    en: 'this sign-in was not started in this browser; start again from the library page, in the same browser',
+    zh: '此次登录不是在本浏览器中发起的；请在同一浏览器中从图书馆页面重新登录',
+  },
+  loginReason_weakAlgorithm: {
+    en: 'your campus signed its answer with an outdated algorithm (SHA-1) that is no longer accepted',
+    zh: '学校使用已淘汰的算法（SHA-1）签名其登录信息，已不再接受',
+  },
   loginReason_other: { en: 'the answer from your campus failed a security check', zh: '学校返回的登录信息未通过安全检查' },
   dsTitle: { en: 'Choose your institution', zh: '选择您的学校或机构' },
   dsIntro: {

@@ -7,6 +7,9 @@ export type LoginErrorReason =
   | 'metadata-unavailable'
   | 'malformed'
   | 'signature-invalid'
+  | 'algorithm-refused'
+  | 'assertion-unsigned'
+  | 'unsigned'
   | 'issuer-mismatch'
   | 'audience-mismatch'
   | 'destination-mismatch'
@@ -22,7 +25,8 @@ export type LoginErrorReason =
   | 'decryption-failed'
   | 'ticket-invalid'
   | 'token-invalid'
-  | 'state-mismatch';
+  | 'state-mismatch'
+  | 'login-not-started-here';
 
 /** A sign-in failure: never a stack trace to the user, always a reason code in the log. */
 export class LoginError extends Error {
@@ -45,7 +49,8 @@ export interface IdpAdapter {
   readonly institution: string;
   /**
    * Send the browser to the campus IdP. Whatever must survive the round trip (request id, nonce,
-   * returnTo) is kept in the Store, so any gateway node can complete the login.
+   * returnTo) is kept in the Store, so any gateway node can complete the login, and the login is
+   * bound to this browser by a signed state cookie (login-state.ts).
    */
   begin(req: Request, res: Response, ctx: { returnTo: string }): Promise<void>;
 }

@@ -30,7 +30,7 @@ export function authRoutes(ctx: RouteContext, saml: SamlHub | undefined, callbac
 
     router.post('/auth/saml/acs', async (req: Request, res: Response, next: NextFunction) => {
       try {
-        const result = await saml.consume((req.body as Record<string, unknown> | undefined)?.SAMLResponse);
+        const result = await saml.consume(req, res);
         for (const dropped of result.dropped) {
           ctx.logger.warn({ reason: dropped.reason, idp: result.login.entityID, attribute: dropped.attribute, value: dropped.value }, 'attribute value dropped');
         }
@@ -52,7 +52,7 @@ export function authRoutes(ctx: RouteContext, saml: SamlHub | undefined, callbac
     }
     const returnTo = localPath(req.query.returnTo);
     try {
-      if (login.kind === 'saml' && saml) res.redirect(303, await saml.loginUrl(login, returnTo));
+      if (login.kind === 'saml' && saml) res.redirect(303, await saml.begin(res, login, returnTo));
       else await callbacks.get(login.id)?.begin(req, res, { returnTo });
     } catch (error) {
       if (error instanceof LoginError) sendLoginError(ctx, req, res, error, loginPath(login.id, returnTo), login);
@@ -68,7 +68,7 @@ export function authRoutes(ctx: RouteContext, saml: SamlHub | undefined, callbac
       return;
     }
     try {
-      await signIn(req, res, { id: adapter.id, kind: adapter.kind }, await adapter.complete(req));
+      await signIn(req, res, { id: adapter.id, kind: adapter.kind }, await adapter.complete(req, res));
     } catch (error) {
       if (error instanceof LoginError) sendLoginError(ctx, req, res, error, loginPath(adapter.id), { id: adapter.id, kind: adapter.kind });
       else next(error);

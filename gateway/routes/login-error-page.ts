@@ -10,6 +10,8 @@ const EXPLANATION: Partial<Record<LoginError['reason'], MessageKey>> = {
   'not-yet-valid': 'loginReason_expired',
   'unknown-request': 'loginReason_unknownRequest',
   replayed: 'loginReason_unknownRequest',
+  'login-not-started-here': 'loginReason_notStartedHere',
+  'algorithm-refused': 'loginReason_weakAlgorithm',
 };
 
 /**

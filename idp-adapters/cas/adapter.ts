@@ -2,13 +2,16 @@
  * CAS sign-in (protocol 3.0 `/p3/serviceValidate`, or 2.0 `/serviceValidate`).
  *
  * begin: a random state names the pending login in the Store; the service URL sent to CAS is the
- * callback with that state, so any gateway node can finish it. complete: the state is taken
- * (consumed once), the ticket validated server-to-server against exactly that service URL.
+ * callback with that state, so any gateway node can finish it; a signed cookie binds the state to
+ * this browser. complete: the cookie is checked, the ticket validated server-to-server against
+ * exactly that service URL, and only then is the state taken (consumed once).
  */
 import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request, Response } from 'express';
 import type { Store } from '../../gateway/store/types';
 import type { Identity } from '../identity';
+import type { LoginState } from '../login-state';
 import { LoginError, type IdpAdapter, type LoginResult } from '../types';
 import { CAS_DEFAULT_MAPPING, mapAttributes, mergeMapping, type AttributeMapping } from '../mapping';
 import { CasResponseError, parseServiceResponse } from './response';
@@ -24,6 +27,8 @@ export interface CasLoginConfig {
 export interface CasAdapterOptions {
   login: CasLoginConfig;
   store: Store;
+  /** Binds each login to the browser that started it. */
+  loginState: LoginState;
   /** `<publicUrl>/auth/<id>/callback` */
   callbackUrl: string;
   fetch?: typeof fetch;
@@ -31,8 +36,6 @@ export interface CasAdapterOptions {
   protocol?: '2.0' | '3.0';
   /** Overrides merged over CAS_DEFAULT_MAPPING (affiliationValues are merged too). */
   attributeMapping?: Partial<AttributeMapping>;
-  /** How long a begun login may take. Default 10 minutes. */
-  stateTtlMs?: number;
   /** Timeout of the validation request. Default 10 s. */
   timeoutMs?: number;
 }
@@ -70,17 +73,19 @@ export class CasAdapter implements IdpAdapter {
     const service = new URL(this.options.callbackUrl);
     service.searchParams.set('state', state);
     const pending: PendingLogin = { service: service.href, returnTo: ctx.returnTo };
-    await this.options.store.set(this.key(state), JSON.stringify(pending), this.options.stateTtlMs ?? 10 * 60_000);
+    await this.options.store.set(this.key(state), JSON.stringify(pending), this.options.loginState.ttlMs);
+    this.options.loginState.begin(res, state, 'get');
     const login = new URL(`${this.serverUrl}/login`);
     login.searchParams.set('service', service.href);
     res.set('Cache-Control', 'no-store').redirect(302, login.href);
   }
 
   /** The callback: `?state=…&ticket=…`. Throws LoginError. */
-  async complete(req: Pick<Request, 'query'>): Promise<LoginResult> {
+  async complete(req: Pick<Request, 'query'> & Pick<IncomingMessage, 'headers'>, res: ServerResponse): Promise<LoginResult> {
     const state = single(req.query, 'state');
-    const stored = state ? await this.options.store.take(this.key(state)) : null;
-    if (!stored) throw new LoginError('state-mismatch', 'unknown, expired or already used CAS login state', { adapter: this.id });
+    const stored = state ? await this.options.store.get(this.key(state)) : null;
+    if (!state || !stored) throw new LoginError('state-mismatch', 'unknown, expired or already used CAS login state', { adapter: this.id });
+    this.options.loginState.check(req, state, { adapter: this.id });
     const pending = JSON.parse(stored) as PendingLogin;
     const ticket = single(req.query, 'ticket');
     if (!ticket) throw new LoginError('ticket-invalid', 'CAS callback without a ticket', { adapter: this.id, code: 'MISSING_TICKET' });
@@ -99,6 +104,8 @@ export class CasAdapter implements IdpAdapter {
         code: result.code,
       });
     }
+    if (!(await this.options.store.take(this.key(state)))) throw new LoginError('state-mismatch', 'this CAS login state was used meanwhile', { adapter: this.id });
+    this.options.loginState.end(res, state, 'get');
     const identity: Identity = {
       subject: result.user,
       institution: this.institution,

@@ -1,16 +1,19 @@
 /**
  * OpenID Connect sign-in: authorization code flow with PKCE (S256), state and nonce.
  *
- * begin: state, nonce and the PKCE verifier are kept in the Store under the state (no cookie), so
- * any gateway node can complete the login. complete: the state is taken (consumed once), the code
- * exchanged at the token endpoint, the ID token verified with jose against the OP's JWKS.
+ * begin: state, nonce and the PKCE verifier are kept in the Store under the state, so any gateway
+ * node can complete the login; a signed cookie binds the state to this browser. complete: the
+ * cookie is checked, the code exchanged at the token endpoint, the ID token verified with jose
+ * against the OP's JWKS, and only then is the state taken (consumed once).
  */
 import { createHash, randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request, Response } from 'express';
 import { createRemoteJWKSet, customFetch, type JWTVerifyGetKey } from 'jose';
 import type { Store } from '../../gateway/store/types';
 import type { AttributeMapping } from '../mapping';
 import type { Identity } from '../identity';
+import type { LoginState } from '../login-state';
 import { LoginError, type IdpAdapter, type LoginResult } from '../types';
 import { mapClaims } from './claims';
 import { Discovery, type ProviderMetadata } from './discovery';
@@ -29,6 +32,8 @@ export interface OidcLoginConfig {
 export interface OidcAdapterOptions {
   login: OidcLoginConfig;
   store: Store;
+  /** Binds each login to the browser that started it. */
+  loginState: LoginState;
   /** `<publicUrl>/auth/<id>/callback`, registered at the OP as redirect URI. */
   callbackUrl: string;
   /** Used for discovery, the token request and the JWKS. */
@@ -41,8 +46,6 @@ export interface OidcAdapterOptions {
   tokenEndpointAuthMethod?: ClientAuthMethod;
   /** Overrides merged over OIDC_DEFAULT_MAPPING. */
   claimMapping?: Partial<AttributeMapping>;
-  /** Default 10 minutes. */
-  stateTtlMs?: number;
   /** Per request to the OP. Default 10 s. */
   timeoutMs?: number;
   /** Tolerance on exp/iat. Default 60 s. */
@@ -96,7 +99,8 @@ export class OidcAdapter implements IdpAdapter {
     const op = await this.discovery.get();
     const state = random();
     const pending: PendingLogin = { nonce: random(), codeVerifier: random(), returnTo: ctx.returnTo };
-    await this.options.store.set(this.key(state), JSON.stringify(pending), this.options.stateTtlMs ?? 10 * 60_000);
+    await this.options.store.set(this.key(state), JSON.stringify(pending), this.options.loginState.ttlMs);
+    this.options.loginState.begin(res, state, 'get');
     const scopes = new Set(['openid', ...(this.options.scopes ?? ['profile', 'email'])]);
     const url = new URL(op.authorization_endpoint);
     for (const [name, value] of Object.entries(this.options.authorizationParams ?? {})) url.searchParams.set(name, value);
@@ -112,11 +116,12 @@ export class OidcAdapter implements IdpAdapter {
   }
 
   /** The redirect back from the OP: `?code=…&state=…[&iss=…]` or `?error=…&state=…`. Throws LoginError. */
-  async complete(req: Pick<Request, 'query'>): Promise<LoginResult> {
+  async complete(req: Pick<Request, 'query'> & Pick<IncomingMessage, 'headers'>, res: ServerResponse): Promise<LoginResult> {
     const { issuer, clientId, clientSecret } = this.options.login;
     const state = single(req.query, 'state');
-    const stored = state ? await this.options.store.take(this.key(state)) : null;
-    if (!stored) throw new LoginError('state-mismatch', 'unknown, expired or already used OIDC login state', { adapter: this.id });
+    const stored = state ? await this.options.store.get(this.key(state)) : null;
+    if (!state || !stored) throw new LoginError('state-mismatch', 'unknown, expired or already used OIDC login state', { adapter: this.id });
+    this.options.loginState.check(req, state, { adapter: this.id });
     const pending = JSON.parse(stored) as PendingLogin;
 
     const error = single(req.query, 'error');
@@ -158,6 +163,8 @@ export class OidcAdapter implements IdpAdapter {
       },
       this.id,
     );
+    if (!(await this.options.store.take(this.key(state)))) throw new LoginError('state-mismatch', 'this OIDC login state was used meanwhile', { adapter: this.id });
+    this.options.loginState.end(res, state, 'get');
     const { attributes, ...mapped } = mapClaims(claims, this.options.claimMapping);
     const authTime = typeof claims.auth_time === 'number' ? new Date(claims.auth_time * 1000).toISOString() : undefined;
     const identity: Identity = {

@@ -1,13 +1,16 @@
 /**
  * The SAML SP hub: starts logins at any configured IdP (signed HTTP-Redirect AuthnRequests) and
  * consumes their responses at one ACS. Everything that must survive the round trip lives in the
- * Store, so the ACS may run on another node than the login start, with no cookie involved.
+ * Store, so the ACS may run on another node than the login start; the browser holds only a signed
+ * cookie binding it to the request id (login-state.ts), checked at the ACS.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SAML, SamlStatusError, ValidateInResponseTo } from '@node-saml/node-saml';
 import type { SamlLoginConfig } from '../../config/schema';
 import type { Store } from '../../gateway/store/types';
 import { identityFromAttributes, type DroppedValue } from '../attributes';
+import type { LoginState } from '../login-state';
 import { LoginError, type LoginResult } from '../types';
 import { assertionContents, checkAssertion, checkResponse, type Expectations } from './acs-checks';
 import type { IdpRegistry } from './registry';
@@ -42,13 +45,17 @@ export class SamlHub {
     readonly sp: SpSettings,
     readonly registry: IdpRegistry,
     private readonly store: Store,
+    private readonly loginState: LoginState,
     options: { now?: () => number } = {},
   ) {
     this.now = options.now ?? Date.now;
   }
 
-  /** The IdP URL carrying a signed AuthnRequest; the request is remembered in the Store first. */
-  async loginUrl(login: SamlLoginConfig, returnTo: string): Promise<string> {
+  /**
+   * Start a login: the request is remembered in the Store and bound to this browser (a cookie on
+   * `res`); returns the IdP URL carrying the signed AuthnRequest.
+   */
+  async begin(res: ServerResponse, login: SamlLoginConfig, returnTo: string): Promise<string> {
     const metadata = await this.registry.metadata(login);
     const id = `_${randomBytes(20).toString('hex')}`;
     const saml = new SAML({
@@ -67,11 +74,17 @@ export class SamlHub {
     });
     const pending: PendingRequest = { loginId: login.id, idp: login.entityID, returnTo, createdAt: this.now() };
     await this.store.set(requestKey(id), JSON.stringify(pending), PENDING_REQUEST_TTL_MS);
+    this.loginState.begin(res, id, 'post');
     return saml.getAuthorizeUrlAsync('', undefined, {});
   }
 
-  /** Validate a POSTed SAMLResponse; every failure is a LoginError with its reason code. */
-  async consume(samlResponse: unknown): Promise<AcsResult> {
+  /**
+   * Validate a POSTed SAMLResponse; every failure is a LoginError with its reason code. The
+   * pending request is consumed only once the response is verified, so a forged response naming a
+   * victim's request id cannot spoil the victim's login.
+   */
+  async consume(req: Pick<IncomingMessage, 'headers'> & { body?: unknown }, res: ServerResponse): Promise<AcsResult> {
+    const samlResponse = (req.body as Record<string, unknown> | undefined)?.SAMLResponse;
     if (typeof samlResponse !== 'string' || samlResponse === '' || !BASE64.test(samlResponse)) {
       throw new LoginError('malformed', 'SAMLResponse is missing or not base64');
     }
@@ -87,6 +100,7 @@ export class SamlHub {
     if (hasComments(doc)) throw new LoginError('malformed', 'SAML responses must not contain XML comments', { why: 'xml-comment' });
 
     const { login, pending, requestId } = await this.pendingFor(response);
+    if (requestId !== undefined) this.loginState.check(req, requestId, { inResponseTo: requestId, idp: login.entityID });
     const expect: Expectations = {
       acsUrl: this.sp.acsUrl,
       spEntityID: this.sp.entityID,
@@ -103,6 +117,10 @@ export class SamlHub {
     if (!assertion) throw new LoginError('malformed', 'verified assertion is empty');
     const { assertionId, acceptableUntilMs } = checkAssertion(assertion, expect);
 
+    // Verified: now the pending request is used up, once (a concurrent second use finds it gone).
+    if (requestId !== undefined && !(await this.store.take(requestKey(requestId)))) {
+      throw new LoginError('unknown-request', 'the response answers no pending sign-in (unknown, expired or already used)', { inResponseTo: requestId });
+    }
     const fresh = await this.store.setIfAbsent(assertionKey(login.entityID, assertionId), '1', Math.max(1000, acceptableUntilMs - expect.nowMs));
     if (!fresh) throw new LoginError('replayed', 'this assertion was already used', { assertionId });
 
@@ -114,17 +132,19 @@ export class SamlHub {
       idp: login.entityID,
     });
     if (!identity) throw new LoginError('no-subject', 'the assertion carries no usable identifier (pairwise-id, eduPersonTargetedID, persistent NameID, subject-id or ePPN)');
+    if (requestId !== undefined) this.loginState.end(res, requestId, 'post');
     return { identity, returnTo: pending?.returnTo ?? '/', login, dropped };
   }
 
   /**
    * Which IdP this response may come from, decided by server-side state: the pending request it
-   * answers (consumed once), or, for unsolicited responses, an IdP that allows them.
+   * answers (read here, consumed after verification), or, for unsolicited responses, an IdP that
+   * allows them.
    */
   private async pendingFor(response: Element): Promise<{ login: SamlLoginConfig; pending?: PendingRequest; requestId?: string }> {
     const requestId = attr(response, 'InResponseTo');
     if (requestId !== undefined) {
-      const raw = REQUEST_ID.test(requestId) ? await this.store.take(requestKey(requestId)) : null;
+      const raw = REQUEST_ID.test(requestId) ? await this.store.get(requestKey(requestId)) : null;
       if (!raw) throw new LoginError('unknown-request', 'the response answers no pending sign-in (unknown, expired or already used)', { inResponseTo: requestId });
       const pending = JSON.parse(raw) as PendingRequest;
       const login = this.registry.byId(pending.loginId);

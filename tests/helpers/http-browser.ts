@@ -35,3 +35,8 @@ export function location(res: Response, base: string): string {
   if (!value) throw new Error(`expected a redirect from ${base}, got HTTP ${res.status}`);
   return new URL(value, base).href;
 }
+
+/** The cookies a response sets, as a Cookie header (e.g. a login's state cookie, handed on to its callback). */
+export function cookieHeader(res: Response): string {
+  return stringifyCookie(Object.fromEntries(res.headers.getSetCookie().map((line) => parseSetCookie(line)).map((c) => [c.name, c.value])));
+}

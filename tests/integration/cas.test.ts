@@ -10,7 +10,10 @@ import { LoginError } from '../../idp-adapters/types';
 import { RedisStore } from '../../gateway/store';
 import { startCasServer, type CasServer } from '../fixtures/cas-server';
 import { closeServer, listen } from '../../demo/server';
+import { TEST_SECRET } from '../helpers/gateway';
+import { cookieHeader } from '../helpers/http-browser';
 import { deletePrefix, REDIS_URL, testPrefix } from '../helpers/stores';
+import { LoginState } from '../../idp-adapters/login-state';
 
 interface MiniGateway {
   url: string;
@@ -28,13 +31,14 @@ async function startNode(cas: CasServer, prefix: string, publicUrl: string | nul
   const adapter = new CasAdapter({
     login: { kind: 'cas', id: 'campus-cas', institution: 'example-u', serverUrl: cas.url },
     store,
+    loginState: new LoginState({ secret: TEST_SECRET, publicUrl: new URL(base) }),
     callbackUrl: `${base}/auth/campus-cas/callback`,
     ...extra,
   });
   app.get('/auth/campus-cas/login', (req, res) => adapter.begin(req, res, { returnTo: String(req.query.returnTo ?? '/') }));
   app.get('/auth/campus-cas/callback', async (req, res) => {
     try {
-      res.json(await adapter.complete(req));
+      res.json(await adapter.complete(req, res));
     } catch (error) {
       if (!(error instanceof LoginError)) throw error;
       res.status(401).json({ reason: error.reason, details: error.details });
@@ -56,12 +60,12 @@ const location = (res: Response): string => {
   return value;
 };
 
-/** Start a login at the gateway; returns the CAS login URL and the service URL it carries. */
-async function beginLogin(node: MiniGateway, returnTo = '/go/cnki'): Promise<{ casLogin: string; service: string }> {
+/** Start a login at the gateway; returns the CAS login URL, the service URL it carries and the browser's login state cookie. */
+async function beginLogin(node: MiniGateway, returnTo = '/go/cnki'): Promise<{ casLogin: string; service: string; cookie: string }> {
   const res = await fetch(`${node.url}/auth/campus-cas/login?returnTo=${encodeURIComponent(returnTo)}`, { redirect: 'manual' });
   expect(res.status).toBe(302);
   const casLogin = location(res);
-  return { casLogin, service: new URL(casLogin).searchParams.get('service') ?? '' };
+  return { casLogin, service: new URL(casLogin).searchParams.get('service') ?? '', cookie: cookieHeader(res) };
 }
 
 /** Fill in the CAS login form; returns the service URL with the ticket CAS redirected to. */
@@ -77,17 +81,17 @@ async function signIn(cas: CasServer, service: string, username: string, passwor
   return location(res);
 }
 
-/** The browser arriving at a callback URL (rewritten to the node that should receive it). */
-async function callback(node: MiniGateway, callbackUrl: string): Promise<{ status: number; body: Record<string, unknown> }> {
+/** The browser (holding `cookie`) arriving at a callback URL (rewritten to the node that should receive it). */
+async function callback(node: MiniGateway, callbackUrl: string, cookie = ''): Promise<{ status: number; body: Record<string, unknown> }> {
   const url = new URL(callbackUrl);
-  const res = await fetch(`${node.url}${url.pathname}${url.search}`);
+  const res = await fetch(`${node.url}${url.pathname}${url.search}`, { headers: { cookie } });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
 async function fullLogin(node: MiniGateway, cas: CasServer, username: string, password: string) {
-  const { service } = await beginLogin(node);
+  const { service, cookie } = await beginLogin(node);
   const back = await signIn(cas, service, username, password);
-  return { back, result: { ...(await callback(node, back)), service } };
+  return { back, cookie, result: { ...(await callback(node, back, cookie)), service } };
 }
 
 describe('CAS adapter against a CAS 3.0 server', () => {
@@ -165,14 +169,14 @@ describe('CAS adapter against a CAS 3.0 server', () => {
     const b = await startNode(cas, prefix, publicUrl);
     try {
       cas.autoLogin = 'zhang3';
-      const { casLogin, service } = await beginLogin(a);
+      const { casLogin, service, cookie } = await beginLogin(a);
       expect(service.startsWith(`${publicUrl}/auth/campus-cas/callback?state=`)).toBe(true);
       const back = location(await fetch(casLogin, { redirect: 'manual' }));
-      const result = await callback(b, back);
+      const result = await callback(b, back, cookie);
       expect(result.status).toBe(200);
       expect(result.body.identity).toMatchObject({ subject: 'zhang3', affiliations: ['faculty'] });
       // …and the state is gone for node A too.
-      expect((await callback(a, back)).body.reason).toBe('state-mismatch');
+      expect((await callback(a, back, cookie)).body.reason).toBe('state-mismatch');
     } finally {
       await a.close();
       await b.close();
@@ -180,46 +184,46 @@ describe('CAS adapter against a CAS 3.0 server', () => {
   });
 
   it('rejects a replayed callback (state consumed) and a replayed ticket under a fresh state', async () => {
-    const { back, result } = await fullLogin(node, cas, 'zhang3', 'teacher-pass');
+    const { back, cookie, result } = await fullLogin(node, cas, 'zhang3', 'teacher-pass');
     expect(result.status).toBe(200);
-    expect(await callback(node, back)).toMatchObject({ status: 401, body: { reason: 'state-mismatch' } });
+    expect(await callback(node, back, cookie)).toMatchObject({ status: 401, body: { reason: 'state-mismatch' } });
 
     const ticket = new URL(back).searchParams.get('ticket') ?? '';
-    const { service } = await beginLogin(node);
-    const replay = new URL(service);
+    const fresh = await beginLogin(node);
+    const replay = new URL(fresh.service);
     replay.searchParams.set('ticket', ticket);
-    expect(await callback(node, replay.href)).toMatchObject({ status: 401, body: { reason: 'ticket-invalid', details: { code: 'INVALID_TICKET' } } });
+    expect(await callback(node, replay.href, fresh.cookie)).toMatchObject({ status: 401, body: { reason: 'ticket-invalid', details: { code: 'INVALID_TICKET' } } });
   });
 
   it('rejects a ticket issued for another service', async () => {
     const foreign = await signIn(cas, 'https://other-app.example.edu/login', 'zhang3', 'teacher-pass');
-    const { service } = await beginLogin(node);
+    const { service, cookie } = await beginLogin(node);
     const injected = new URL(service);
     injected.searchParams.set('ticket', new URL(foreign).searchParams.get('ticket') ?? '');
-    expect(await callback(node, injected.href)).toMatchObject({ status: 401, body: { reason: 'ticket-invalid', details: { code: 'INVALID_SERVICE' } } });
+    expect(await callback(node, injected.href, cookie)).toMatchObject({ status: 401, body: { reason: 'ticket-invalid', details: { code: 'INVALID_SERVICE' } } });
   });
 
   it('turns cas:authenticationFailure into ticket-invalid with the CAS code', async () => {
-    const { service } = await beginLogin(node);
+    const { service, cookie } = await beginLogin(node);
     const forged = new URL(service);
     forged.searchParams.set('ticket', 'ST-forged-0000');
-    expect(await callback(node, forged.href)).toMatchObject({ status: 401, body: { reason: 'ticket-invalid', details: { code: 'INVALID_TICKET' } } });
+    expect(await callback(node, forged.href, cookie)).toMatchObject({ status: 401, body: { reason: 'ticket-invalid', details: { code: 'INVALID_TICKET' } } });
   });
 
   it('rejects a callback without a ticket', async () => {
-    const { service } = await beginLogin(node);
-    expect(await callback(node, service)).toMatchObject({ status: 401, body: { reason: 'ticket-invalid', details: { code: 'MISSING_TICKET' } } });
+    const { service, cookie } = await beginLogin(node);
+    expect(await callback(node, service, cookie)).toMatchObject({ status: 401, body: { reason: 'ticket-invalid', details: { code: 'MISSING_TICKET' } } });
   });
 
   it('rejects unknown and missing state before asking CAS anything', async () => {
     cas.autoLogin = 'zhang3';
-    const { service } = await beginLogin(node);
+    const { service, cookie } = await beginLogin(node);
     const back = new URL(location(await fetch(`${cas.url}/login?service=${encodeURIComponent(service)}`, { redirect: 'manual' })));
     const before = cas.validations.length;
     back.searchParams.set('state', 'not-a-state-we-issued');
-    expect(await callback(node, back.href)).toMatchObject({ status: 401, body: { reason: 'state-mismatch' } });
+    expect(await callback(node, back.href, cookie)).toMatchObject({ status: 401, body: { reason: 'state-mismatch' } });
     back.searchParams.delete('state');
-    expect(await callback(node, back.href)).toMatchObject({ status: 401, body: { reason: 'state-mismatch' } });
+    expect(await callback(node, back.href, cookie)).toMatchObject({ status: 401, body: { reason: 'state-mismatch' } });
     expect(cas.validations.length).toBe(before);
   });
 
@@ -229,12 +233,12 @@ describe('CAS adapter against a CAS 3.0 server', () => {
     try {
       for (const fault of ['error', 'hang'] as const) {
         cas.validationFault = null;
-        const { casLogin } = await beginLogin(fast);
+        const { casLogin, cookie } = await beginLogin(fast);
         const back = location(await fetch(casLogin, { redirect: 'manual' }));
         cas.validationFault = fault;
-        expect(await callback(fast, back)).toMatchObject({ status: 401, body: { reason: 'metadata-unavailable' } });
+        expect(await callback(fast, back, cookie)).toMatchObject({ status: 401, body: { reason: 'metadata-unavailable' } });
       }
-      const { casLogin } = await beginLogin(fast);
+      const { casLogin, cookie } = await beginLogin(fast);
       cas.validationFault = null;
       const back = location(await fetch(casLogin, { redirect: 'manual' }));
       const refused = await startNode(cas, prefix, null, {
@@ -242,7 +246,7 @@ describe('CAS adapter against a CAS 3.0 server', () => {
       });
       try {
         // Same Redis prefix: node "refused" can take the state begun on "fast", then fails to reach CAS.
-        expect(await callback(refused, back)).toMatchObject({ status: 401, body: { reason: 'metadata-unavailable' } });
+        expect(await callback(refused, back, cookie)).toMatchObject({ status: 401, body: { reason: 'metadata-unavailable' } });
       } finally {
         await refused.close();
       }
@@ -272,9 +276,10 @@ describe('CAS adapter, validation response forms', () => {
   async function completeWith(body: string) {
     const node = await startNode(cas, prefix, null, { fetch: async () => new Response(body, { headers: { 'content-type': 'application/xml' } }) });
     try {
-      const withTicket = new URL((await beginLogin(node)).service);
+      const { service, cookie } = await beginLogin(node);
+      const withTicket = new URL(service);
       withTicket.searchParams.set('ticket', 'ST-canned');
-      return await callback(node, withTicket.href);
+      return await callback(node, withTicket.href, cookie);
     } finally {
       await node.close();
     }

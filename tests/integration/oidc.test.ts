@@ -14,7 +14,9 @@ import { LoginError } from '../../idp-adapters/types';
 import { closeServer, listen } from '../../demo/server';
 import { startOidcProvider, type TestOidcProvider } from '../fixtures/oidc-provider';
 import { deletePrefix, REDIS_URL, testPrefix } from '../helpers/stores';
-import { HttpBrowser, location } from '../helpers/http-browser';
+import { cookieHeader, HttpBrowser, location } from '../helpers/http-browser';
+import { TEST_SECRET } from '../helpers/gateway';
+import { LoginState } from '../../idp-adapters/login-state';
 
 const PUBLIC_URL = 'https://gw.lib.example.edu';
 const CALLBACK = `${PUBLIC_URL}/auth/campus-oidc/callback`;
@@ -51,6 +53,7 @@ async function startNode(op: TestOidcProvider, prefix: string, extra: Partial<Oi
   const adapter = new OidcAdapter({
     login: { kind: 'oidc', id: 'campus-oidc', institution: 'example-u', issuer: op.issuer, clientId: op.clientId, clientSecret: op.clientSecret },
     store,
+    loginState: new LoginState({ secret: TEST_SECRET, publicUrl: new URL(PUBLIC_URL) }),
     callbackUrl: CALLBACK,
     scopes: ['profile', 'email', 'eduperson', 'groups'],
     fetch: intercepting,
@@ -66,7 +69,7 @@ async function startNode(op: TestOidcProvider, prefix: string, extra: Partial<Oi
   });
   app.get('/auth/campus-oidc/callback', async (req, res) => {
     try {
-      res.json(await adapter.complete(req));
+      res.json(await adapter.complete(req, res));
     } catch (error) {
       if (!(error instanceof LoginError)) throw error;
       res.status(401).json({ reason: error.reason, details: error.details });
@@ -82,6 +85,7 @@ async function authorize(node: MiniGateway, returnTo = '/go/cnki'): Promise<{ au
   const res = await browser.get(start);
   expect(res.status).toBe(302);
   const authorization = new URL(location(res, start));
+  loginCookies.set(authorization.searchParams.get('state') ?? '', cookieHeader(res));
   let url = authorization.href;
   for (let hops = 0; !url.startsWith(PUBLIC_URL); hops++) {
     if (hops > 10) throw new Error('too many redirects at the OP');
@@ -90,9 +94,13 @@ async function authorize(node: MiniGateway, returnTo = '/go/cnki'): Promise<{ au
   return { authorization, callbackUrl: url };
 }
 
+/** The login state cookie the browser got when it began the login with this state. */
+const loginCookies = new Map<string, string>();
+
+/** The browser that began the login arrives at the callback (on this node). */
 async function callback(node: MiniGateway, callbackUrl: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const url = new URL(callbackUrl);
-  const res = await fetch(`${node.url}${url.pathname}${url.search}`);
+  const res = await fetch(`${node.url}${url.pathname}${url.search}`, { headers: { cookie: loginCookies.get(url.searchParams.get('state') ?? '') ?? '' } });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { BuildResponseOptions, DemoIdpHandle } from '../../demo';
-import { get, INSTITUTIONS, post, requestXmlOf, samlLogin, spKeyFiles, startGatewayNode, startIdp, type GatewayNode } from './saml-harness';
+import { CookieJar, get, INSTITUTIONS, post, requestXmlOf, samlLogin, spKeyFiles, startGatewayNode, startIdp, type GatewayNode } from './saml-harness';
 
 let stateDir: string;
 let idpA: DemoIdpHandle;
@@ -18,6 +18,8 @@ let stranger: DemoIdpHandle;
 let gw: GatewayNode;
 let spEntityID: string;
 let acsUrl: string;
+/** The browser that starts every login here (so each case reaches the check it is about). */
+const browser = new CookieJar();
 
 beforeAll(async () => {
   stateDir = await mkdtemp(path.join(os.tmpdir(), 'passway-saml-attacks-'));
@@ -44,7 +46,7 @@ afterAll(async () => {
 
 /** Start a login at the gateway (as a browser would) and return the pending AuthnRequest id. */
 async function pendingRequest(loginId = 'demo-idp'): Promise<string> {
-  const res = await get(`${gw.url}/auth/${loginId}/login?returnTo=%2Fdone`);
+  const res = await get(`${gw.url}/auth/${loginId}/login?returnTo=%2Fdone`, browser);
   expect(res.status).toBe(303);
   const id = /ID="([^"]+)"/.exec(requestXmlOf(res.headers.get('location') ?? ''))?.[1];
   if (!id) throw new Error('no AuthnRequest ID');
@@ -60,7 +62,7 @@ const b64 = (xml: string) => Buffer.from(xml, 'utf8').toString('base64');
 
 async function postAcs(samlResponse: string, lang = 'en') {
   const before = gw.lines.length;
-  const res = await post(acsUrl, { SAMLResponse: samlResponse }, undefined, { 'accept-language': lang });
+  const res = await post(acsUrl, { SAMLResponse: samlResponse }, browser, { 'accept-language': lang });
   return { res, text: await res.text(), logs: gw.lines.slice(before) };
 }
 
