@@ -9,9 +9,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
-import type { DemoIdpHandle } from '../fixtures/demo';
-import { escapeHtml } from '../fixtures/demo/html';
-import { closeServer, listen } from '../fixtures/demo/server';
+import type { DemoIdpHandle } from '../../demo';
+import { escapeHtml } from '../../demo/html';
+import { closeServer, listen } from '../../demo/server';
 import { launchChromium } from '../helpers/browser';
 import { CookieJar, INSTITUTIONS, samlLogin, signInAtIdp, spKeyFiles, startGatewayNode, startIdp, type GatewayNode } from '../integration/saml-harness';
 
