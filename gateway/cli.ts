@@ -1,7 +1,8 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { DEMO_CONFIG, formatProblems, loadConfigFile, type ValidateOptions } from '../config';
+import { DEMO_CONFIG, PACKAGE_ROOT, formatProblems, loadConfigFile, type ValidateOptions } from '../config';
 import { loadCatalog } from '../resource-catalog/load';
 import { SpConfigError } from '../idp-adapters/saml/sp-config';
 import { registerDemoCommand } from './cli-demo';
@@ -26,7 +27,14 @@ function loadOrExit(file: string, options: ValidateOptions = {}) {
   return { config: result.config, catalog: catalog.catalog, warnings };
 }
 
-const program = new Command('passway').description('Passway federated access gateway for libraries');
+// A reader that stops reading (`passway vendor add --list | head -2`) is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
+const { version } = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string };
+const program = new Command('passway').description('Passway federated access gateway for libraries').version(version, '-v, --version');
 
 program
   .command('serve')
