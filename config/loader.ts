@@ -12,7 +12,13 @@ export interface ConfigProblem {
 
 export type LoadResult =
   | { ok: true; config: Config; warnings: ConfigProblem[]; source: string }
-  | { ok: false; problems: ConfigProblem[]; source: string };
+  | {
+      ok: false;
+      problems: ConfigProblem[];
+      source: string;
+      /** The top-level sections that are valid on their own, so later checks can still run on them. */
+      partial?: Partial<Config>;
+    };
 
 type Env = Record<string, string | undefined>;
 type Raw = Record<string, unknown>;
@@ -24,6 +30,8 @@ export const ENV_OVERRIDES: { env: string; path: string[]; secret?: boolean; num
   { env: 'PASSWAY_PORT', path: ['server', 'port'], number: true },
   { env: 'PASSWAY_TLS_CERT_FILE', path: ['server', 'tls', 'certFile'] },
   { env: 'PASSWAY_TLS_KEY_FILE', path: ['server', 'tls', 'keyFile'] },
+  { env: 'PASSWAY_SAML_SIGNING_KEY_FILE', path: ['saml', 'signing', 'keyFile'] },
+  { env: 'PASSWAY_SAML_SIGNING_CERT_FILE', path: ['saml', 'signing', 'certFile'] },
   { env: 'PASSWAY_SESSION_SECRET', path: ['session', 'secret'], secret: true },
   { env: 'PASSWAY_REDIS_URL', path: ['store', 'url'] },
   { env: 'PASSWAY_REDIS_PASSWORD', path: ['store', 'password'], secret: true },
@@ -115,6 +123,14 @@ const MISSING_SECRET: ConfigProblem = {
   message: 'required outside demo mode; set PASSWAY_SESSION_SECRET_FILE to a file holding 32+ random characters (e.g. `openssl rand -hex 32`)',
 };
 
+function validSections(document: Raw): Partial<Config> {
+  const sections = Object.entries(ConfigSchema.shape).flatMap(([key, schema]) => {
+    const section = (schema as z.ZodType).safeParse(document[key]);
+    return section.success ? [[key, section.data]] : [];
+  });
+  return Object.fromEntries(sections) as Partial<Config>;
+}
+
 /** Validate an already-parsed object (YAML document, or a test's literal) against the schema. */
 export function validateConfig(raw: unknown, options: ValidateOptions = {}): LoadResult {
   const { env = {}, source = '(inline)', requireSecrets = true } = options;
@@ -132,9 +148,9 @@ export function validateConfig(raw: unknown, options: ValidateOptions = {}): Loa
       problems.push({ path: origin ? `${key} (from ${origin})` : key, message: issueMessage(issue) });
     }
   }
-  if (problems.length > 0 || !parsed.success) return { ok: false, source, problems };
+  if (problems.length > 0 || !parsed.success) return { ok: false, source, problems, partial: validSections(document) };
   const secretMissing = !parsed.data.session.secret && !parsed.data.demo.enabled;
-  if (secretMissing && requireSecrets) return { ok: false, source, problems: [MISSING_SECRET] };
+  if (secretMissing && requireSecrets) return { ok: false, source, problems: [MISSING_SECRET], partial: parsed.data };
   const warnings: ConfigProblem[] = [];
   if (secretMissing) warnings.unshift({ ...MISSING_SECRET, message: `not set here: ${MISSING_SECRET.message}` });
   return { ok: true, source, config: parsed.data, warnings };
@@ -161,6 +177,9 @@ export function loadConfigFile(file: string, options: ValidateOptions = {}): Loa
         message: e.message.split('\n')[0] ?? e.message,
       })),
     };
+  }
+  if (document.contents === null) {
+    return { ok: false, source, problems: [{ path: '(file)', message: `${source} is empty; copy config/examples/demo.yaml or carsi.example.yaml and edit it` }] };
   }
   return validateConfig(document.toJS(), { env: process.env, ...options, source });
 }

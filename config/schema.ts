@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseAddressRange } from '../resource-catalog/address-policy';
 import { Bilingual, Resource } from '../resource-catalog/schema';
 
 /**
@@ -10,6 +11,25 @@ import { Bilingual, Resource } from '../resource-catalog/schema';
 const Id = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, digits and hyphens, e.g. "pku" or "campus-cas"');
+
+/** An address or CIDR range, parsed by the same function that matches clients against it. */
+const AddressRange = z.string().superRefine((range, ctx) => {
+  const parsed = parseAddressRange(range);
+  if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
+});
+
+/** An IANA time zone name as Intl knows it (a typo would otherwise throw at the first report day). */
+const TimeZone = z.string().refine(
+  (zone) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: zone });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { error: (issue) => `"${String(issue.input)}" is not a time zone name; use an IANA name such as "Asia/Shanghai" or "UTC"` },
+);
 
 const HostPort = z.strictObject({ host: z.string().min(1), port: z.number().int().min(1).max(65535) });
 
@@ -33,7 +53,7 @@ const Server = z
       .optional()
       .describe('serve HTTPS directly; files are re-read when they change, without a restart'),
     trustProxy: z
-      .array(z.string())
+      .array(AddressRange)
       .default([])
       .describe('addresses or CIDR ranges of TLS-terminating proxies whose X-Forwarded-For/-Proto are trusted'),
     shutdownGraceSeconds: z.number().positive().default(10).describe('time to drain in-flight requests on SIGTERM'),
@@ -265,7 +285,7 @@ const Load = z
     maxEventLoopLagMs: z.number().positive().default(500).describe('mean event-loop delay (ms), over two seconds running, above which new logins and launches get a 503 page'),
     retryAfterSeconds: z.number().int().positive().default(30).describe('Retry-After sent with the overload page'),
     metricsAllow: z
-      .array(z.string())
+      .array(AddressRange)
       .default(['127.0.0.1', '::1'])
       .describe('addresses or CIDR ranges allowed to read /metrics (the Prometheus scraper); everyone else gets 403'),
     maxSessionsPerUser: z
@@ -295,7 +315,7 @@ const Usage = z
     flushIntervalMs: z.number().int().positive().default(1000).describe('with flush: interval, how often buffered events are written'),
     retentionDays: z.number().int().positive().default(400).describe('log files older than this many days are deleted (checked daily); aggregates in the store are kept'),
     accessLog: z.boolean().default(false).describe('also write an NCSA combined log of proxied requests (access-YYYY-MM-DD.<node>.log) for ezPAARSE / EZproxy log tools'),
-    timeZone: z.string().optional().describe('the time zone of reporting days; default catalog.timeZone'),
+    timeZone: TimeZone.optional().describe('the time zone of reporting days; default catalog.timeZone'),
     catchUpIntervalSeconds: z.number().positive().default(5).describe('after a store outage, how often counting retries from the log'),
   })
   .prefault({})
@@ -315,13 +335,13 @@ export const ConfigSchema = z
     catalog: z
       .strictObject({
         files: z.array(z.string()).default([]).describe('YAML files with `resources:` lists, reloaded on SIGHUP'),
-        timeZone: z.string().default('Asia/Shanghai').describe('the time zone in which licence from/until days are counted'),
+        timeZone: TimeZone.default('Asia/Shanghai').describe('the time zone in which licence from/until days are counted'),
       })
       .prefault({})
       .describe('the resource catalog beyond the resources listed here'),
     onCampus: z
       .strictObject({
-        ranges: z.array(z.string()).default([]).describe('campus address ranges (CIDR), sent straight to the vendor without sign-in, as EZproxy ExcludeIP'),
+        ranges: z.array(AddressRange).default([]).describe('campus address ranges (CIDR), sent straight to the vendor without sign-in, as EZproxy ExcludeIP'),
       })
       .prefault({})
       .describe('on-campus bypass'),

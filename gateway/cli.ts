@@ -2,29 +2,27 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { DEMO_CONFIG, PACKAGE_ROOT, formatProblems, loadConfigFile, type ValidateOptions } from '../config';
+import { DEMO_CONFIG, PACKAGE_ROOT, formatProblems, type ValidateOptions } from '../config';
 import { loadCatalog } from '../resource-catalog/load';
 import { SpConfigError } from '../idp-adapters/saml/sp-config';
 import { registerDemoCommand } from './cli-demo';
 import { registerUsageCommands } from './cli-usage';
 import { registerVendorCommands } from './cli-vendor';
 import { createLogger } from './logger';
+import { preflight } from './preflight';
 import { startPassway } from './run';
 
 /** Exit code for a configuration that does not validate. */
 const BAD_CONFIG = 2;
 
-/** The config and its catalog files, or exit 2 listing every problem. */
+/** The config and its catalog after every start-up check (gateway/preflight.ts), or exit 2 listing every problem. */
 function loadOrExit(file: string, options: ValidateOptions = {}) {
-  const result = loadConfigFile(file, options);
-  const catalog = result.ok ? loadCatalog(result.config, path.dirname(path.resolve(file))) : undefined;
-  const problems = [...(result.ok ? [] : result.problems), ...(catalog && !catalog.ok ? catalog.problems : [])];
-  const warnings = [...(result.ok ? result.warnings : []), ...(catalog?.ok ? catalog.warnings : [])];
-  if (problems.length > 0 || !result.ok || !catalog?.ok) {
-    process.stderr.write(formatProblems({ ok: false, source: path.resolve(file), problems }) + '\n');
+  const checked = preflight(file, options);
+  if (!checked.ok) {
+    process.stderr.write(formatProblems(checked) + '\n');
     process.exit(BAD_CONFIG);
   }
-  return { config: result.config, catalog: catalog.catalog, warnings };
+  return checked;
 }
 
 // A reader that stops reading (`passway vendor add --list | head -2`) is not an error.

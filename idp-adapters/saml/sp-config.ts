@@ -33,7 +33,7 @@ export class SpConfigError extends Error {
 
 type ReadFile = (file: string) => string;
 
-function readPair(pair: { keyFile: string; certFile: string }, at: string, readFile: ReadFile): KeyPairPem {
+export function readPair(pair: { keyFile: string; certFile: string }, at: string, readFile: ReadFile): KeyPairPem {
   const read = (file: string, key: string) => {
     try {
       return readFile(file);

@@ -3,14 +3,21 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../../config';
 import { deletePrefix, REDIS_URL, testPrefix } from '../helpers/stores';
+import { writeKeyPair } from '../helpers/keys';
 import { runCli, serve } from '../helpers/process';
 
 const examples = path.join(PACKAGE_ROOT, 'config', 'examples');
 const temp = () => mkdtempSync(path.join(tmpdir(), 'passway-cli-'));
 
+let spKeys: { keyFile: string; certFile: string };
+beforeAll(async () => {
+  spKeys = await writeKeyPair(temp(), 'sp');
+});
+
 describe('passway config check', () => {
-  it.each(['demo.yaml', 'carsi.example.yaml', 'compose.yaml'])('accepts config/examples/%s (exit 0)', async (name) => {
-    const result = await runCli(['config', 'check', path.join(examples, name)], { env: { PASSWAY_SESSION_SECRET: '' } });
+  it.each(['demo.yaml', 'carsi.example.yaml', 'compose.yaml'])('accepts config/examples/%s (exit 0) given its SAML key files', async (name) => {
+    const env = { PASSWAY_SESSION_SECRET: '', PASSWAY_SAML_SIGNING_KEY_FILE: spKeys.keyFile, PASSWAY_SAML_SIGNING_CERT_FILE: spKeys.certFile };
+    const result = await runCli(['config', 'check', path.join(examples, name)], { env });
     expect(result.stderr).toBe('');
     expect(result.stdout).toContain(': OK');
     expect(result.code).toBe(0);
@@ -56,6 +63,12 @@ describe('passway config check', () => {
     expect(result.stderr).toMatch(/store(\.kind)?: /);
   });
 
+  it('refuses compose.yaml where its SAML key files are missing, naming the key', async () => {
+    const result = await runCli(['config', 'check', path.join(examples, 'compose.yaml')], { env: { PASSWAY_SESSION_SECRET: '' } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('saml.signing.keyFile: cannot read /run/secrets/saml_signing_key');
+  });
+
   it('serve names the missing SAML key files with exit 2', async () => {
     const file = path.join(temp(), 'saml.yaml');
     writeFileSync(
@@ -69,6 +82,36 @@ describe('passway config check', () => {
     const result = await runCli(['serve', '--config', file], { env: { PASSWAY_SESSION_SECRET: 'b'.repeat(40) } });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/saml\.signing\.keyFile: cannot read/);
+  });
+});
+
+/** Configs `serve` used to refuse or crash on while `config check` said OK: now both refuse, with the same lines. */
+describe('config check and serve run the same start-up checks', () => {
+  const dir = temp();
+  const plainFile = path.join(dir, 'plain.txt');
+  writeFileSync(plainFile, 'a file\n');
+  const samlLogin = 'institutions: [{ id: uni, name: { en: Uni } }]\nlogins: [{ kind: saml, id: uni-idp, institution: uni, entityID: "https://idp.uni.example/idp", metadataUrl: "https://idp.uni.example/metadata" }]\n';
+  const cases: { name: string; input: string; expect: string }[] = [
+    { name: 'an invalid campus range', input: 'onCampus: { ranges: [10.0.0.0/33] }\n', expect: 'onCampus.ranges[0]: "10.0.0.0/33": the prefix length' },
+    { name: 'a trusted proxy that is not an address', input: 'server: { trustProxy: [nginx] }\n', expect: 'server.trustProxy[0]: "nginx" is not an IP address' },
+    { name: 'a bad metrics allow-list entry', input: 'load: { metricsAllow: [10.0.0/8] }\n', expect: 'load.metricsAllow[0]: "10.0.0/8" is not an IP address' },
+    { name: 'a SAML login without saml.signing', input: samlLogin, expect: 'saml.signing: required with a SAML login' },
+    { name: 'an unreadable SAML key file', input: `${samlLogin}saml: { signing: { keyFile: ${dir}/absent.pem, certFile: ${dir}/absent-cert.pem } }\n`, expect: 'saml.signing.keyFile: cannot read' },
+    { name: 'a usage folder that cannot be created', input: `usage: { dir: ${plainFile}/usage }\n`, expect: 'usage.dir: cannot create' },
+    { name: 'an unreadable TLS certificate', input: `server: { tls: { certFile: ${dir}/absent-cert.pem, keyFile: ${dir}/absent-key.pem } }\n`, expect: 'server.tls.certFile: cannot read' },
+    { name: 'an empty file', input: '', expect: '(file):' },
+  ];
+
+  it.each(cases)('$name: config check exits 2 naming the key, serve refuses with the same lines', async ({ input, expect: line }) => {
+    const file = path.join(dir, 'case.yaml');
+    writeFileSync(file, input);
+    const env = { PASSWAY_SESSION_SECRET: 'd'.repeat(40), PASSWAY_PORT: '0' };
+    const [check, served] = await Promise.all([runCli(['config', 'check', file], { env }), runCli(['serve', '--config', file], { env })]);
+    expect(check.code).toBe(2);
+    expect(check.stderr).toContain(`  ${line}`);
+    expect(served.code).toBe(2);
+    expect(served.stderr).toBe(check.stderr);
+    expect(served.stderr).not.toMatch(/\n\s+at /);
   });
 });
 

@@ -2,6 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DEMO_CONFIG, PACKAGE_ROOT, formatProblems, loadConfigFile, validateConfig } from '../../config';
+import { preflight } from '../../gateway/preflight';
+import { writeKeyPair } from '../helpers/keys';
 
 const SECRET = 'x'.repeat(40);
 const dir = mkdtempSync(path.join(tmpdir(), 'passway-config-'));
@@ -143,5 +145,61 @@ describe('config files', () => {
     const result = loadConfigFile(yamlFile('list.yaml', '- a\n- b\n'), { env: {} });
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.problems[0]?.message).toMatch(/YAML mapping/);
+  });
+});
+
+/**
+ * Everything `serve` checks before it binds a port, `config check` checks too (gateway/preflight.ts):
+ * each case is a config `serve` used to crash on or refuse while `config check` said OK.
+ */
+describe('preflight: the checks serve and config check share', () => {
+  let keyFile = '';
+  let certFile = '';
+  let otherCertFile = '';
+  const aFile = yamlFile('plain.txt', 'not a folder\n');
+  beforeAll(async () => {
+    ({ keyFile, certFile } = await writeKeyPair(dir, 'sp'));
+    otherCertFile = (await writeKeyPair(dir, 'other')).certFile;
+  });
+  const samlLogin = 'institutions: [{ id: uni, name: { en: Uni } }]\nlogins: [{ kind: saml, id: uni-idp, institution: uni, entityID: "https://idp.uni.example/idp", metadataUrl: "https://idp.uni.example/metadata" }]\n';
+
+  const cases: { name: string; input: () => string; expect: { path: string; message: RegExp } }[] = [
+    { name: 'an invalid campus range', input: () => 'onCampus: { ranges: [10.0.0.0/8, 10.0.0.0/33] }\n', expect: { path: 'onCampus.ranges[1]', message: /prefix length after "\/" must be 0-32/ } },
+    { name: 'a trusted proxy that is not an address', input: () => 'server: { trustProxy: [nginx] }\n', expect: { path: 'server.trustProxy[0]', message: /not an IP address or CIDR range/ } },
+    { name: 'a metrics allow-list entry with a bad IPv6 prefix', input: () => 'load: { metricsAllow: ["fd00::/129"] }\n', expect: { path: 'load.metricsAllow[0]', message: /0-128/ } },
+    { name: 'a misspelt time zone', input: () => 'catalog: { timeZone: Asia/Shangai }\n', expect: { path: 'catalog.timeZone', message: /not a time zone name/ } },
+    { name: 'an empty file', input: () => '# nothing here yet\n', expect: { path: '(file)', message: /is empty/ } },
+    { name: 'a SAML login without saml.signing', input: () => samlLogin, expect: { path: 'saml.signing', message: /required with a SAML login/ } },
+    { name: 'an unreadable SAML key file', input: () => `${samlLogin}saml: { signing: { keyFile: ${dir}/absent-key.pem, certFile: ${certFile} } }\n`, expect: { path: 'saml.signing.keyFile', message: /cannot read/ } },
+    { name: 'a SAML key file that is not PEM', input: () => `${samlLogin}saml: { signing: { keyFile: ${aFile}, certFile: ${certFile} } }\n`, expect: { path: 'saml.signing', message: /not a PEM key and certificate/ } },
+    { name: 'an encryption key that does not match its certificate', input: () => `${samlLogin}saml: { signing: { keyFile: ${keyFile}, certFile: ${certFile} }, encryption: { keyFile: ${keyFile}, certFile: ${otherCertFile} } }\n`, expect: { path: 'saml.encryption', message: /does not belong to/ } },
+    { name: 'an unreadable TLS key', input: () => `server: { tls: { certFile: ${certFile}, keyFile: ${dir}/absent-tls.pem } }\n`, expect: { path: 'server.tls.keyFile', message: /cannot read .*ENOENT/ } },
+    { name: 'a TLS key that does not match the certificate', input: () => `server: { tls: { certFile: ${otherCertFile}, keyFile: ${keyFile} } }\n`, expect: { path: 'server.tls', message: /not a matching PEM certificate chain and private key/ } },
+    { name: 'a usage folder that cannot be created', input: () => `usage: { dir: ${aFile}/usage }\n`, expect: { path: 'usage.dir', message: /is a file, not a folder/ } },
+    { name: 'a catalog file that does not exist', input: () => 'catalog: { files: [absent-catalog.yaml] }\n', expect: { path: 'absent-catalog.yaml', message: /./ } },
+  ];
+
+  it.each(cases)('refuses $name, naming $expect.path', ({ input, expect: wanted }) => {
+    const result = preflight(yamlFile('case.yaml', input()), { env: { PASSWAY_SESSION_SECRET: SECRET } });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems).toContainEqual({ path: expect.stringContaining(wanted.path), message: expect.stringMatching(wanted.message) });
+  });
+
+  it('lists every problem at once, schema and files alike', () => {
+    const file = yamlFile('many.yaml', `onCampus: { ranges: [campus] }\nserver: { port: eighty, tls: { certFile: ${dir}/no-cert.pem, keyFile: ${dir}/no-key.pem } }\nusage: { dir: ${aFile}/usage }\n${samlLogin}`);
+    const result = preflight(file, { env: { PASSWAY_SESSION_SECRET: SECRET } });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems.map((p) => p.path)).toEqual(
+      expect.arrayContaining(['onCampus.ranges[0]', 'server.port', 'saml.signing', 'usage.dir']),
+    );
+  });
+
+  it('accepts a SAML login with a readable, matching key pair, and demo mode without one', () => {
+    const good = preflight(yamlFile('good.yaml', `${samlLogin}saml: { signing: { keyFile: ${keyFile}, certFile: ${certFile} } }\nonCampus: { ranges: [10.0.0.0/8, "2001:db8::/32", 192.0.2.7] }\n`), { env: { PASSWAY_SESSION_SECRET: SECRET } });
+    if (!good.ok) throw new Error(formatProblems(good));
+    const demo = preflight(yamlFile('demo.yaml', `${samlLogin}demo: { enabled: true, stateDir: ${dir}/state }\n`), { env: {} });
+    if (!demo.ok) throw new Error(formatProblems(demo));
   });
 });

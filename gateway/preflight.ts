@@ -1,0 +1,115 @@
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { createSecureContext } from 'node:tls';
+import { loadConfigFile, type ConfigProblem, type ValidateOptions } from '../config';
+import type { Config } from '../config/schema';
+import { readPair, SpConfigError } from '../idp-adapters/saml/sp-config';
+import type { Catalog } from '../resource-catalog/catalog';
+import { loadCatalog } from '../resource-catalog/load';
+
+/**
+ * Every check `passway serve` makes before it binds a port or opens a connection, run by
+ * `serve` and by `config check` alike: the schema (with address ranges and time zones), the
+ * catalog (the one catalog validator), the SAML key pairs, the TLS files, and the folders the
+ * gateway writes to. Every problem is collected, so one run lists them all.
+ */
+
+export type PreflightResult =
+  | { ok: true; source: string; config: Config; catalog: Catalog; warnings: ConfigProblem[] }
+  | { ok: false; source: string; problems: ConfigProblem[] };
+
+const codeOf = (error: unknown) => (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+
+/** SP key pairs as the SAML hub reads them at start (idp-adapters/saml/sp-config.ts). */
+function samlProblems(config: Partial<Config>): ConfigProblem[] {
+  const saml = config.saml;
+  if (!saml) return [];
+  const problems: ConfigProblem[] = [];
+  const samlLogin = (config.logins ?? []).some((l) => l.kind === 'saml');
+  if (samlLogin && !saml.signing && !config.demo?.enabled) {
+    problems.push({
+      path: 'saml.signing',
+      message:
+        'required with a SAML login: give keyFile and certFile of the SP signing key (or PASSWAY_SAML_SIGNING_KEY_FILE and PASSWAY_SAML_SIGNING_CERT_FILE), e.g. made with `openssl req -x509 -newkey rsa:3072 -sha256 -nodes -days 3650 -subj /CN=passway -keyout sp-key.pem -out sp-cert.pem`',
+    });
+  }
+  for (const key of ['signing', 'previousSigning', 'encryption'] as const) {
+    const pair = saml[key];
+    if (!pair) continue;
+    try {
+      readPair(pair, `saml.${key}`, (file) => readFileSync(file, 'utf8'));
+    } catch (error) {
+      if (!(error instanceof SpConfigError)) throw error;
+      problems.push({ path: error.path, message: error.message.slice(error.path.length + 2) });
+    }
+  }
+  return problems;
+}
+
+/** The certificate chain and key that HTTPS is served with, as node:tls will load them. */
+function tlsProblems(config: Partial<Config>): ConfigProblem[] {
+  const tls = config.server?.tls;
+  if (!tls) return [];
+  const files: Partial<Record<'certFile' | 'keyFile', Buffer>> = {};
+  const problems: ConfigProblem[] = [];
+  for (const key of ['certFile', 'keyFile'] as const) {
+    try {
+      files[key] = readFileSync(tls[key]);
+    } catch (error) {
+      problems.push({ path: `server.tls.${key}`, message: `cannot read ${tls[key]}: ${codeOf(error)}` });
+    }
+  }
+  if (problems.length > 0) return problems;
+  try {
+    createSecureContext({ cert: files.certFile, key: files.keyFile });
+  } catch (error) {
+    return [{ path: 'server.tls', message: `${tls.certFile} and ${tls.keyFile} are not a matching PEM certificate chain and private key: ${(error as Error).message}` }];
+  }
+  return [];
+}
+
+/** A folder the gateway creates and writes to: it is writable, or its nearest existing parent is. */
+function writableFolder(key: string, dir: string): ConfigProblem[] {
+  let at = path.resolve(dir);
+  for (;;) {
+    let stat;
+    try {
+      stat = statSync(at);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOTDIR') return [{ path: key, message: `cannot create ${dir}: a part of that path is a file, not a folder` }];
+      if (code !== 'ENOENT') return [{ path: key, message: `cannot use ${dir}: ${at}: ${codeOf(error)}` }];
+      at = path.dirname(at);
+      continue;
+    }
+    if (!stat.isDirectory()) return [{ path: key, message: `cannot create ${dir}: a part of that path is a file, not a folder` }];
+    try {
+      accessSync(at, constants.W_OK | constants.X_OK);
+    } catch {
+      return [{ path: key, message: `cannot create or write ${dir}: ${at} is not writable by this user` }];
+    }
+    return [];
+  }
+}
+
+function folderProblems(config: Partial<Config>): ConfigProblem[] {
+  return [
+    ...(config.usage ? writableFolder('usage.dir', config.usage.dir) : []),
+    ...(config.demo?.enabled ? writableFolder('demo.stateDir', config.demo.stateDir) : []),
+  ];
+}
+
+/** Load and check `file` (catalog files are relative to its folder); never throws for a bad config. */
+export function preflight(file: string, options: ValidateOptions = {}): PreflightResult {
+  const loaded = loadConfigFile(file, options);
+  const config = loaded.ok ? loaded.config : loaded.partial;
+  const problems = loaded.ok ? [] : [...loaded.problems];
+  if (config) problems.push(...samlProblems(config), ...tlsProblems(config), ...folderProblems(config));
+  // The catalog files are checked too when the sections they depend on are valid on their own.
+  const catalogReady = config?.resources && config.catalog && config.institutions;
+  const catalog = catalogReady ? loadCatalog(config as Config, path.dirname(loaded.source)) : undefined;
+  const seen = new Set(problems.map((p) => `${p.path}: ${p.message}`)); // the schema's cross-checks say some of the same
+  if (catalog && !catalog.ok) problems.push(...catalog.problems.filter((p) => !seen.has(`${p.path}: ${p.message}`)));
+  if (!loaded.ok || !catalog?.ok || problems.length > 0) return { ok: false, source: loaded.source, problems };
+  return { ok: true, source: loaded.source, config: loaded.config, catalog: catalog.catalog, warnings: [...loaded.warnings, ...catalog.warnings] };
+}
