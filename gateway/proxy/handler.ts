@@ -15,7 +15,7 @@ import type { RecordUsage } from '../usage/record';
 import { RefusedAddressError } from './address-guard';
 import { decoder, encoder, parseContentType, planBody, type BodyPlan as Coding } from './body';
 import type { CookieJars } from './cookie-jar';
-import { HANDOFF_PATH, completeHandoff, type HandoffDeps } from './handoff';
+import { HANDOFF_PATH, completeHandoff, startHandoff, type HandoffDeps } from './handoff';
 import { browserCookiesWithout, browserResponseHeaders, mergeCookies, upstreamRequestHeaders } from './headers';
 import { redirect, sendProxyPage } from './pages';
 import { Relay, type BodyPlan } from './relay';
@@ -162,7 +162,7 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
     const session = await deps.sessions.load(req);
     const user = session?.data.user;
     if (!session || !user) {
-      redirect(res, 303, `${gateway}/proxy/handoff?url=${encodeURIComponent(proxiedHere)}`);
+      startHandoff(deps.handoff, res, proxiedHere);
       return;
     }
     const decision = decide(user, resource, licenceDay(new Date()));

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { stringifySetCookie } from 'cookie';
+import { parseCookie, stringifySetCookie } from 'cookie';
 import { sign } from 'cookie-signature';
 import { Router } from 'express';
 import type { Store } from '../store/types';
+import { localPath } from '../local-path';
 import { html } from '../pages/html';
 import { t } from '../i18n';
 import { redirect, sendProxyPage } from './pages';
@@ -12,15 +13,36 @@ import { redirect, sendProxyPage } from './pages';
  * Session handoff to a proxied host (EZproxy's approach). The session cookie's Domain is the
  * gateway host so that `*.p.<gateway host>` shares it, but browsers refuse a Domain that is not
  * a registrable name: Chromium drops `Domain=localhost` for `x.p.localhost` (checked in
- * tests/browser/proxy.test.ts). So a proxied host without the cookie sends the browser to the
- * gateway (`/proxy/handoff?url=`), which mints a one-time token (60 s, bound to that proxied
- * host) and sends it back to `<proxied host>/.passway/handoff?token=`, where the proxy sets a
- * host-only session cookie for that host and returns to the page. Signed out at the gateway:
- * `/login?url=<upstream URL>` instead, which signs in and launches.
+ * tests/browser/proxy.test.ts). So a proxied host without the cookie hands over through the gateway:
+ *
+ * 1. the proxied host sets a nonce cookie on itself (host-only, HttpOnly, 2 minutes) and sends
+ *    the browser to the gateway: `/proxy/handoff?url=<proxied URL>&nonce=<nonce>`;
+ * 2. the gateway, signed in, stores a one-time grant (60 s) for this session, bound to the
+ *    nonce, to the proxied host and to the page, and sends the browser to
+ *    `<proxied host>/.passway/handoff?token=` on the origin of Passway's own host mapping (the
+ *    gateway's scheme and port), never the one in `url`. Signed out: `/login?url=<upstream URL>`;
+ * 3. the proxied host takes the grant once and completes it only in a browser that holds the
+ *    grant's nonce cookie, i.e. the browser that started step 1 there: a token minted by a
+ *    signed-in attacker and opened in a victim's browser plants nothing. It sets a host-only
+ *    session cookie, drops the nonce and returns to the page the grant names.
+ *
+ * Over https the nonce cookie is `__Host-` prefixed, so a sibling proxied host cannot set it
+ * (RFC 6265bis, "Cookie Name Prefixes"). Each handoff has its own nonce cookie, so pages that
+ * start several at once (images from several proxied hosts) do not overwrite each other's.
  */
 export const HANDOFF_PATH = '/.passway/handoff';
-const TOKEN_TTL_MS = 60_000;
+const GRANT_TTL_MS = 60_000;
+const NONCE_MAX_AGE_SECONDS = 120;
+const NONCE = /^[A-Za-z0-9_-]{22}$/;
+const TOKEN = /^[A-Za-z0-9_-]{32}$/;
 const key = (token: string) => `handoff:${token}`;
+
+interface Grant {
+  sid: string;
+  host: string;
+  nonce: string;
+  to: string;
+}
 
 export interface HandoffDeps {
   store: Store;
@@ -28,22 +50,41 @@ export interface HandoffDeps {
   cookieName: string;
   secure: boolean;
   maxAgeSeconds: number;
+  /** The gateway's public origin (where step 2 runs). */
+  gatewayOrigin: string;
   /** Proxied URL → upstream URL, or undefined when not a proxied address of a catalogued host. */
   upstreamOf: (proxied: URL) => URL | undefined;
+  /** Upstream URL → its proxied URL by Passway's host mapping (the gateway's scheme and port). */
+  proxiedOf: (upstream: URL) => URL | undefined;
 }
 
-/** Gateway side: GET /proxy/handoff?url=<proxied URL> (the Express app's requestScope has loaded the session). */
+const nonceCookie = (deps: HandoffDeps, nonce: string) => `${deps.secure ? '__Host-' : ''}passway_handoff_${nonce}`;
+
+/** Proxied side, step 1: a browser without a session here goes to the gateway, with a nonce only it holds. */
+export function startHandoff(deps: HandoffDeps, res: ServerResponse, proxiedHere: string): void {
+  const nonce = randomBytes(16).toString('base64url');
+  res.setHeader(
+    'Set-Cookie',
+    stringifySetCookie({ name: nonceCookie(deps, nonce), value: '1', path: '/', httpOnly: true, secure: deps.secure, sameSite: 'lax', maxAge: NONCE_MAX_AGE_SECONDS }),
+  );
+  redirect(res, 303, `${deps.gatewayOrigin}/proxy/handoff?${new URLSearchParams({ url: proxiedHere, nonce })}`);
+}
+
+/** Gateway side, step 2: GET /proxy/handoff?url=<proxied URL>&nonce= (the Express app's requestScope has loaded the session). */
 export function handoffRoutes(deps: HandoffDeps): Router {
   const router = Router();
   router.get('/proxy/handoff', async (req, res) => {
-    let proxied: URL | undefined;
+    let claimed: URL | undefined;
     try {
-      proxied = new URL(String(req.query.url ?? ''));
+      claimed = new URL(String(req.query.url ?? ''));
     } catch {
-      proxied = undefined;
+      claimed = undefined;
     }
-    const upstream = proxied && deps.upstreamOf(proxied);
-    if (!proxied || !upstream) {
+    const upstream = claimed && deps.upstreamOf(claimed);
+    const proxied = upstream && deps.proxiedOf(upstream);
+    const to = proxied && proxied.pathname + proxied.search;
+    // The page must be a plain local path: an encoded CR/LF or `//` is refused here, not passed on.
+    if (!upstream || !proxied || !to || localPath(to) !== to) {
       sendProxyPage(req, res, 400, 'proxyBadRequestTitle', 'proxyBadRequestBody');
       return;
     }
@@ -51,26 +92,33 @@ export function handoffRoutes(deps: HandoffDeps): Router {
       redirect(res, 303, `/login?url=${encodeURIComponent(upstream.href)}`);
       return;
     }
+    const nonce = String(req.query.nonce ?? '');
+    if (!NONCE.test(nonce)) {
+      // An old link without a nonce: start over at the proxied host, which adds one.
+      redirect(res, 303, proxied.href);
+      return;
+    }
     const token = randomBytes(24).toString('base64url');
-    await deps.store.set(key(token), JSON.stringify({ sid: req.session.id, host: proxied.host.toLowerCase() }), TOKEN_TTL_MS);
-    redirect(res, 303, `${proxied.origin}${HANDOFF_PATH}?token=${token}&to=${encodeURIComponent(proxied.pathname + proxied.search)}`);
+    const grant: Grant = { sid: req.session.id, host: proxied.host, nonce, to };
+    await deps.store.set(key(token), JSON.stringify(grant), GRANT_TTL_MS);
+    redirect(res, 303, `${proxied.origin}${HANDOFF_PATH}?token=${token}`);
   });
   return router;
 }
 
-/** Proxied side: take the token once, set a host-only session cookie, go back to the page. */
+/** Proxied side, step 3: take the grant once; in the browser holding its nonce, set a host-only session cookie and go to its page. */
 export async function completeHandoff(deps: HandoffDeps, req: IncomingMessage, res: ServerResponse, url: URL, retry: string): Promise<void> {
   const token = url.searchParams.get('token') ?? '';
-  const to = url.searchParams.get('to') ?? '/';
-  const raw = /^[A-Za-z0-9_-]{32}$/.test(token) ? await deps.store.take(key(token)) : null;
-  const grant = raw ? (JSON.parse(raw) as { sid: string; host: string }) : undefined;
-  if (!grant || grant.host !== (req.headers.host ?? '').toLowerCase()) {
+  const raw = TOKEN.test(token) ? await deps.store.take(key(token)) : null;
+  const grant = raw ? (JSON.parse(raw) as Grant) : undefined;
+  const cookies = req.headers.cookie ? parseCookie(req.headers.cookie) : {};
+  if (!grant || grant.host !== (req.headers.host ?? '').toLowerCase() || cookies[nonceCookie(deps, grant.nonce)] === undefined) {
     sendProxyPage(req, res, 400, 'proxyHandoffTitle', 'proxyHandoffBody', {}, (lang) => html`<p><a class="button" href="${retry}">${t(lang, 'proxyHandoffRetry')}</a></p>`);
     return;
   }
-  res.setHeader(
-    'Set-Cookie',
+  res.setHeader('Set-Cookie', [
     stringifySetCookie({ name: deps.cookieName, value: `s:${sign(grant.sid, deps.secret)}`, path: '/', httpOnly: true, secure: deps.secure, sameSite: 'lax', maxAge: deps.maxAgeSeconds }),
-  );
-  redirect(res, 303, to.startsWith('/') && !to.startsWith('//') && !to.startsWith('/\\') ? to : '/');
+    stringifySetCookie({ name: nonceCookie(deps, grant.nonce), value: '', path: '/', httpOnly: true, secure: deps.secure, sameSite: 'lax', maxAge: 0 }),
+  ]);
+  redirect(res, 303, localPath(grant.to));
 }

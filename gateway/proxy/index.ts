@@ -79,12 +79,18 @@ export function createProxy(deps: ProxyDeps): Proxy {
   const hosts = new ProxiedHosts(settings.proxyDomain, labels);
   const mappingFor = mappingPerCatalog(settings, labels);
   const lifetimeMs = config.session.absoluteLifetimeHours * 3_600_000;
+  const proxiedUrl = (upstream: URL) => {
+    const mapped = mappingFor(deps.catalog()).mapper.mapUrl(upstream.href);
+    return mapped ? new URL(mapped) : undefined;
+  };
   const handoff: HandoffDeps = {
     store: deps.store,
     secret: deps.sessionSecret,
     cookieName: config.session.cookieName,
     secure: settings.secureCookies,
     maxAgeSeconds: Math.floor(lifetimeMs / 1000),
+    gatewayOrigin: settings.publicUrl.origin,
+    proxiedOf: proxiedUrl,
     upstreamOf: (proxied) => {
       const upstream = fromProxied(proxied, settings, labels.resolve);
       return upstream && deps.catalog().byUrl(upstream) ? upstream : undefined;
@@ -119,10 +125,6 @@ export function createProxy(deps: ProxyDeps): Proxy {
     unproxied,
   });
   const upgrade = webSocketUpgrade({ config, settings, catalog: deps.catalog, sessions: deps.sessions, jars, hosts, mappingFor, agent, recordUsage: deps.recordUsage, logger: deps.logger, load: deps.load });
-  const proxiedUrl = (upstream: URL) => {
-    const mapped = mappingFor(deps.catalog()).mapper.mapUrl(upstream.href);
-    return mapped ? new URL(mapped) : undefined;
-  };
   const resourceOf = (host: string) => {
     const upstream = hosts.peek(host);
     return upstream && deps.catalog().byHost(upstream.host)?.id;

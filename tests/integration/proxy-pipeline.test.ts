@@ -97,14 +97,23 @@ describe('proxy: sessions and entitlement', () => {
   });
 
   it('hands a signed-in session to the proxied host once, as a host-only cookie', async () => {
-    const start = await get(gw.port, `localhost:${gw.port}`, `/proxy/handoff?url=${encodeURIComponent(`http://${vendorHost}/whoami`)}`, { cookie });
+    // The proxied host sets a nonce cookie on itself and sends the browser to the gateway with it.
+    const first = await get(gw.port, vendorHost, '/whoami');
+    expect(first.statusCode).toBe(303);
+    const nonceCookie = String(first.headers['set-cookie']).split(';')[0]!;
+    expect(nonceCookie).toMatch(/^passway_handoff_[A-Za-z0-9_-]{22}=1$/);
+    const handoff = new URL(first.headers.location as string);
+    const start = await get(gw.port, `localhost:${gw.port}`, handoff.pathname + handoff.search, { cookie });
     expect(start.statusCode).toBe(303);
     const back = new URL(start.headers.location as string);
     expect(back.host).toBe(vendorHost);
-    const done = await get(gw.port, vendorHost, back.pathname + back.search);
+    // Only the browser holding the nonce completes it.
+    expect((await get(gw.port, vendorHost, back.pathname + back.search)).statusCode).toBe(400);
+    const again = new URL((await get(gw.port, `localhost:${gw.port}`, handoff.pathname + handoff.search, { cookie })).headers.location as string);
+    const done = await get(gw.port, vendorHost, again.pathname + again.search, { cookie: nonceCookie });
     expect(done.statusCode).toBe(303);
     expect(done.headers.location).toBe('/whoami');
-    const setCookie = String(done.headers['set-cookie']);
+    const setCookie = String([done.headers['set-cookie']].flat()[0]);
     expect(setCookie).toMatch(/^passway_sid=s:/);
     expect(setCookie).not.toMatch(/Domain=/i);
     const handedCookie = setCookie.split(';')[0]!;
@@ -112,7 +121,7 @@ describe('proxy: sessions and entitlement', () => {
     expect(page.statusCode).toBe(200);
     await page.body.text();
     // One-time: the same token again is refused.
-    expect((await get(gw.port, vendorHost, back.pathname + back.search)).statusCode).toBe(400);
+    expect((await get(gw.port, vendorHost, again.pathname + again.search, { cookie: nonceCookie })).statusCode).toBe(400);
   });
 
   it('sends a reader whose institution has no licence to the launch link, which explains the denial', async () => {
