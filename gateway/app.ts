@@ -8,6 +8,7 @@ import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { Config, SamlLoginConfig } from '../config/schema';
 import { defaultMetadataSource, IdpRegistry, loadSpKeys, SamlHub, spSettings, startFederations, type KeyPairPem } from '../idp-adapters/saml';
+import { createAccess, type Access } from './access';
 import type { Logger } from './logger';
 import { authRoutes } from './routes/auth';
 import { discoveryRoutes } from './routes/discovery';
@@ -71,8 +72,10 @@ export interface Gateway {
   saml?: SamlHub;
   /** Swap in a reloaded catalog; requests in flight keep the snapshot they started with. */
   setCatalog(catalog: Catalog): void;
-  /** Load control: metrics, seats, download limits (the proxy's noteDownload hook takes it). */
+  /** Load control: metrics, timed Store, overload guard, load history. */
   load: LoadControl;
+  /** The one access decision (authorize), licence seats and download limits. */
+  access: Access;
   /** The rewriting proxy (flushUsage writes its open proxy-summary events and unproxied hosts now). */
   proxy: Proxy;
   /** Stop background work (federation metadata refreshes); the server is closed by its owner. */
@@ -86,18 +89,15 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const { config, logger, sessionSecret, demo, samlSigningKey } = deps;
   const settings = settingsFrom(config);
   keepStringPrototypeFast(); // undo what any library loaded so far did to String.prototype (see fast-strings.ts)
-  // Load control: metrics (a registry per gateway), timed Store, overload guard, seats, download limits
-  const load = createLoad({
-    config,
-    store: deps.store,
-    logger,
-    secret: sessionSecret,
-    catalog: () => catalog,
-    record: (event) => ctx.recordUsage(event),
-    isProxyHost: (req) => isProxyHost(req.headers.host, settings),
-    proxyResource: (req) => (req.headers.host ? proxy.resourceOf(req.headers.host) : undefined),
-  });
-  const store = load.store; // every Store call timed
+  let catalog = deps.catalog ?? new Catalog(config.resources);
+  const currentCatalog = () => catalog;
+  // Built in dependency order, each from the ones before: store -> usage -> access -> sessions -> proxy -> routes.
+  // Store and usage: load control times every Store call and counts every usage event in /metrics.
+  const load = createLoad({ config, store: deps.store, logger, secret: sessionSecret, catalog: currentCatalog, record: deps.usage?.record ?? usageRecorder(logger) });
+  const store = load.store;
+  const recordUsage = load.recordUsage;
+  // The one access decision: licence, seats, suspensions (built before sessions: their observer keeps seats in step)
+  const access = createAccess({ config, store, record: recordUsage, remember: (entry) => load.remember(entry), userOf: (session) => load.userOf(session) });
   const sessions = new Sessions(store, {
     secret: sessionSecret,
     cookieName: config.session.cookieName,
@@ -105,19 +105,32 @@ export function createGateway(deps: GatewayDeps): Gateway {
     secure: settings.secureCookies,
     idleTimeoutMs: config.session.idleTimeoutMinutes * 60_000,
     absoluteLifetimeMs: config.session.absoluteLifetimeHours * 3_600_000,
-    observer: load.sessionObserver, // seats, session counts, per-user cap
+    observer: load.sessionObserver(access.seats), // seats renewed and released with the session, session counts, per-user cap
   });
-  load.bindSessions(sessions);
-  let catalog = deps.catalog ?? new Catalog(config.resources);
+  // Rewriting proxy: proxied hosts go to its plain handler; the gateway serves its session handoff
+  const proxy = createProxy({
+    config,
+    settings,
+    store,
+    sessions,
+    sessionSecret,
+    catalog: currentCatalog,
+    recordUsage,
+    logger,
+    resolve: deps.resolve,
+    access, // every proxied request authorized; item downloads counted
+    load, // upstream errors
+    accessLog: config.usage.accessLog ? deps.usage?.accessLog : undefined, // NCSA lines of proxied requests
+  });
   const ctx: RouteContext = {
     config,
     settings,
     store,
     sessions,
     logger,
-    recordUsage: load.tapUsage(deps.usage?.record ?? usageRecorder(logger)), // tapped: /metrics counts events
-    catalog: () => catalog,
-    proxiedUrl: (upstream) => proxy.proxiedUrl(upstream),
+    recordUsage,
+    catalog: currentCatalog,
+    proxiedUrl: proxy.proxiedUrl,
     isOnCampus: campusMatcher(config.onCampus.ranges),
     demo,
   };
@@ -149,36 +162,22 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.use(healthRoutes(ctx));
   app.use(express.urlencoded({ extended: false, limit: '64kb' }));
   app.use(requestScope(ctx));
-  app.use(portalRoutes(ctx));
+  app.use(portalRoutes(ctx, access));
   app.use(discoveryRoutes(ctx));
-  app.use(launchRoutes(ctx, load)); // seats, suspensions
-  // Rewriting proxy: proxied hosts go to its plain handler; the gateway serves its session handoff
-  const proxy = createProxy({
-    config,
-    settings,
-    store,
-    sessions,
-    sessionSecret,
-    catalog: () => catalog,
-    recordUsage: ctx.recordUsage,
-    logger,
-    resolve: deps.resolve,
-    load, // suspensions, item downloads, upstream errors
-    accessLog: config.usage.accessLog ? deps.usage?.accessLog : undefined, // NCSA lines of proxied requests
-  });
+  app.use(launchRoutes(ctx, { access, load }));
   app.use(proxy.routes);
   const loginState = new LoginState({ secret: sessionSecret, publicUrl: settings.publicUrl }); // logins bound to the browser
   const saml = samlHub(config, settings.publicUrl, store, loginState, logger, samlSigningKey);
   app.use(authRoutes(ctx, saml, callbackAdapters(config, settings.publicUrl, store, loginState)));
   // Load control: /admin/load, /admin/suspensions (admin role, CSRF, audit) and the user's /suspended/<resource> page
   app.use(
-    loadAdminRoutes(ctx, load, {
+    loadAdminRoutes(ctx, load, access, {
       guard: adminAccess.requireAdmin(ctx),
       csrfToken: (req) => (req.session ? adminAccess.csrfToken(sessions, req.session) : Promise.resolve('')),
       verifyCsrf: (req) => adminAccess.csrfValid(req.session, (req.body as Record<string, unknown> | undefined)?.[adminAccess.CSRF_FIELD]),
       audit: (req, action, ok, detail) => adminAccess.audit(ctx, req, action, ok, detail),
     }),
-    suspendedRoutes(ctx, load),
+    suspendedRoutes(ctx, access),
   );
   const reloadCatalog = catalogReloader(config, deps.catalogDir, (next) => (catalog = next));
   app.use(adminRoutes(ctx, reloadCatalog), adminUsageRoutes(ctx, deps.reports), apiRoutes(ctx, deps.reports)); // admin and reports
@@ -186,13 +185,17 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.use(notFound(ctx));
   app.use(errorPage(ctx));
 
-  const handle = load.instrument((req: IncomingMessage, res: ServerResponse) => {
-    if (isProxyHost(req.headers.host, settings)) {
-      proxy.handle(req, res);
-      return;
-    }
-    app(req, res);
-  }); // in-flight count and request metrics around everything
+  const proxied = (req: IncomingMessage) => isProxyHost(req.headers.host, settings);
+  const handle = load.instrument(
+    (req: IncomingMessage, res: ServerResponse) => {
+      if (proxied(req)) {
+        proxy.handle(req, res);
+        return;
+      }
+      app(req, res);
+    },
+    { isProxyHost: proxied, proxyResource: (req) => (req.headers.host ? proxy.resourceOf(req.headers.host) : undefined) },
+  ); // in-flight count and request metrics around everything
 
   const shouldUpgrade = (req: IncomingMessage) => isWebSocketUpgrade(req) && isProxyHost(req.headers.host, settings);
   const handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -207,7 +210,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     void proxy.close(); // open proxy-summary events (written synchronously), unproxied hosts, connection pools
     load.close(); // its timer and event-loop monitor
   };
-  return { handle, shouldUpgrade, handleUpgrade, app, sessions, saml, setCatalog, close, load, proxy };
+  return { handle, shouldUpgrade, handleUpgrade, app, sessions, saml, setCatalog, close, load, access, proxy };
 }
 
 /** The SAML SP hub when a SAML login is configured (or SP keys are); a missing key throws SpConfigError. */

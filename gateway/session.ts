@@ -23,8 +23,8 @@ export interface SessionOptions {
 export interface SessionObserver {
   /** After every save; ttlMs is the time the session has left. */
   saved(session: Session, ttlMs: number): Promise<void>;
-  /** After a sign-in created this session. */
-  signedIn(session: Session): Promise<void>;
+  /** After a sign-in created this session; the ids of the sessions it ends (the per-user session cap). */
+  signedIn(session: Session): Promise<string[]>;
   /** After a session was destroyed, found expired, replaced at sign-in, or ended by id. */
   ended(session: Session): Promise<void>;
 }
@@ -114,7 +114,7 @@ export class Sessions {
       await this.options.observer?.ended(previous);
     }
     const session = await this.create(res, { ...carried, user });
-    await this.options.observer?.signedIn(session);
+    for (const id of (await this.options.observer?.signedIn(session)) ?? []) await this.end(id);
     return session;
   }
 

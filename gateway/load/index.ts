@@ -2,15 +2,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { Config } from '../../config/schema';
 import type { Catalog } from '../../resource-catalog/catalog';
-import type { PolicyState } from '../../resource-catalog/policy';
-import type { Licence, Resource } from '../../resource-catalog/schema';
 import { campusMatcher } from '../campus';
 import type { Logger } from '../logger';
-import type { Session, SessionObserver, Sessions } from '../session';
+import type { Session, SessionObserver } from '../session';
 import type { Store } from '../store/types';
 import { dayFormatter } from '../usage/day';
 import type { RecordUsage, UsageEvent } from '../usage/record';
-import { DownloadLimits, type DownloadCounts, type Suspension } from './downloads';
 import { LoadHistory, type HistoryEntry } from './history';
 import { instrument, routeKind, type RouteLabel } from './instrument';
 import { keys, pseudonym, UNLIMITED } from './keys';
@@ -19,12 +16,11 @@ import { createMetrics, type LoadMetrics } from './metrics';
 import { nodeId } from './node-id';
 import { OverloadGuard, overloadShedding } from './overload';
 import { Peaks } from './peaks';
-import { Seats, type SeatClaim } from './seats';
-import { sessionTracking } from './session-observer';
+import { sessionTracking, type SessionSeats } from './session-observer';
 import { TimedStore } from './timed-store';
 
 export { labelResource } from './instrument';
-export type { Suspension } from './downloads';
+export type { HistoryEntry } from './history';
 
 export interface LoadDeps {
   config: Config;
@@ -34,12 +30,16 @@ export interface LoadDeps {
   /** Keys the pseudonymous user ids (HMAC). */
   secret: string;
   catalog: () => Catalog;
-  /** The gateway's recordUsage (late-bound: the route context is built after load control). */
+  /** Where usage events go (the usage log or log lines); LoadControl.recordUsage is it, counted in /metrics. */
   record: RecordUsage;
-  /** Is this request for a proxied vendor host (then its resource comes from proxyResource)? */
-  proxyResource?: (req: IncomingMessage) => string | undefined;
-  isProxyHost?: (req: IncomingMessage) => boolean;
   now?: () => Date;
+}
+
+/** How instrument() tells proxied requests (labelled by resource) from the gateway's own routes. */
+export interface RequestClassifier {
+  isProxyHost: (req: IncomingMessage) => boolean;
+  /** The resource of a proxied request, without waiting on the Store. */
+  proxyResource: (req: IncomingMessage) => string | undefined;
 }
 
 /** Load for IT and overload control, built once per gateway by the composition root. */
@@ -49,14 +49,12 @@ export class LoadControl {
   readonly store: Store;
   readonly node = nodeId();
   readonly guard: OverloadGuard;
-  readonly seats: Seats;
-  readonly downloads: DownloadLimits;
   readonly history: LoadHistory;
   readonly peaks: Peaks;
-  readonly sessionObserver: SessionObserver;
+  /** The gateway's recordUsage: every event goes to the usage sink and is counted in /metrics. */
+  readonly recordUsage: RecordUsage;
   private readonly lag = new LagMonitor();
   private inFlightCount = 0;
-  private sessions: Sessions | undefined;
   private readonly timer: NodeJS.Timeout;
   private readonly now: () => Date;
   private readonly metricsAllowed: (address: string | undefined) => boolean;
@@ -73,9 +71,10 @@ export class LoadControl {
       activeSessions: () => this.activeSessions(),
     });
     this.store = new TimedStore(deps.store, this.metrics.storeDuration);
-    const idleMs = config.session.idleTimeoutMinutes * 60_000;
-    this.seats = new Seats(this.store, idleMs);
-    this.downloads = new DownloadLimits(this.store, config.load, () => this.now().getTime());
+    this.recordUsage = (event: UsageEvent) => {
+      deps.record(event);
+      this.count(event);
+    };
     this.history = new LoadHistory(this.store, (date) => this.day(date));
     this.peaks = new Peaks(this.store, this.node, () => this.day());
     this.guard = new OverloadGuard(
@@ -85,19 +84,11 @@ export class LoadControl {
         const cause = [episode.inFlightPassed ? 'in-flight' : '', episode.lagPassed ? 'event-loop-lag' : ''].filter(Boolean).join('+');
         const from = episode.startedAt.toISOString();
         const until = endedAt.toISOString();
-        this.deps.record({ type: 'overload-shed', cause, shed: episode.shed, startedAt: from, endedAt: until, peakInFlight: episode.peakInFlight, peakLagMs: episode.peakLagMs });
+        this.recordUsage({ type: 'overload-shed', cause, shed: episode.shed, startedAt: from, endedAt: until, peakInFlight: episode.peakInFlight, peakLagMs: episode.peakLagMs });
         this.remember({ type: 'overload-shed', node: this.node, cause, shed: episode.shed, peakInFlight: episode.peakInFlight, peakLagMs: episode.peakLagMs, from, until });
       },
       this.now,
     );
-    this.sessionObserver = sessionTracking({
-      store: this.store,
-      seats: this.seats,
-      logger: deps.logger,
-      pseudonym: (session) => this.userOf(session),
-      maxSessionsPerUser: config.load.maxSessionsPerUser,
-      end: async (id) => this.sessions?.end(id),
-    });
     this.metricsAllowed = campusMatcher(config.load.metricsAllow);
     // Once a second: close the lag window, end a finished overload episode, note and (every 10 s) flush peaks.
     let ticks = 0;
@@ -109,9 +100,15 @@ export class LoadControl {
     this.timer.unref();
   }
 
-  /** Sessions.end for the per-user session cap (Sessions is built with this.sessionObserver). */
-  bindSessions(sessions: Sessions): void {
-    this.sessions = sessions;
+  /** For Sessions: active-session counts, the per-user session cap, and the session's seats kept in step. */
+  sessionObserver(seats: SessionSeats): SessionObserver {
+    return sessionTracking({
+      store: this.store,
+      seats,
+      logger: this.deps.logger,
+      pseudonym: (session) => this.userOf(session),
+      maxSessionsPerUser: this.deps.config.load.maxSessionsPerUser,
+    });
   }
 
   /** The library's day (every request notes its peak under it: formatted once a minute, not per call). */
@@ -141,9 +138,9 @@ export class LoadControl {
   }
 
   /** Wrap the gateway's request handler: in-flight count, request metrics, overload episode end. */
-  instrument(handle: (req: IncomingMessage, res: ServerResponse) => void) {
+  instrument(handle: (req: IncomingMessage, res: ServerResponse) => void, requests: RequestClassifier) {
     const classify = (req: IncomingMessage): RouteLabel => {
-      if (this.deps.isProxyHost?.(req)) return { kind: 'proxy', resource: this.deps.proxyResource?.(req) ?? '' };
+      if (requests.isProxyHost(req)) return { kind: 'proxy', resource: requests.proxyResource(req) ?? '' };
       return routeKind((req.url ?? '/').split('?')[0] ?? '/');
     };
     return instrument(handle, {
@@ -161,19 +158,12 @@ export class LoadControl {
     });
   }
 
-  /** recordUsage plus metrics: logins by outcome and reason, launches, denials, suspensions. */
-  tapUsage(record: RecordUsage): RecordUsage {
-    return (event: UsageEvent) => {
-      record(event);
-      this.count(event);
-    };
-  }
-
   /** Keep an overload or suspension entry for /admin/load (never waits, never throws). */
-  private remember(entry: HistoryEntry): void {
+  remember(entry: HistoryEntry): void {
     this.history.add(entry, this.now()).catch((error: unknown) => this.deps.logger.warn({ err: error }, 'load control: history not stored'));
   }
 
+  /** Metrics from events: logins by outcome and reason, launches, denials, suspensions. */
   private count(event: UsageEvent): void {
     const m = this.metrics;
     if (event.type === 'login-success') m.logins.inc({ outcome: 'success', login: event.login, reason: 'ok' });
@@ -201,49 +191,11 @@ export class LoadControl {
     return overloadShedding(this.guard, this.deps.config.load.retryAfterSeconds, () => this.metrics.shed.inc());
   }
 
-  /** For decide(): suspension and full licences, from the Store. */
-  async policyState(session: Session, resource: Resource): Promise<PolicyState> {
-    const user = this.userOf(session);
-    const [suspension, full] = await Promise.all([user ? this.downloads.suspension(resource.id, user) : undefined, this.seats.fullLicences(resource, session.id)]);
-    return { suspended: !!suspension, seatsFull: (licence: Licence) => full.has(licence) };
-  }
-
-  seatClaim(resource: Resource, licence: Licence | undefined): SeatClaim | undefined {
-    return licence ? this.seats.claim(resource, licence) : undefined;
-  }
-
   /** After an allowed launch: the user counts as active on the resource (and the peak moves). */
   async noteLaunch(session: Session, resource: string): Promise<void> {
     const ttl = this.deps.config.session.idleTimeoutMinutes * 60_000;
     await this.store.acquire(keys.activeResource(resource), session.id, UNLIMITED, ttl);
     this.peaks.note(`resource:${resource}`, await this.activeUsers(resource));
-  }
-
-  /** The proxy's download hook: see noteDownload. */
-  async noteDownload(session: Session, resource: string, counts: DownloadCounts): Promise<Suspension | undefined> {
-    const user = this.userOf(session);
-    if (!user || !session.data.user) return undefined;
-    const suspension = await this.downloads.note(resource, user, session.data.user, counts);
-    if (suspension) {
-      const { institution, subject, affiliations } = session.data.user;
-      this.deps.record({ type: 'suspension', resource, reason: suspension.reason, items: suspension.items, bytes: suspension.bytes, until: suspension.until, institution, subject, affiliations });
-      this.remember({ type: 'suspension', resource, user, institution, items: suspension.items, bytes: suspension.bytes, until: suspension.until });
-    }
-    return suspension ?? (await this.downloads.suspension(resource, user));
-  }
-
-  async suspensionOf(session: Session, resource: string): Promise<Suspension | undefined> {
-    const user = this.userOf(session);
-    return user ? this.downloads.suspension(resource, user) : undefined;
-  }
-
-  async lift(resource: string, user: string): Promise<Suspension | undefined> {
-    const lifted = await this.downloads.lift(resource, user);
-    if (lifted) {
-      this.deps.record({ type: 'suspension-lifted', resource, by: 'admin', institution: lifted.institution, subject: lifted.subject });
-      this.remember({ type: 'suspension-lifted', resource, user, institution: lifted.institution });
-    }
-    return lifted;
   }
 
   /** Sample global values into this node's peaks, then flush them. */
@@ -264,21 +216,6 @@ export class LoadControl {
 
 export function createLoad(deps: LoadDeps): LoadControl {
   return new LoadControl(deps);
-}
-
-/**
- * The rewriting proxy's hook: call it when a proxied response matches one of the resource's item
- * patterns (items: 1, bytes: its size). Returns the suspension when the user's access to the
- * resource is (now) suspended: the proxy should then answer with suspendedPage / redirect to
- * /suspended/<resource> instead of the item.
- */
-export function noteDownload(load: LoadControl, session: Session, resource: string, counts: DownloadCounts): Promise<Suspension | undefined> {
-  return load.noteDownload(session, resource, counts);
-}
-
-/** For the proxy, before forwarding a request: is this user suspended from this resource? */
-export function isSuspended(load: LoadControl, session: Session, resource: string): Promise<boolean> {
-  return load.suspensionOf(session, resource).then((s) => !!s);
 }
 
 /** The upstream-error counter the proxy increments: labels resource and reason (e.g. timeout, refused, reset). */

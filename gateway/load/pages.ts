@@ -1,4 +1,5 @@
 import { Router, type Request, type Response } from 'express';
+import type { Access } from '../access';
 import { pick, t, type Lang } from '../i18n';
 import { html, type Html } from '../pages/html';
 import { render, type RouteContext } from '../routes/context';
@@ -20,14 +21,14 @@ const when = (ctx: RouteContext, lang: Lang, iso: string) =>
   iso ? new Intl.DateTimeFormat(lang === 'zh' ? 'zh-CN' : 'en-GB', { timeZone: ctx.config.catalog.timeZone, dateStyle: 'medium', timeStyle: 'medium' }).format(new Date(iso)) : '';
 
 /** /admin/load (now, daily peaks, overload and suspension history) and /admin/suspensions (with lift). */
-export function loadAdminRoutes(ctx: RouteContext, load: LoadControl, access: AdminAccess): Router {
+export function loadAdminRoutes(ctx: RouteContext, load: LoadControl, access: Access, admin: AdminAccess): Router {
   const router = Router();
   const titleOf = (lang: Lang, id: string) => {
     const resource = ctx.catalog().byId(id);
     return resource ? pick(resource.title, lang) : id;
   };
 
-  router.get('/admin/load', access.guard, async (req: Request, res: Response) => {
+  router.get('/admin/load', admin.guard, async (req: Request, res: Response) => {
     const lang = req.lang;
     await load.samplePeaks();
     const resources = ctx.catalog().resources;
@@ -37,8 +38,8 @@ export function loadAdminRoutes(ctx: RouteContext, load: LoadControl, access: Ad
         active: await load.activeUsers(resource.id),
         seats: await Promise.all(
           resource.licences.flatMap((licence) => {
-            const claim = load.seatClaim(resource, licence);
-            return claim ? [load.seats.inUse(claim.name).then((used) => ({ institution: licence.institution, used, seats: claim.seats }))] : [];
+            const claim = access.seats.claim(resource, licence);
+            return claim ? [access.seats.inUse(claim.name).then((used) => ({ institution: licence.institution, used, seats: claim.seats }))] : [];
           }),
         ),
       })),
@@ -75,10 +76,10 @@ export function loadAdminRoutes(ctx: RouteContext, load: LoadControl, access: Ad
     render(ctx, req, res, 200, t(lang, 'loadTitle'), body);
   });
 
-  router.get('/admin/suspensions', access.guard, async (req: Request, res: Response) => {
+  router.get('/admin/suspensions', admin.guard, async (req: Request, res: Response) => {
     const lang = req.lang;
-    const list = await load.downloads.list();
-    const token = await access.csrfToken(req);
+    const list = await access.downloads.list();
+    const token = await admin.csrfToken(req);
     render(ctx, req, res, 200, t(lang, 'suspensionsTitle'), html`
       ${list.length === 0
         ? html`<p>${t(lang, 'suspensionsNone')}</p>`
@@ -92,17 +93,17 @@ export function loadAdminRoutes(ctx: RouteContext, load: LoadControl, access: Ad
       <p><a href="/admin/load">${t(lang, 'loadTitle')}</a></p>`);
   });
 
-  router.post('/admin/suspensions/lift', access.guard, async (req: Request, res: Response) => {
+  router.post('/admin/suspensions/lift', admin.guard, async (req: Request, res: Response) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const resource = typeof body.resource === 'string' ? body.resource : '';
     const user = typeof body.user === 'string' ? body.user : '';
-    if (!access.verifyCsrf(req)) {
-      access.audit?.(req, 'lift-suspension', false, { target: resource, reason: 'csrf' });
+    if (!admin.verifyCsrf(req)) {
+      admin.audit?.(req, 'lift-suspension', false, { target: resource, reason: 'csrf' });
       render(ctx, req, res, 403, t(req.lang, 'csrfRefusedTitle'), html`<p class="notice" role="alert">${t(req.lang, 'csrfRefusedBody')}</p><p><a href="/admin/suspensions">${t(req.lang, 'suspensionsTitle')}</a></p>`);
       return;
     }
-    const lifted = resource && user ? await load.lift(resource, user) : undefined;
-    access.audit?.(req, 'lift-suspension', !!lifted, { target: `${resource}/${user}` });
+    const lifted = resource && user ? await access.lift(resource, user) : undefined;
+    admin.audit?.(req, 'lift-suspension', !!lifted, { target: `${resource}/${user}` });
     res.redirect(303, '/admin/suspensions');
   });
 
@@ -121,12 +122,12 @@ function describe(ctx: RouteContext, lang: Lang, event: HistoryEntry, titleOf: (
 }
 
 /** /suspended/<resource>: tells a suspended user why, until when, and whom to ask (the proxy sends them here). */
-export function suspendedRoutes(ctx: RouteContext, load: LoadControl): Router {
+export function suspendedRoutes(ctx: RouteContext, access: Access): Router {
   const router = Router();
   router.get('/suspended/:resource', async (req: Request, res: Response) => {
     const id = String(req.params.resource);
     const resource = ctx.catalog().byId(id);
-    const suspension = req.session && resource ? await load.suspensionOf(req.session, id) : undefined;
+    const suspension = req.session && resource ? await access.suspensionOf(req.session, id) : undefined;
     if (!resource || !suspension) {
       res.redirect(303, resource ? `/go/${encodeURIComponent(id)}` : '/');
       return;

@@ -2,32 +2,36 @@ import type { Logger } from '../logger';
 import type { Session, SessionObserver } from '../session';
 import type { Store } from '../store/types';
 import { keys, UNLIMITED } from './keys';
-import type { Seats } from './seats';
+
+/** The session's licence seats (gateway/access): renewed while it is used, given back when it ends. */
+export interface SessionSeats {
+  renew(sessionId: string): Promise<void>;
+  releaseAll(sessionId: string): Promise<void>;
+}
 
 export interface SessionTrackingOptions {
   store: Store;
-  seats: Seats;
+  seats: SessionSeats;
   logger: Logger;
   pseudonym: (session: Session) => string | undefined;
   /** load.maxSessionsPerUser */
   maxSessionsPerUser?: number;
-  /** Ends a session by id (Sessions.end), bound once Sessions exists. */
-  end: (id: string) => Promise<void>;
 }
 
 /**
  * Keeps Store-side state in step with sessions: the active-session presence set (for the gauge
  * and peaks), each person's set of live session ids (the session cap), and the session's seats
  * (renewed while it is used, released when it ends). Failures are logged, never thrown: a Store
- * hiccup here must not break sign-in or sign-out.
+ * hiccup here must not break sign-in or sign-out. The cap names the sessions a sign-in ends; Sessions ends them.
  */
 export function sessionTracking(options: SessionTrackingOptions): SessionObserver {
   const { store, seats, logger } = options;
-  const safely = async (what: string, work: () => Promise<unknown>) => {
+  const safely = async <T>(what: string, work: () => Promise<T>): Promise<T | undefined> => {
     try {
-      await work();
+      return await work();
     } catch (error) {
       logger.warn({ err: error, what }, 'load control: session tracking failed');
+      return undefined;
     }
   };
   return {
@@ -41,18 +45,17 @@ export function sessionTracking(options: SessionTrackingOptions): SessionObserve
           seats.renew(session.id),
         ]);
       }),
-    signedIn: (session) =>
-      safely('signedIn', async () => {
+    signedIn: async (session) =>
+      (await safely('signedIn', async () => {
         const user = options.pseudonym(session);
         const cap = options.maxSessionsPerUser;
-        if (!user || !cap) return;
+        if (!user || !cap) return [];
         // Least recently active first (earliest expiry): those are ended until the cap holds.
         const live = (await store.holders(keys.userSessions(user))).filter((id) => id !== session.id);
-        for (const id of live.slice(0, Math.max(0, live.length - (cap - 1)))) {
-          await options.end(id);
-          await store.release(keys.userSessions(user), id); // also when it had expired meanwhile
-        }
-      }),
+        const over = live.slice(0, Math.max(0, live.length - (cap - 1)));
+        await Promise.all(over.map((id) => store.release(keys.userSessions(user), id))); // also when it had expired meanwhile
+        return over;
+      })) ?? [],
     ended: (session) =>
       safely('ended', async () => {
         const user = options.pseudonym(session);

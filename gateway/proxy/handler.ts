@@ -3,9 +3,8 @@ import { Transform } from 'node:stream';
 import type { Agent } from 'undici';
 import type { Config } from '../../config/schema';
 import type { Catalog } from '../../resource-catalog/catalog';
-import { decide } from '../../resource-catalog/policy';
-import { dayFormatter } from '../usage/day';
-import { isSuspended, noteDownload, upstreamErrors, type LoadControl } from '../load';
+import type { Access } from '../access';
+import { upstreamErrors, type LoadControl } from '../load';
 import type { Logger } from '../logger';
 import type { Sessions } from '../session';
 import type { Settings } from '../settings';
@@ -39,7 +38,9 @@ export interface ProxyHandlerDeps {
   handoff: HandoffDeps;
   recordUsage: RecordUsage;
   logger: Logger;
-  /** Load control: suspensions before forwarding, item downloads counted, upstream errors. */
+  /** The access decision of every proxied request (licence, seat, suspension); item downloads counted. */
+  access: Access;
+  /** Load control: upstream errors. */
   load?: LoadControl;
   /** One NCSA combined line per proxied request (only given when usage.accessLog is on). */
   accessLog?: (entry: AccessLogEntry) => void;
@@ -126,7 +127,6 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
   const gw = { proxyDomain: settings.proxyDomain, publicUrl: settings.publicUrl };
   const gateway = settings.publicUrl.origin;
   const maxRequestBytes = config.proxy.maxRequestBodyMegabytes * 1024 * 1024;
-  const licenceDay = dayFormatter(config.catalog.timeZone);
   const port = settings.publicUrl.port ? `:${settings.publicUrl.port}` : '';
   const csp = { proxiedWildcard: `${settings.publicUrl.protocol}//*.${settings.proxyDomain}${port}`, secureGateway: settings.publicUrl.protocol === 'https:' };
 
@@ -165,26 +165,23 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
       startHandoff(deps.handoff, res, proxiedHere);
       return;
     }
-    const decision = decide(user, resource, licenceDay(new Date()));
+    // Every request is authorized like a launch (a bookmark takes a seat too), alongside the jar read:
+    // a resource without seats or download limit adds no Store call.
+    const [decision, jarCookies] = await Promise.all([deps.access.authorize(session, resource, new Date()), deps.jars.cookieHeader(session.id, target.href)]);
     if (!decision.allow || decision.method.kind !== 'proxy') {
-      // The launch link explains a denial (and records it) or uses the better method (WAYFless).
-      redirect(res, 303, `${gateway}/go/${resource.id}?target=${encodeURIComponent(target.href)}`);
+      req.resume();
+      // The suspension page says until when; the launch link explains any other denial (seats full) and
+      // records it, or uses the better method (WAYFless).
+      const suspended = !decision.allow && decision.reason === 'suspended';
+      redirect(res, 303, suspended ? `${gateway}/suspended/${encodeURIComponent(resource.id)}` : `${gateway}/go/${resource.id}?target=${encodeURIComponent(target.href)}`);
       return;
     }
+    const load = deps.load;
 
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > maxRequestBytes) {
       sendProxyPage(req, res, 413, 'proxyTooLargeTitle', 'proxyTooLargeBody', { limit: String(config.proxy.maxRequestBodyMegabytes) });
       req.resume();
-      return;
-    }
-    // Suspension (download limits) read alongside the jar, and only when a limit applies to this resource.
-    const load = deps.load;
-    const limited = !!load?.downloads.limitFor(resource.id);
-    const [jarCookies, suspended] = await Promise.all([deps.jars.cookieHeader(session.id, target.href), limited && load ? isSuspended(load, session, resource.id) : false]);
-    if (suspended) {
-      req.resume();
-      redirect(res, 303, `${gateway}/suspended/${encodeURIComponent(resource.id)}`);
       return;
     }
     const browserCookies = config.proxy.browserCookies === 'forward' ? browserCookiesWithout(req.headers.cookie, config.session.cookieName) : [];
@@ -249,8 +246,8 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
           userAgent: req.headers['user-agent'],
         });
         // A finished item download counts against the user's download limit; passing it suspends later requests.
-        if (!error && kinds.item && load && countsAsDownload(res.statusCode, req.headers.range as string | undefined)) {
-          noteDownload(load, session, resource.id, { items: 1, bytes }).catch((failure: unknown) => logger.warn({ err: failure, resource: resource.id }, 'proxy: download not counted'));
+        if (!error && kinds.item && countsAsDownload(res.statusCode, req.headers.range as string | undefined)) {
+          deps.access.noteDownload(session, resource.id, { items: 1, bytes }).catch((failure: unknown) => logger.warn({ err: failure, resource: resource.id }, 'proxy: download not counted'));
         }
       },
     });

@@ -4,6 +4,7 @@ import type { Router } from 'express';
 import type { Config } from '../../config/schema';
 import type { Catalog } from '../../resource-catalog/catalog';
 import { claimsHost } from '../../resource-catalog/host-claims';
+import type { Access } from '../access';
 import type { LoadControl } from '../load';
 import type { Logger } from '../logger';
 import type { Sessions } from '../session';
@@ -38,7 +39,9 @@ export interface ProxyDeps {
   logger: Logger;
   /** DNS resolution for the SSRF guard (tests pin names); default the system resolver. */
   resolve?: Resolve;
-  /** Load control: suspensions, download limits, upstream error counts (absent: none of those). */
+  /** The access decision of every proxied request; download limits. */
+  access: Access;
+  /** Load control: upstream error counts (absent: none). */
   load?: LoadControl;
   /** The usage log's NCSA access log, when usage.accessLog is on. */
   accessLog?: (entry: AccessLogEntry) => void;
@@ -119,12 +122,13 @@ export function createProxy(deps: ProxyDeps): Proxy {
     handoff,
     recordUsage: deps.recordUsage,
     logger: deps.logger,
+    access: deps.access,
     load: deps.load,
     accessLog: deps.accessLog,
     traffic,
     unproxied,
   });
-  const upgrade = webSocketUpgrade({ config, settings, catalog: deps.catalog, sessions: deps.sessions, jars, hosts, mappingFor, agent, recordUsage: deps.recordUsage, logger: deps.logger, load: deps.load });
+  const upgrade = webSocketUpgrade({ config, settings, catalog: deps.catalog, sessions: deps.sessions, jars, hosts, mappingFor, agent, recordUsage: deps.recordUsage, logger: deps.logger, access: deps.access });
   const resourceOf = (host: string) => {
     const upstream = hosts.peek(host);
     return upstream && deps.catalog().byHost(upstream.host)?.id;

@@ -3,14 +3,12 @@ import type { Duplex } from 'node:stream';
 import type { Agent, Dispatcher } from 'undici';
 import type { Config } from '../../config/schema';
 import type { Catalog } from '../../resource-catalog/catalog';
-import { isSuspended, type LoadControl } from '../load';
+import type { Access } from '../access';
 import { negotiateLang, t, type MessageKey } from '../i18n';
 import type { Logger } from '../logger';
 import type { Sessions } from '../session';
 import type { Settings } from '../settings';
-import { dayFormatter } from '../usage/day';
 import type { RecordUsage } from '../usage/record';
-import { mayProxy } from './access';
 import { RefusedAddressError } from './address-guard';
 import type { CookieJars } from './cookie-jar';
 import { browserCookiesWithout, browserResponseHeaders, mergeCookies, upstreamRequestHeaders } from './headers';
@@ -29,7 +27,8 @@ export interface WebSocketDeps {
   agent: Agent;
   recordUsage: RecordUsage;
   logger: Logger;
-  load?: LoadControl;
+  /** The one access decision (seats, suspensions), as for every proxied request. */
+  access: Access;
 }
 
 /** A WebSocket handshake (RFC 6455 §4.1: GET with Upgrade: websocket), the only upgrade the proxy takes. */
@@ -48,7 +47,6 @@ export function isWebSocketUpgrade(req: IncomingMessage): boolean {
  */
 export function webSocketUpgrade(deps: WebSocketDeps) {
   const { config, settings, logger } = deps;
-  const licenceDay = dayFormatter(config.catalog.timeZone);
 
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const host = req.headers.host ?? '';
@@ -67,11 +65,8 @@ export function webSocketUpgrade(deps: WebSocketDeps) {
     const user = session?.data.user;
     // No handoff here: a script cannot follow a redirect during the handshake; the page itself was signed in.
     if (!session || !user) return refuse(req, socket, 401, 'proxyBadRequestTitle', 'proxyWebSocketSignIn');
-    if (!mayProxy(user, resource, licenceDay(new Date()))) return refuse(req, socket, 403, 'proxyBadRequestTitle', 'proxyWebSocketDenied');
-    const load = deps.load;
-    const limited = !!load?.downloads.limitFor(resource.id);
-    const [jarCookies, suspended] = await Promise.all([deps.jars.cookieHeader(session.id, target.href), limited && load ? isSuspended(load, session, resource.id) : false]);
-    if (suspended) return refuse(req, socket, 403, 'proxyBadRequestTitle', 'proxyWebSocketDenied');
+    const [decision, jarCookies] = await Promise.all([deps.access.authorize(session, resource, new Date()), deps.jars.cookieHeader(session.id, target.href)]);
+    if (!decision.allow || decision.method.kind !== 'proxy') return refuse(req, socket, 403, 'proxyBadRequestTitle', 'proxyWebSocketDenied');
 
     const { mapper } = deps.mappingFor(catalog);
     const browserCookies = config.proxy.browserCookies === 'forward' ? browserCookiesWithout(req.headers.cookie, config.session.cookieName) : [];

@@ -1,21 +1,28 @@
 import { Router, type Request, type Response } from 'express';
 import { Catalog, homeOf, parseHttpUrl } from '../../resource-catalog/catalog';
 import { openUrlQuery } from '../../resource-catalog/openurl';
-import { dayIn, decide, type Decision } from '../../resource-catalog/policy';
+import type { Decision } from '../../resource-catalog/policy';
 import type { Resource } from '../../resource-catalog/schema';
 import { defaultTarget, renderWayfless } from '../../resource-catalog/wayfless-template';
 import { pick, t, type MessageKey } from '../i18n';
 import { html } from '../pages/html';
 import { contactLine, render, type RouteContext } from './context';
 import { loginTarget } from './login-url';
+import type { Access } from '../access';
 import { labelResource, type LoadControl } from '../load';
+
+/** What a launch needs beyond the route context: the access decision, and load control's active-user count. */
+export interface LaunchDeps {
+  access: Access;
+  load: LoadControl;
+}
 
 /**
  * Launch: `/go/<resource>?target=` (the stable permalink) and EZproxy's `/login?url=` / `?qurl=`.
  * Every launch and denial goes through recordUsage. Only catalogued hosts are ever redirected to:
  * a target outside the resource is ignored in favour of its start page (never an open redirect).
  */
-export function launchRoutes(ctx: RouteContext, load?: LoadControl): Router {
+export function launchRoutes(ctx: RouteContext, deps: LaunchDeps): Router {
   const router = Router();
 
   router.get('/go/:resource', async (req, res) => {
@@ -24,7 +31,7 @@ export function launchRoutes(ctx: RouteContext, load?: LoadControl): Router {
       render(ctx, req, res, 404, t(req.lang, 'launchUnknownTitle'), html`<p>${t(req.lang, 'launchUnknownBody', { id: String(req.params.resource) })}</p><p><a href="/">${t(req.lang, 'backHome')}</a></p>`);
       return;
     }
-    await launch(ctx, load, req, res, resource, parseHttpUrl(req.query.target));
+    await launch(ctx, deps, req, res, resource, parseHttpUrl(req.query.target));
   });
 
   router.get('/login', async (req, res) => {
@@ -40,13 +47,13 @@ export function launchRoutes(ctx: RouteContext, load?: LoadControl): Router {
       render(ctx, req, res, 404, t(req.lang, 'launchNotCataloguedTitle'), html`<p>${t(req.lang, 'launchNotCataloguedBody', { host: url.host })}</p><p><a href="/">${t(req.lang, 'backHome')}</a></p>`);
       return;
     }
-    await launch(ctx, load, req, res, resource, url);
+    await launch(ctx, deps, req, res, resource, url);
   });
 
   return router;
 }
 
-async function launch(ctx: RouteContext, load: LoadControl | undefined, req: Request, res: Response, resource: Resource, requested: URL | undefined): Promise<void> {
+async function launch(ctx: RouteContext, { access, load }: LaunchDeps, req: Request, res: Response, resource: Resource, requested: URL | undefined): Promise<void> {
   labelResource(res, resource.id); // metrics per resource
   const target = requested && Catalog.owns(resource, requested) ? requested.href : undefined;
   const user = req.session?.data.user;
@@ -69,16 +76,13 @@ async function launch(ctx: RouteContext, load: LoadControl | undefined, req: Req
     return;
   }
 
-  // Load control: suspension and full seats from the Store; the seat itself is taken below
+  // The one access decision: licence, suspension, and a seat taken (or kept) when the licence has seats
   const session = req.session!;
-  const state = load ? await load.policyState(session, resource) : {};
-  let decision: Decision = decide(user, resource, dayIn(new Date(), ctx.config.catalog.timeZone), state);
-  const claim = decision.allow ? load?.seatClaim(resource, decision.licence) : undefined;
-  if (claim && load && !(await load.seats.acquire(claim, session.id))) decision = { allow: false, reason: 'seats-full', licence: decision.licence };
+  const decision = await access.authorize(session, resource, new Date());
   if (!decision.allow && decision.reason === 'seats-full') {
     ctx.recordUsage({ type: 'seat-full', resource: resource.id, limit: decision.licence?.seats ?? 0, institution: user.institution, subject: user.subject, affiliations });
   }
-  if (decision.allow) await load?.noteLaunch(session, resource.id);
+  if (decision.allow) await load.noteLaunch(session, resource.id);
   if (!decision.allow) {
     ctx.recordUsage({ type: 'denial', resource: resource.id, reason: decision.reason, institution: user.institution, subject: user.subject, affiliations });
     denied(ctx, req, res, resource, decision, target);

@@ -1,7 +1,7 @@
 import { Router, type Request } from 'express';
 import QRCode from 'qrcode';
 import { Catalog, parseHttpUrl } from '../../resource-catalog/catalog';
-import { dayIn, decide } from '../../resource-catalog/policy';
+import type { Access } from '../access';
 import type { AccessMethod, Resource } from '../../resource-catalog/schema';
 import { pick, t, type Lang, type MessageKey } from '../i18n';
 import { html } from '../pages/html';
@@ -36,18 +36,21 @@ const param = (req: Request, name: string) => (typeof req.query[name] === 'strin
  * each database is reached, what the signed-in user may use and why not, a QR code per permalink,
  * and a link generator for librarians.
  */
-export function portalRoutes(ctx: RouteContext): Router {
+export function portalRoutes(ctx: RouteContext, access: Access): Router {
   const router = Router();
 
-  router.get('/', (req, res) => {
+  router.get('/', async (req, res) => {
     const lang = req.lang;
     const [q, subject, letter] = [param(req, 'q'), param(req, 'subject'), param(req, 'letter')];
     const all = [...ctx.catalog().resources].sort((a, b) => a.title.en.localeCompare(b.title.en, 'en'));
     const shown = all.filter((r) => matches(r, q, subject, letter));
     const subjects = [...new Set(all.flatMap((r) => r.subjects))].sort();
     const letters = [...new Set(all.map(initial))].sort();
-    const user = req.session?.data.user;
-    const today = dayIn(new Date(), ctx.config.catalog.timeZone);
+    const session = req.session?.data.user ? req.session : undefined;
+    const user = session?.data.user;
+    // What the user may use, by the same rule as a launch; listing never takes a seat.
+    const now = new Date();
+    const decisions = session ? await Promise.all(shown.map((r) => access.authorize(session, r, now, 'preview'))) : [];
     const demo = ctx.demo;
     render(ctx, req, res, 200, t(lang, 'databases'), html`
       <p>${t(lang, 'tagline')}</p>
@@ -77,8 +80,8 @@ export function portalRoutes(ctx: RouteContext): Router {
       <p>${t(lang, 'portalCount', { count: String(shown.length) })}${q || subject || letter ? html` · <a href="/">${t(lang, 'portalShowAll')}</a>` : ''}</p>
       ${shown.length === 0 ? html`<p>${all.length === 0 ? t(lang, 'noDatabases') : t(lang, 'portalNoMatch')}</p>` : html`
       <ul class="resources">
-        ${shown.map((r) => {
-          const decision = user ? decide(user, r, today) : undefined;
+        ${shown.map((r, i) => {
+          const decision = decisions[i];
           const title = pick(r.title, lang);
           return html`<li>
           <a href="/go/${r.id}"><strong>${title}</strong></a> <span class="how">· ${r.vendor}</span>

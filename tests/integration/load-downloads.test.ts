@@ -20,7 +20,7 @@ describe('download limits', () => {
 
     // The proxy calls noteDownload for each item; the fourth within the window passes the limit of 3.
     const results = [];
-    for (let i = 0; i < 4; i++) results.push(await gateway.load.noteDownload(reader.session, 'books', { items: 1, bytes: 1_000_000 }));
+    for (let i = 0; i < 4; i++) results.push(await gateway.access.noteDownload(reader.session, 'books', { items: 1, bytes: 1_000_000 }));
     expect(results.slice(0, 3)).toEqual([undefined, undefined, undefined]);
     expect(results[3]).toMatchObject({ resource: 'books', reason: 'download-items', items: 4 });
     expect(events().filter((e) => e.type === 'suspension')).toEqual([expect.objectContaining({ resource: 'books', reason: 'download-items', institution: 'uni' })]);

@@ -57,7 +57,7 @@ describe('/metrics', () => {
   });
 
   it('counts login outcomes by reason', async () => {
-    gateway.load.tapUsage(() => undefined)({ type: 'login-failure', login: 'campus', reason: 'expired' });
+    gateway.load.recordUsage({ type: 'login-failure', login: 'campus', reason: 'expired' });
     const text = await scrape();
     expect(value(text, 'passway_logins_total{outcome="failure",login="campus",reason="expired"}')).toBe(1);
   });

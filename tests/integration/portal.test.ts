@@ -59,3 +59,28 @@ describe('portal', () => {
     expect(junk.text).toContain('That is not a web address');
   });
 });
+
+describe('portal and licence seats', () => {
+  const seated = testConfig({
+    institutions: [{ id: 'uni', name: { en: 'Example University' } }],
+    resources: [{ id: 'wos', title: { en: 'Web of Science' }, vendor: 'Clarivate', hosts: [{ host: 'www.webofscience.com' }], access: [{ kind: 'proxy', start: 'https://www.webofscience.com/' }], licences: [{ institution: 'uni', seats: 1 }] }],
+  });
+  const { gateway: gw, store } = testGateway(seated);
+  afterAll(() => gw.close());
+  const reader = (subject: string) => signIn(gw.sessions, { subject, institution: 'uni', affiliations: ['faculty'], entitlements: [], groups: [], source: { adapter: 'cas' }, attributes: {} });
+  const portal = async (cookie: string) => (await request(gw.handle).get('/').set('Cookie', cookie).set('Accept-Language', 'en')).text;
+
+  it('shows by the launch rule whether a seat is free, and listing takes none', async () => {
+    const a = await reader('a');
+    const b = await reader('b');
+    expect(await portal(a.cookie)).toContain('Available to you');
+    expect(await portal(b.cookie)).toContain('Available to you');
+    expect(await store.holders('seats:wos:uni:0')).toEqual([]);
+
+    expect((await request(gw.handle).get('/go/wos').set('Cookie', b.cookie)).status).toBe(303);
+    expect(await store.holders('seats:wos:uni:0')).toEqual([b.session.id]);
+    expect(await portal(a.cookie)).toContain('All licensed seats are in use right now.');
+    expect(await portal(b.cookie)).toContain('Available to you');
+    expect(await store.holders('seats:wos:uni:0')).toEqual([b.session.id]);
+  });
+});

@@ -129,8 +129,8 @@ describe('proxy + load control: download limits', () => {
       expect(got.body.length).toBe(PDF.length);
     }
     // The third item passes items: 2 once its body has finished.
-    await until(async () => (await gw.gateway.load.downloads.list()).length === 1);
-    const [suspension] = await gw.gateway.load.downloads.list();
+    await until(async () => (await gw.gateway.access.downloads.list()).length === 1);
+    const [suspension] = await gw.gateway.access.downloads.list();
     expect(suspension).toMatchObject({ resource: 'shop', reason: 'download-items', items: 3, bytes: 3 * PDF.length, user: suspension!.user });
 
     const before = shopSeen.length;

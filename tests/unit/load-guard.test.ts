@@ -1,4 +1,4 @@
-import { DownloadLimits } from '../../gateway/load/downloads';
+import { DownloadLimits } from '../../gateway/access/downloads';
 import { isNewLoginOrLaunch, OverloadGuard, type Episode } from '../../gateway/load/overload';
 import { MemoryStore } from '../../gateway/store';
 import { testConfig } from '../helpers/gateway';

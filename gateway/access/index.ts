@@ -1,0 +1,113 @@
+import type { Config } from '../../config/schema';
+import { decide, type Decision } from '../../resource-catalog/policy';
+import type { Licence, Resource } from '../../resource-catalog/schema';
+import type { HistoryEntry } from '../load/history';
+import type { Session } from '../session';
+import type { Store } from '../store/types';
+import { dayFormatter } from '../usage/day';
+import type { RecordUsage } from '../usage/record';
+import { DownloadLimits, type DownloadCounts, type Suspension } from './downloads';
+import { Seats } from './seats';
+
+export type { Decision } from '../../resource-catalog/policy';
+export type { DownloadCounts, Suspension } from './downloads';
+export type { SeatClaim } from './seats';
+
+/**
+ * use: the session is about to use the resource (launch, proxied request): a seat is taken or
+ * renewed. preview: what the session could use (the portal's list): seats are only read.
+ */
+export type AccessMode = 'use' | 'preview';
+
+export interface AccessDeps {
+  config: Config;
+  /** The gateway's Store (timed by load control). */
+  store: Store;
+  /** The pseudonymous id suspensions are kept under (load control's). */
+  userOf: (session: Session) => string | undefined;
+  /** The gateway's recordUsage: suspension and suspension-lifted events. */
+  record: RecordUsage;
+  /** Keeps suspensions in the load history of /admin/load. */
+  remember: (entry: HistoryEntry) => void;
+  now?: () => Date;
+}
+
+/**
+ * The one access decision (Pomerium's authorize step is the model): may this session use this
+ * resource now? The pure decide() judges licences, dates and affiliations; this adds what only
+ * the Store knows: suspensions (download limits) and licence seats. Launch, the proxy and the
+ * portal all ask here, so a proxied URL opened directly is judged like a launch.
+ */
+export class Access {
+  readonly seats: Seats;
+  readonly downloads: DownloadLimits;
+  private readonly now: () => Date;
+  private readonly dayOf: (date: Date) => string;
+
+  constructor(private readonly deps: AccessDeps) {
+    const { config } = deps;
+    this.now = deps.now ?? (() => new Date());
+    this.dayOf = dayFormatter(config.catalog.timeZone);
+    this.seats = new Seats(deps.store, config.session.idleTimeoutMinutes * 60_000, () => this.now().getTime());
+    this.downloads = new DownloadLimits(deps.store, config.load, () => this.now().getTime());
+  }
+
+  /**
+   * The decision for a signed-in session. A resource without download limit and seats costs no
+   * Store call; a download limit costs one read; a seat-limited licence one atomic take-or-renew
+   * (use) or one read (preview). A session with a seat keeps it: taking again renews it.
+   */
+  async authorize(session: Session, resource: Resource, now: Date, mode: AccessMode = 'use'): Promise<Decision> {
+    const user = session.data.user;
+    if (!user) throw new Error('authorize needs a signed-in session');
+    const today = this.dayOf(now);
+    const suspended = this.downloads.limitFor(resource.id) ? !!(await this.suspensionOf(session, resource.id)) : false;
+    // decide() picks a licence; when its seats are taken by others, it is marked full and decide() asked again.
+    const full = new Set<Licence>();
+    for (;;) {
+      const decision = decide(user, resource, today, { suspended, seatsFull: (licence) => full.has(licence) });
+      const claim = decision.allow && decision.licence ? this.seats.claim(resource, decision.licence) : undefined;
+      if (!claim) return decision;
+      const seated = mode === 'use' ? await this.seats.take(claim, session.id) : !(await this.seats.full(claim, session.id));
+      if (seated) return decision;
+      full.add(decision.licence!);
+    }
+  }
+
+  /**
+   * The proxy's download hook: call it when a proxied response matches one of the resource's item
+   * patterns (items: 1, bytes: its size). Returns the suspension when the user's access to the
+   * resource is (now) suspended; authorize() then refuses the next request.
+   */
+  async noteDownload(session: Session, resource: string, counts: DownloadCounts): Promise<Suspension | undefined> {
+    const user = this.deps.userOf(session);
+    if (!user || !session.data.user || !this.downloads.limitFor(resource)) return undefined;
+    const suspension = await this.downloads.note(resource, user, session.data.user, counts);
+    if (suspension) {
+      const { institution, subject, affiliations } = session.data.user;
+      this.deps.record({ type: 'suspension', resource, reason: suspension.reason, items: suspension.items, bytes: suspension.bytes, until: suspension.until, institution, subject, affiliations });
+      this.deps.remember({ type: 'suspension', resource, user, institution, items: suspension.items, bytes: suspension.bytes, until: suspension.until });
+    }
+    return suspension ?? (await this.downloads.suspension(resource, user));
+  }
+
+  /** The session's suspension from a resource, for the page that explains it. */
+  async suspensionOf(session: Session, resource: string): Promise<Suspension | undefined> {
+    const user = this.deps.userOf(session);
+    return user ? this.downloads.suspension(resource, user) : undefined;
+  }
+
+  /** An admin lifts a suspension (recorded and kept in the load history). */
+  async lift(resource: string, user: string): Promise<Suspension | undefined> {
+    const lifted = await this.downloads.lift(resource, user);
+    if (lifted) {
+      this.deps.record({ type: 'suspension-lifted', resource, by: 'admin', institution: lifted.institution, subject: lifted.subject });
+      this.deps.remember({ type: 'suspension-lifted', resource, user, institution: lifted.institution });
+    }
+    return lifted;
+  }
+}
+
+export function createAccess(deps: AccessDeps): Access {
+  return new Access(deps);
+}
