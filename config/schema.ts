@@ -108,6 +108,10 @@ const SamlLogin = z.strictObject({
   metadataFile: z.string().optional().describe('a local copy of this IdP\'s metadata'),
   federation: Id.optional().describe('take this IdP\'s metadata from the signed aggregate of this federation (federations[].id)'),
   allowIdpInitiated: z.boolean().default(false).describe('accept unsolicited responses from this IdP'),
+  wantAssertionsSigned: z
+    .boolean()
+    .default(false)
+    .describe('require the IdP to sign the Assertion itself; by default a signature on the Response or on the Assertion is accepted, as SAML2int permits (either way it must cover the assertion)'),
 });
 const AttributeMapping = z
   .strictObject({

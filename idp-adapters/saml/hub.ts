@@ -13,6 +13,7 @@ import { identityFromAttributes, type DroppedValue } from '../attributes';
 import type { LoginState } from '../login-state';
 import { LoginError, type LoginResult } from '../types';
 import { assertionContents, checkAssertion, checkResponse, type Expectations } from './acs-checks';
+import { refusedAlgorithm } from './algorithms';
 import type { IdpRegistry } from './registry';
 import type { SpSettings } from './sp-config';
 import { attr, child, hasComments, NS, parseXml, text } from './xml';
@@ -110,11 +111,14 @@ export class SamlHub {
       skewMs: this.sp.clockSkewMs,
     };
     checkResponse(response, expect);
+    checkSignaturePresence(response, login.wantAssertionsSigned);
+    checkAlgorithms(response);
 
     const metadata = await this.registry.metadata(login);
-    const assertionXml = await this.verify(samlResponse, metadata.signingCerts);
+    const assertionXml = await this.verify(samlResponse, metadata.signingCerts, login.wantAssertionsSigned);
     const assertion = (await parseXml(assertionXml)).documentElement;
     if (!assertion) throw new LoginError('malformed', 'verified assertion is empty');
+    checkAlgorithms(assertion); // a decrypted assertion's own signature was not visible before
     const { assertionId, acceptableUntilMs } = checkAssertion(assertion, expect);
 
     // Verified: now the pending request is used up, once (a concurrent second use finds it gone).
@@ -158,15 +162,19 @@ export class SamlHub {
     return { login };
   }
 
-  /** node-saml verifies the signature (response or assertion) with these certificates only; returns the verified assertion. */
-  private async verify(samlResponse: string, idpCerts: string[]): Promise<string> {
+  /**
+   * node-saml verifies the signature with these certificates only: on the Response or on the
+   * Assertion (SAML2int), or on the Assertion when the IdP is set to `wantAssertionsSigned`.
+   * Either way the signature covers the assertion. Returns the verified assertion.
+   */
+  private async verify(samlResponse: string, idpCerts: string[], wantAssertionsSigned: boolean): Promise<string> {
     const saml = new SAML({
       issuer: this.sp.entityID,
       callbackUrl: this.sp.acsUrl,
       audience: this.sp.entityID,
       idpCert: idpCerts,
       acceptedClockSkewMs: this.sp.clockSkewMs,
-      wantAssertionsSigned: true,
+      wantAssertionsSigned,
       wantAuthnResponseSigned: false,
       validateInResponseTo: ValidateInResponseTo.never,
       decryptionPvk: this.sp.keys.encryption?.privateKeyPem,
@@ -179,6 +187,29 @@ export class SamlHub {
     } catch (error) {
       throw error instanceof LoginError ? error : asLoginError(error);
     }
+  }
+}
+
+/**
+ * A response must carry a signature where policy wants one; told apart here so the log says
+ * "unsigned" or "assertion-unsigned" rather than node-saml's generic "Invalid signature".
+ */
+function checkSignaturePresence(response: Element, wantAssertionsSigned: boolean): void {
+  const assertion = child(response, NS.saml, 'Assertion');
+  if (!assertion) return; // encrypted (checked after decryption by node-saml) or none (a status response)
+  const responseSigned = child(response, NS.ds, 'Signature') !== undefined;
+  const assertionSigned = child(assertion, NS.ds, 'Signature') !== undefined;
+  if (!responseSigned && !assertionSigned) throw new LoginError('unsigned', 'neither the Response nor the Assertion is signed');
+  if (wantAssertionsSigned && !assertionSigned) {
+    throw new LoginError('assertion-unsigned', 'only the Response is signed, but this IdP is set to wantAssertionsSigned (logins[].wantAssertionsSigned)');
+  }
+}
+
+/** Every signature in the message meets the one algorithm policy (algorithms.ts). */
+function checkAlgorithms(root: Element): void {
+  for (const signature of Array.from(root.getElementsByTagNameNS(NS.ds, 'Signature'))) {
+    const why = refusedAlgorithm(signature);
+    if (why) throw new LoginError('algorithm-refused', why);
   }
 }
 

@@ -6,15 +6,8 @@
  * element is not seen at all.
  */
 import { SignedXml } from 'xml-crypto';
+import { DIGEST_ALGORITHMS, SIGNATURE_ALGORITHMS } from './algorithms';
 import { attr, children, NS, parseXml } from './xml';
-
-/** RSA with SHA-256 or better; SHA-1 is refused. */
-const SIGNATURE_ALGORITHMS = new Set([
-  'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
-  'http://www.w3.org/2007/05/xmldsig-more#sha256-rsa-MGF1',
-  'http://www.w3.org/2001/04/xmldsig-more#rsa-sha512',
-]);
-const DIGEST_ALGORITHMS = new Set(['http://www.w3.org/2001/04/xmlenc#sha256', 'http://www.w3.org/2001/04/xmlenc#sha512']);
 
 export class MetadataSignatureError extends Error {
   override readonly name = 'MetadataSignatureError';
