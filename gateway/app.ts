@@ -11,6 +11,7 @@ import type { Logger } from './logger';
 import { authRoutes } from './routes/auth';
 import { discoveryRoutes } from './routes/discovery';
 import { launchRoutes } from './routes/launch';
+import { usageMetrics } from './load/metrics';
 import { createProxy, type Proxy } from './proxy';
 import type { Resolve } from './proxy/address-guard';
 import { Catalog } from '../resource-catalog/catalog';
@@ -92,6 +93,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     proxyResource: (req) => (req.headers.host ? proxy.resourceOf(req.headers.host) : undefined),
   });
   const store = load.store; // every Store call timed
+  if (deps.usage) usageMetrics(load.metrics.registry, deps.usage); // write failures, store losses, catching up
   const sessions = new Sessions(store, {
     secret: sessionSecret,
     cookieName: config.session.cookieName,
@@ -140,7 +142,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     }),
   );
   app.use(load.metricsRoute(), load.overloadShedding()); // /metrics (allow-list), 503 for new logins/launches when overloaded
-  app.use(healthRoutes(ctx));
+  app.use(healthRoutes(ctx, deps.usage)); // /readyz: degraded while the usage log cannot be written
   app.use(express.urlencoded({ extended: false, limit: '64kb' }));
   app.use(requestScope(ctx));
   app.use(portalRoutes(ctx));
