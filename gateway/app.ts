@@ -13,6 +13,7 @@ import type { Logger } from './logger';
 import { authRoutes } from './routes/auth';
 import { discoveryRoutes } from './routes/discovery';
 import { launchRoutes } from './routes/launch';
+import { usageMetrics } from './load/metrics';
 import { createProxy, isWebSocketUpgrade, type Proxy } from './proxy';
 import type { Resolve } from './proxy/address-guard';
 import { Catalog } from '../resource-catalog/catalog';
@@ -95,6 +96,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   // Store and usage: load control times every Store call and counts every usage event in /metrics.
   const load = createLoad({ config, store: deps.store, logger, secret: sessionSecret, catalog: currentCatalog, record: deps.usage?.record ?? usageRecorder(logger) });
   const store = load.store;
+  if (deps.usage) usageMetrics(load.metrics.registry, deps.usage); // write failures, store losses, catching up
   const recordUsage = load.recordUsage;
   // The one access decision: licence, seats, suspensions (built before sessions: their observer keeps seats in step)
   const access = createAccess({ config, store, record: recordUsage, remember: (entry) => load.remember(entry), userOf: (session) => load.userOf(session) });
@@ -159,7 +161,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     }),
   );
   app.use(load.metricsRoute(), load.overloadShedding()); // /metrics (allow-list), 503 for new logins/launches when overloaded
-  app.use(healthRoutes(ctx));
+  app.use(healthRoutes(ctx, deps.usage)); // /readyz: degraded while the usage log cannot be written
   app.use(express.urlencoded({ extended: false, limit: '64kb' }));
   app.use(requestScope(ctx));
   app.use(portalRoutes(ctx, access));

@@ -7,17 +7,23 @@ import { DAY } from './usage/day';
 
 const BAD_INPUT = 2;
 
-/** `passway usage rebuild --from <dir>`: recompute the Store aggregates from usage log files. */
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** `passway usage rebuild --from <dir> [--from <dir>…]`: recompute the Store aggregates from usage log files. */
 export function registerUsageCommands(program: Command): void {
   const usage = program.command('usage').description('usage log and aggregates');
   usage
     .command('rebuild')
-    .description('recompute the usage aggregates in the store from the log files (each day found is cleared, then recounted)')
-    .requiredOption('--from <dir>', 'folder with usage-YYYY-MM-DD.<node>.jsonl files')
+    .description('recompute the usage aggregates in the store from the log files of every node (each day found is cleared, then recounted)')
+    .option('--from <dir>', 'folder with usage-YYYY-MM-DD.<node>.jsonl files; repeat it for the folders of several nodes', collect, [] as string[])
     .option('-c, --config <file>', 'YAML config file naming the store (default: $PASSWAY_CONFIG, else the demo)')
     .option('--since <day>', 'first day to rebuild (YYYY-MM-DD)')
     .option('--until <day>', 'last day to rebuild (YYYY-MM-DD)')
-    .action(async (options: { from: string; config?: string; since?: string; until?: string }) => {
+    .action(async (options: { from: string[]; config?: string; since?: string; until?: string }) => {
+      if (options.from.length === 0) {
+        process.stderr.write('passway usage rebuild: name the log folder(s) with --from <dir> (once per node folder, or the shared one)\n');
+        process.exit(BAD_INPUT);
+      }
       for (const day of [options.since, options.until]) {
         if (day !== undefined && !DAY.test(day)) {
           process.stderr.write(`passway usage rebuild: "${day}" is not a day (YYYY-MM-DD)\n`);
@@ -34,7 +40,7 @@ export function registerUsageCommands(program: Command): void {
       const store = createStore(config.store.kind === 'memory' ? { kind: 'memory' } : { ...config.store });
       if (store.kind === 'memory') process.stderr.write('warning: the store is in memory: the rebuilt aggregates end with this command\n');
       try {
-        const result = await rebuildUsage(store, path.resolve(options.from), { from: options.since, to: options.until });
+        const result = await rebuildUsage(store, options.from.map((dir) => path.resolve(dir)), { from: options.since, to: options.until });
         process.stdout.write(`rebuilt ${result.days.length} day(s) from ${result.files} file(s), ${result.events} events${result.days.length ? `: ${result.days[0]} … ${result.days[result.days.length - 1]}` : ''}\n`);
       } finally {
         await store.close();

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { UsageStatus } from '../usage';
 
 /** Where gauges read their current values (collected when Prometheus scrapes). */
 export interface GaugeSources {
@@ -22,6 +23,9 @@ export function createMetrics(sources: GaugeSources) {
   const registry = new Registry();
   const registers = [registry];
   collectDefaultMetrics({ register: registry, prefix: 'passway_' });
+  // prom-client names these three gauges with a counter's _total suffix (promtool check metrics rejects
+  // that); each is the sum of the by-type gauge of the same name without it.
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(`passway_${name}`);
   return {
     registry,
     requests: new Counter({
@@ -93,4 +97,45 @@ export function createMetrics(sources: GaugeSources) {
     shed: new Counter({ name: 'passway_overload_shed_total', help: 'new logins and launches refused with 503 while overloaded', registers }),
     suspensions: new Counter({ name: 'passway_suspensions_total', help: 'users suspended from a resource by download limits', labelNames: ['resource'] as const, registers }),
   };
+}
+
+/** The usage log's health in /metrics: failed writes (a full disk, an unwritable folder), store losses, catching up. */
+export function usageMetrics(registry: Registry, usage: { status(): UsageStatus }): void {
+  const registers = [registry];
+  const total = (counter: Counter, n: number) => {
+    counter.reset();
+    if (n > 0) counter.inc(n);
+  };
+  new Counter({
+    name: 'passway_usage_log_write_failures_total',
+    help: 'failed writes to the usage or access log (full disk, unwritable folder); the events wait in memory and are retried',
+    registers,
+    collect() {
+      total(this, usage.status().writeFailures);
+    },
+  });
+  new Gauge({
+    name: 'passway_usage_log_writable',
+    help: '1 while the usage log can be written, 0 while writes fail (then /readyz answers "degraded")',
+    registers,
+    collect() {
+      this.set(usage.status().writing === 'ok' ? 1 : 0);
+    },
+  });
+  new Counter({
+    name: 'passway_usage_store_losses_total',
+    help: 'times this node found that the store had lost the usage aggregates and recounted them from the log files',
+    registers,
+    collect() {
+      total(this, usage.status().storeLosses);
+    },
+  });
+  new Gauge({
+    name: 'passway_usage_catching_up',
+    help: '1 while usage events are logged but not yet counted in the store (it failed), 0 when counting is live',
+    registers,
+    collect() {
+      this.set(usage.status().aggregation === 'live' ? 0 : 1);
+    },
+  });
 }

@@ -47,41 +47,91 @@ export function contribution(e: StoredUsageEvent): Contribution | null {
   }
 }
 
+/** A node's events of one day as its log file holds them, from the first line (see log-files.ts). */
+export type DayLog = (day: string, node: string) => AsyncIterable<StoredUsageEvent> | undefined;
+
+const BATCH = 500;
+
 /**
  * Applies events to the Store exactly once. Per day and node a high-water mark (last applied seq)
  * guards the counters: a batch's increments and the new mark are one atomic `incrGuarded`, so a
  * replay of events at or below the mark changes nothing, and concurrent appliers (live path,
  * catch-up, another node reconciling a shared folder) never count an event twice. Index entries
  * and HyperLogLog adds are idempotent and go first, so a failed batch is simply retried.
+ *
+ * A missing mark means none of that node's events of the day is counted: the store is new, or it
+ * lost its data (a Redis restarted empty). A batch that does not start at the node's first event
+ * of the day is then not applied alone: the node-day is recounted from its log file (`log`), which
+ * holds every event the batch follows. The index entries this process remembers for that day are
+ * forgotten, since the store may have lost them too.
  */
 export class Aggregator {
   /** Index entries known to be in the store, per day. */
   private readonly indexed = new Map<string, Set<string>>();
 
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly log?: DayLog,
+  ) {}
 
-  /** Apply events of one node (in seq order, any days). Rejects when the store does; nothing is half-applied. */
-  async apply(events: readonly StoredUsageEvent[]): Promise<void> {
-    const byDay = new Map<string, StoredUsageEvent[]>();
+  /** Forget every index entry remembered (the store was lost). */
+  forgetIndex(): void {
+    this.indexed.clear();
+  }
+
+  /**
+   * Apply events (in seq order per node, any days and nodes). `fromStart`: the events of each
+   * node-day begin at its first logged event (a log file read from its first line). Rejects when
+   * the store does; nothing is half-applied.
+   */
+  async apply(events: readonly StoredUsageEvent[], fromStart = false): Promise<void> {
+    const groups = new Map<string, { day: string; node: string; events: StoredUsageEvent[] }>();
     for (const e of events) {
-      const list = byDay.get(e.day);
-      if (list) list.push(e);
-      else byDay.set(e.day, [e]);
+      const key = `${e.day}\0${e.node}`;
+      const group = groups.get(key);
+      if (group) group.events.push(e);
+      else groups.set(key, { day: e.day, node: e.node, events: [e] });
     }
-    for (const [day, list] of byDay) {
-      const nodes = new Map<string, StoredUsageEvent[]>();
-      for (const e of list) nodes.set(e.node, [...(nodes.get(e.node) ?? []), e]);
-      for (const [node, ofNode] of nodes) await this.applyDay(day, node, ofNode);
+    for (const { day, node, events: ofNode } of groups.values()) {
+      if (!(await this.applyDay(day, node, ofNode, fromStart || !this.log))) await this.recount(day, node);
     }
   }
 
-  private async applyDay(day: string, node: string, events: StoredUsageEvent[]): Promise<void> {
+  /** Count a node-day from its log file, from the first line (the mark skips what is counted already). */
+  async recount(day: string, node: string): Promise<void> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const lines = this.log?.(day, node);
+      if (!lines) return;
+      let first = true;
+      let complete = true;
+      let batch: StoredUsageEvent[] = [];
+      for await (const e of lines) {
+        batch.push(e);
+        if (batch.length < BATCH) continue;
+        complete = await this.applyDay(day, node, batch, first);
+        first = false;
+        batch = [];
+        if (!complete) break;
+      }
+      if (complete && batch.length > 0) complete = await this.applyDay(day, node, batch, first);
+      if (complete) return;
+      // The store was lost again while counting: start over from the first line.
+    }
+    throw new Error(`usage aggregates of ${node} on ${day}: the store kept losing its data while they were recounted`);
+  }
+
+  /** False (nothing applied) when the mark is missing and the events do not start the node-day. */
+  private async applyDay(day: string, node: string, events: StoredUsageEvent[], fromStart: boolean): Promise<boolean> {
     const guard = hwmKey(day, node);
     for (;;) {
       const mark = await this.store.get(guard);
+      if (mark === null) {
+        this.indexed.delete(day);
+        if (!fromStart) return false;
+      }
       const after = mark === null ? 0 : Number(mark);
       const pending = events.filter((e) => e.seq > after);
-      if (pending.length === 0) return;
+      if (pending.length === 0) return true;
       const increments: Record<string, number> = {};
       const users = new Map<string, Set<string>>();
       const index: Record<string, string>[] = [{ n: node }];
@@ -103,7 +153,7 @@ export class Aggregator {
       await this.ensureIndexed(day, index);
       for (const [t, members] of users) await this.store.pfAdd(usersKey(day, t), [...members]);
       const last = pending[pending.length - 1]!.seq;
-      if (await this.store.incrGuarded(guard, mark, String(last), increments)) return;
+      if (await this.store.incrGuarded(guard, mark, String(last), increments)) return true;
       // Another applier moved the mark meanwhile: re-read it and apply what is still missing.
     }
   }

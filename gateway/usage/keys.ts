@@ -7,6 +7,9 @@
  *   usage:{D}:c:<tuple>:<metric>  integer counter
  *   usage:{D}:u:<tuple>           HyperLogLog of pseudonymous users
  *
+ *   usage:epoch                   a random id set when the aggregates are first counted: missing or changed
+ *                                 means the store lost them (gateways then recount from their log files)
+ *
  * <tuple> is resource/institution/affiliation/method/on|off, each part URI-encoded ("" when none).
  * Metrics: logins, launches, requests, bytes, items, uniqueItems, searches, seatFull, suspensions,
  * overloadShed, deny:<reason>, fail:<reason> (login failures).
@@ -21,6 +24,7 @@ export interface Tuple {
 
 const tag = (day: string) => `usage:{${day}}`;
 
+export const EPOCH_KEY = 'usage:epoch';
 export const hwmKey = (day: string, node: string) => `${tag(day)}:hwm:${node}`;
 export const indexKey = (day: string) => `${tag(day)}:index`;
 export const counterKey = (day: string, tuple: string, metric: string) => `${tag(day)}:c:${tuple}:${metric}`;

@@ -1,5 +1,5 @@
-import { createReadStream } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { open, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { StoredUsageEvent } from './events';
@@ -47,19 +47,69 @@ export interface ReadFilter {
   node?: string;
 }
 
-/** The events of one usage file in log order; lines that do not parse (a torn last line) are skipped. */
+function parseEvent(line: string): StoredUsageEvent | undefined {
+  if (!line) return undefined;
+  try {
+    const event = JSON.parse(line) as StoredUsageEvent;
+    return typeof event === 'object' && event !== null && typeof event.seq === 'number' && typeof event.day === 'string' ? event : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The events of one usage file in log order. Lines that do not parse (a torn line) are skipped, and
+ * so is an event whose seq is not above the one before it: each event counts once, whatever a
+ * failed write left behind.
+ */
 export async function* readUsageFile(file: string): AsyncGenerator<StoredUsageEvent> {
   const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+  let last = 0;
   for await (const line of lines) {
-    if (!line) continue;
-    let event: StoredUsageEvent;
-    try {
-      event = JSON.parse(line) as StoredUsageEvent;
-    } catch {
-      continue;
-    }
-    if (typeof event === 'object' && event !== null && typeof event.seq === 'number' && typeof event.day === 'string') yield event;
+    const event = parseEvent(line);
+    if (!event || event.seq <= last) continue;
+    last = event.seq;
+    yield event;
   }
+}
+
+/** The seq of the last whole event in a usage file (0 when none), read from its tail. */
+export async function lastSeqOf(file: string): Promise<number> {
+  const handle = await open(file, 'r');
+  try {
+    const { size } = await handle.stat();
+    for (let span = 16_384; ; span *= 4) {
+      const start = Math.max(0, size - span);
+      const buffer = Buffer.alloc(size - start);
+      await handle.read(buffer, 0, buffer.length, start);
+      const lines = buffer.toString('utf8').split('\n');
+      if (start > 0) lines.shift(); // maybe cut in the middle
+      for (let i = lines.length - 1; i >= 0; i--) {
+        const event = parseEvent(lines[i]!);
+        if (event) return event.seq;
+      }
+      if (start === 0) return 0;
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * A node-day's log file found in any of `dirs` (several folders: one per node, or copies): the
+ * largest copy when several hold it.
+ */
+export function dayLogIn(dirs: readonly string[]): (day: string, node: string) => AsyncGenerator<StoredUsageEvent> | undefined {
+  return (day, node) => {
+    let best: { file: string; size: number } | undefined;
+    for (const dir of dirs) {
+      const file = path.join(dir, usageFileName(day, node));
+      if (!existsSync(file)) continue;
+      const size = statSync(file).size;
+      if (!best || size > best.size) best = { file, size };
+    }
+    return best ? readUsageFile(best.file) : undefined;
+  };
 }
 
 /** Every stored usage event in `dir` within the filter: files by day then node, each in log order. */

@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { appendFile, unlink } from 'node:fs/promises';
+import { open, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { StoredUsageEvent } from './events';
 import { addDays } from './day';
@@ -18,40 +18,69 @@ export interface LogWriterOptions {
   /** Called after each write with the events it put in the file, in sequence order. */
   onWritten: (events: StoredUsageEvent[]) => void;
   onError: (error: unknown, what: string) => void;
+  /** Called when writing works again after a failure. */
+  onRecovered?: () => void;
+  /** Called at the start of every write, so what is held in memory (proxy summaries) shares it. */
+  beforeWrite?: () => void;
 }
 
-interface Pending {
-  lines: Map<string, string[]>;
-  events: StoredUsageEvent[];
+/** One line waiting for its file; `done` bytes of it are in the file already (a short write). */
+interface Line {
+  text: string;
+  slot?: Slot;
+  done?: number;
+}
+
+interface Slot {
+  event: StoredUsageEvent;
+  written: boolean;
 }
 
 /**
  * Appends JSON lines to `usage-<day>.<node>.jsonl` (and NCSA lines to `access-<day>.<node>.log`).
- * Writes are serialised, so files and onWritten see events in sequence order. A failed write is
- * retried at the next flush; its events reach onWritten only once they are in the file.
+ * Writes are serialised, so files and onWritten see events in sequence order. A failed write (a
+ * full disk, a folder that cannot be written) is retried at the next flush from the byte where it
+ * stopped: no line is torn or written twice, and an event reaches onWritten once its whole line is
+ * in the file and every event before it has got there too.
  */
 export class UsageLogWriter {
-  private pending: Pending = { lines: new Map(), events: [] };
+  private pending = new Map<string, Line[]>();
+  /** Events not yet reported to onWritten, in seq order; `written` once their line is in the file. */
+  private unreported: Slot[] = [];
   private writing: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private retentionDay = '';
   private closed = false;
+  /** Set while writes fail (cleared by the first write that leaves nothing behind). */
+  failure: { error: unknown; file: string; since: Date } | undefined;
   /** Sequence number of the last event known to be in its file. */
   lastWrittenSeq = 0;
 
   constructor(private readonly options: LogWriterOptions) {
-    mkdirSync(options.dir, { recursive: true });
+    try {
+      mkdirSync(options.dir, { recursive: true });
+    } catch (error) {
+      // Reported like any failed write; events wait in memory until the folder can be written.
+      this.failure = { error, file: options.dir, since: new Date() };
+      options.onError(error, `create ${options.dir}`);
+    }
   }
 
   write(event: StoredUsageEvent): void {
-    this.add(usageFileName(event.day, this.options.node), JSON.stringify(event) + '\n');
-    this.pending.events.push(event);
+    const slot = { event, written: false };
+    this.unreported.push(slot);
+    this.add(usageFileName(event.day, this.options.node), { text: JSON.stringify(event) + '\n', slot });
     this.schedule(event.day);
   }
 
   writeAccess(day: string, line: string): void {
-    this.add(accessFileName(day, this.options.node), line);
+    this.add(accessFileName(day, this.options.node), { text: line });
     this.schedule(day);
+  }
+
+  /** Ask for a write within the flush window (a beforeWrite hook has something to add). */
+  wake(): void {
+    if (!this.timer && !this.closed) this.arm(this.windowMs());
   }
 
   /** Resolves when everything written so far is in its file (or failed and is kept for a retry). */
@@ -60,8 +89,9 @@ export class UsageLogWriter {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
+    this.options.beforeWrite?.();
     const batch = this.pending;
-    this.pending = { lines: new Map(), events: [] };
+    this.pending = new Map();
     this.writing = this.writing.then(() => this.writeBatch(batch));
     return this.writing;
   }
@@ -85,10 +115,18 @@ export class UsageLogWriter {
     return deleted;
   }
 
-  private add(file: string, line: string): void {
-    const lines = this.pending.lines.get(file);
+  private add(file: string, line: Line): void {
+    const lines = this.pending.get(file);
     if (lines) lines.push(line);
-    else this.pending.lines.set(file, [line]);
+    else this.pending.set(file, [line]);
+  }
+
+  private windowMs(): number {
+    return this.options.flush.mode === 'interval' ? this.options.flush.intervalMs : (this.options.flush.windowMs ?? 2);
+  }
+
+  private arm(ms: number): void {
+    this.timer = setTimeout(() => void this.flush(), ms);
   }
 
   private schedule(day: string): void {
@@ -97,39 +135,73 @@ export class UsageLogWriter {
       this.deleteExpired(day).catch((error: unknown) => this.options.onError(error, 'retention'));
     }
     if (this.timer || this.closed) return;
-    const ms = this.options.flush.mode === 'interval' ? this.options.flush.intervalMs : (this.options.flush.windowMs ?? 2);
-    this.timer = setTimeout(() => void this.flush(), ms);
+    this.arm(this.windowMs());
   }
 
-  private async writeBatch(batch: Pending): Promise<void> {
-    if (batch.lines.size === 0) return;
-    const failed: Pending = { lines: new Map(), events: [] };
-    const failedFiles = new Set<string>();
-    for (const [file, lines] of batch.lines) {
+  /** Append lines to one file; the number of lines that got there whole, and how far the next one did. */
+  private async append(file: string, lines: Line[]): Promise<{ whole: number; done: number }> {
+    const first = lines[0]!;
+    const text = lines.map((l) => l.text).join('');
+    const bytes = Buffer.from(text);
+    const skip = first.done ?? 0;
+    let offset = skip;
+    try {
+      const handle = await open(path.join(this.options.dir, file), 'a');
       try {
-        await appendFile(path.join(this.options.dir, file), lines.join(''));
-      } catch (error) {
-        this.options.onError(error, `write ${file}`);
-        failed.lines.set(file, lines);
-        failedFiles.add(file);
+        while (offset < bytes.length) offset += (await handle.write(bytes, offset, bytes.length - offset)).bytesWritten;
+      } finally {
+        await handle.close().catch(() => undefined);
+      }
+      return { whole: lines.length, done: 0 };
+    } catch (error) {
+      this.options.onError(error, `write ${file}`);
+      this.failure ??= { error, file, since: new Date() };
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        try {
+          mkdirSync(this.options.dir, { recursive: true }); // the folder went away: back for the retry
+        } catch {
+          // reported by the retry's failure
+        }
+      }
+      let end = 0;
+      for (let i = 0; i < lines.length; i++) {
+        const start = end;
+        end += Buffer.byteLength(lines[i]!.text);
+        if (end > offset) return { whole: i, done: offset - start };
+      }
+      return { whole: lines.length, done: 0 };
+    }
+  }
+
+  private async writeBatch(batch: Map<string, Line[]>): Promise<void> {
+    if (batch.size === 0) return;
+    const left = new Map<string, Line[]>();
+    // Usage files first: a crash between two appends leaves the usage log ahead of the access log, never behind.
+    const files = [...batch.keys()].sort((a, b) => Number(a.startsWith('access-')) - Number(b.startsWith('access-')));
+    for (const file of files) {
+      const lines = batch.get(file)!;
+      const { whole, done } = await this.append(file, lines);
+      for (const line of lines.slice(0, whole)) if (line.slot) line.slot.written = true;
+      if (whole < lines.length) {
+        const rest = lines.slice(whole);
+        rest[0] = { ...rest[0]!, done };
+        left.set(file, rest);
       }
     }
-    const written: StoredUsageEvent[] = [];
-    for (const e of batch.events) {
-      if (failedFiles.has(usageFileName(e.day, this.options.node))) failed.events.push(e);
-      else written.push(e);
-    }
-    if (failed.lines.size > 0) {
+    if (left.size > 0) {
       // Keep them ahead of newer lines; the next flush retries.
-      for (const [file, lines] of this.pending.lines) failed.lines.set(file, [...(failed.lines.get(file) ?? []), ...lines]);
-      this.pending = { lines: failed.lines, events: [...failed.events, ...this.pending.events] };
-      if (!this.timer && !this.closed) this.timer = setTimeout(() => void this.flush(), 1_000);
+      for (const [file, lines] of this.pending) left.set(file, [...(left.get(file) ?? []), ...lines]);
+      this.pending = left;
+      if (!this.timer && !this.closed) this.arm(1_000);
+    } else if (this.failure) {
+      this.failure = undefined;
+      this.options.onRecovered?.();
     }
-    // With a failed day in the batch, only events before the first failed one count as written in order.
-    const firstFailed = failed.events[0]?.seq ?? Infinity;
-    const inOrder = written.filter((e) => e.seq < firstFailed);
-    const last = inOrder[inOrder.length - 1];
-    if (last) this.lastWrittenSeq = Math.max(this.lastWrittenSeq, last.seq);
-    if (inOrder.length > 0) this.options.onWritten(inOrder);
+    let n = 0;
+    while (n < this.unreported.length && this.unreported[n]!.written) n++;
+    if (n === 0) return;
+    const done = this.unreported.splice(0, n).map((s) => s.event);
+    this.lastWrittenSeq = Math.max(this.lastWrittenSeq, done[done.length - 1]!.seq);
+    this.options.onWritten(done);
   }
 }

@@ -8,7 +8,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { BuildResponseOptions, DemoIdpHandle } from '../fixtures/demo';
+import type { BuildResponseOptions, DemoIdpHandle } from '../../demo';
 import { CookieJar, get, INSTITUTIONS, post, requestXmlOf, samlLogin, spKeyFiles, startGatewayNode, startIdp, type GatewayNode } from '../integration/saml-harness';
 
 type Login = 'default' | 'wants-signed-assertions';
