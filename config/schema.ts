@@ -276,6 +276,52 @@ const Admin = z
   .prefault({})
   .describe('the admin pages (/admin) and the usage API');
 
+const CounterRequestor = z.strictObject({
+  id: z.string().min(1).describe('the requestor_id it sends'),
+  name: z.string().min(1).describe('who harvests with it (e.g. JUSP, CELUS, the consortium office), for the log'),
+  apiKeySha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, '64 hex digits: `printf %s "$API_KEY" | sha256sum`')
+    .describe('SHA-256 of the api_key it sends (hex); the key itself stays with the harvester'),
+  customers: z
+    .array(z.string().min(1))
+    .optional()
+    .describe('customer_ids it may harvest: institution ids and/or counter.consortium.customerId (default: all)'),
+});
+
+const Counter = z
+  .strictObject({
+    platformId: z
+      .string()
+      .regex(/^[a-zA-Z][a-zA-Z0-9_./]{1,17}$/, 'a letter, then 1-17 letters, digits, "_", "." or "/"')
+      .default('passway')
+      .describe('namespace of Passway\'s own identifiers in reports (Institution_ID passway:<institution>, database Proprietary_ID passway:<resource>)'),
+    registryRecord: z
+      .string()
+      .regex(/^(https:\/\/registry\.(projectcounter|countermetrics)\.org\/platform\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|)$/, 'a https://registry.projectcounter.org/platform/<uuid> link, or empty')
+      .default('')
+      .describe('link to the COUNTER Registry record, if there is one (Registry_Record)'),
+    createdBy: z.string().min(2).optional().describe('Created_By of reports (default "Passway (<public host>)")'),
+    firstMonth: z
+      .string()
+      .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month, YYYY-MM')
+      .default('2025-01')
+      .describe('first month Passway counted usage for (First_Month_Available; earlier months get Exception 3032)'),
+    consortium: z
+      .strictObject({
+        customerId: Id.default('all').describe('customer_id of the report over every institution (and of /r51/members listing them)'),
+        name: Bilingual.default({ en: 'All institutions', zh: '全部机构' }).describe('its Institution_Name'),
+      })
+      .prefault({})
+      .describe('all configured institutions together, as one customer'),
+    requestors: z
+      .array(CounterRequestor)
+      .default([])
+      .describe('harvesters that may use the COUNTER API (requestor_id + api_key); none: the API answers every report request with Exception 2000'),
+  })
+  .prefault({})
+  .describe('COUNTER Release 5.1 reports (/admin/usage/counter/…) and the COUNTER API, formerly SUSHI (/counter/r51/…)');
+
 const DownloadLimit = z.strictObject({
   items: z.number().int().positive().optional().describe('most item (full-text) downloads in the window'),
   bytes: z.number().int().positive().optional().describe('most bytes downloaded in the window'),
@@ -372,6 +418,7 @@ export const ConfigSchema = z
     proxy: Proxy,
     load: Load,
     admin: Admin,
+    counter: Counter,
   })
   // Cross-references are checked even when other keys are wrong, so one run lists every problem.
   .superRefine((config, ctx) => crossCheck(config as unknown as Loose, ctx), { when: () => true });
@@ -383,6 +430,7 @@ type Loose = {
   federations?: { id?: unknown; metadataUrl?: unknown; metadataFile?: unknown }[];
   resources?: { id?: unknown; hosts?: { host?: unknown }[]; licences?: { institution?: unknown; from?: unknown; until?: unknown }[] }[];
   store?: { kind?: unknown; url?: unknown; sentinels?: unknown; sentinelName?: unknown; cluster?: unknown };
+  counter?: { consortium?: { customerId?: unknown }; requestors?: { id?: unknown; customers?: unknown }[] };
 };
 
 const list = <T>(value: T[] | undefined): T[] => (Array.isArray(value) ? value.filter((v) => typeof v === 'object' && v !== null) : []);
@@ -440,6 +488,19 @@ function crossCheck(config: Loose, ctx: z.RefinementCtx): void {
       }
       if (typeof licence.from === 'string' && typeof licence.until === 'string' && licence.from > licence.until) {
         ctx.addIssue({ code: 'custom', path: ['resources', r, 'licences', l, 'until'], message: `ends (${licence.until}) before it starts (${licence.from})` });
+      }
+    });
+  });
+
+  const consortium = config.counter?.consortium?.customerId ?? 'all';
+  if (institutions.has(consortium)) {
+    ctx.addIssue({ code: 'custom', path: ['counter', 'consortium', 'customerId'], message: `"${String(consortium)}" is also an institution id; choose another customer_id for all institutions` });
+  }
+  unique(list(config.counter?.requestors), 'counter.requestors');
+  list(config.counter?.requestors).forEach((requestor, r) => {
+    (Array.isArray(requestor.customers) ? requestor.customers : []).forEach((customer: unknown, c: number) => {
+      if (typeof customer === 'string' && customer !== consortium && !institutions.has(customer)) {
+        ctx.addIssue({ code: 'custom', path: ['counter', 'requestors', r, 'customers', c], message: `unknown customer "${customer}"; use an institution id or "${String(consortium)}"` });
       }
     });
   });

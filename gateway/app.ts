@@ -30,6 +30,7 @@ import { adminRoutes } from './routes/admin'; // admin and reports
 import { catalogReloader } from './admin/catalog-reload';
 import { adminUsageRoutes, type ReportDeps } from './routes/admin-usage';
 import { apiRoutes } from './routes/api';
+import { counterApiRoutes } from './routes/counter-api';
 import { unproxiedAdminRoutes } from './routes/admin-unproxied';
 import { createLoad, type LoadControl } from './load';
 import { loadAdminRoutes, suspendedRoutes } from './load/pages';
@@ -182,7 +183,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     suspendedRoutes(ctx, access),
   );
   const reloadCatalog = catalogReloader(config, deps.catalogDir, (next) => (catalog = next));
-  app.use(adminRoutes(ctx, reloadCatalog), adminUsageRoutes(ctx, deps.reports), apiRoutes(ctx, deps.reports)); // admin and reports
+  app.use(adminRoutes(ctx, reloadCatalog), adminUsageRoutes(ctx, deps.reports), apiRoutes(ctx, deps.reports), counterApiRoutes(ctx, deps.reports)); // admin and reports, COUNTER API
   app.use(unproxiedAdminRoutes(ctx, adminAccess.requireAdmin(ctx))); // /admin/unproxied
   app.use(notFound(ctx));
   app.use(errorPage(ctx));

@@ -255,9 +255,10 @@ const messages = {
   usageByResource: { en: 'By database', zh: '按数据库' },
   usageNone: { en: 'No usage in this period.', zh: '该时段没有使用记录。' },
   counterBadTitle: { en: 'COUNTER report not available', zh: '无法生成 COUNTER 报表' },
+  usageCounterReports: { en: 'COUNTER R5.1 reports for {month}:', zh: '{month} 的 COUNTER R5.1 报表：' },
   counterBadBody: {
-    en: 'Ask for /admin/usage/counter/dr or /pr with month=YYYY-MM and format=json or tsv.',
-    zh: '请使用 /admin/usage/counter/dr 或 /pr，并提供 month=YYYY-MM 与 format=json 或 tsv。',
+    en: 'Ask for /admin/usage/counter/dr, dr_d1, dr_d2, pr or pr_p1 with month=YYYY-MM (a month that has begun), format=json or tsv and, for one institution, institution=<id>.',
+    zh: '请使用 /admin/usage/counter/dr、dr_d1、dr_d2、pr 或 pr_p1，并提供 month=YYYY-MM（已开始的月份）与 format=json 或 tsv；单个机构的报表再加 institution=<机构 id>。',
   },
   adminCatalog: { en: 'Resource catalog', zh: '资源目录' },
   adminCatalogCount: { en: '{count} databases are in the catalog now.', zh: '目录中现有 {count} 个数据库。' },

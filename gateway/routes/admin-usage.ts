@@ -1,13 +1,12 @@
 import { Router, type Request, type Response } from 'express';
 import { dayIn } from '../../resource-catalog/policy';
 import { requireLibrarian } from '../admin/access';
-import { pick, t } from '../i18n';
+import { t } from '../i18n';
 import { html } from '../pages/html';
-import {
-  aggregateSource, counterReport, counterTsv, countsByResource, monthRange, names, parseFilter, summarise, usageCsv, usagePage,
-  type CounterKind, type UsageFilter, type UsageSource,
-} from '../usage/reports';
+import { addMonths, CounterError, counterTsv, monthOf, parseReportRequest, reportId, type CounterException } from '../usage/counter';
+import { aggregateSource, names, parseFilter, summarise, usageCsv, usagePage, type UsageFilter, type UsageSource } from '../usage/reports';
 import { render, type RouteContext } from './context';
+import { customerFor, customerReport, requestContext } from './counter-reports';
 
 /** Where reports read from: the usage aggregates (tests may give fixed rows). */
 export type ReportDeps = UsageSource;
@@ -28,7 +27,7 @@ export async function usageFor(ctx: RouteContext, source: UsageSource, filter: U
   return { rows, summary: summarise(filter, rows, unique) };
 }
 
-/** Librarians' reports: /admin/usage (page), /admin/usage.csv, /admin/usage/counter/{dr,pr}. */
+/** Librarians' reports: /admin/usage (page), /admin/usage.csv, /admin/usage/counter/{dr,dr_d1,dr_d2,pr,pr_p1}. */
 export function adminUsageRoutes(ctx: RouteContext, source: ReportDeps = aggregateSource): Router {
   const router = Router();
   router.get('/admin/admin.css', (_req, res) => {
@@ -52,32 +51,47 @@ export function adminUsageRoutes(ctx: RouteContext, source: ReportDeps = aggrega
       .send(usageCsv(rows, names(ctx.config, ctx.catalog(), req.lang)));
   });
 
+  /** COUNTER R5.1 reports (DR, DR_D1, DR_D2, PR, PR_P1) for a month (default: the last complete one), JSON or TSV. */
   router.get('/admin/usage/counter/:kind', requireLibrarian(ctx), async (req: Request, res: Response) => {
-    const kind = String(req.params.kind).toUpperCase();
-    const month = monthRange(req.query.month ?? reportToday(ctx).slice(0, 7));
+    const id = reportId(String(req.params.kind));
     const format = req.query.format === 'tsv' ? 'tsv' : req.query.format === undefined || req.query.format === 'json' ? 'json' : undefined;
-    if ((kind !== 'DR' && kind !== 'PR') || !month || !format) {
-      render(ctx, req, res, 400, t(req.lang, 'counterBadTitle'), html`<p class="notice" role="alert">${t(req.lang, 'counterBadBody')}</p>
+    const refuse = (status: number, exception?: CounterException) => {
+      if (exception && format === 'json') {
+        res.status(status).json(exception);
+        return;
+      }
+      render(ctx, req, res, status, t(req.lang, 'counterBadTitle'), html`<p class="notice" role="alert">${t(req.lang, 'counterBadBody')}</p>
+        ${exception ? html`<p><code>${exception.Code}: ${exception.Message}${exception.Data ? ` (${exception.Data})` : ''}</code></p>` : ''}
         <p><a href="/admin/usage">${t(req.lang, 'adminUsageTitle')}</a></p>`);
+    };
+    if (!id || !format) {
+      refuse(400);
       return;
     }
-    const institutionId = typeof req.query.institution === 'string' && req.query.institution ? req.query.institution : undefined;
-    const institution = ctx.config.institutions.find((i) => i.id === institutionId);
-    const totals = countsByResource(await source.queryUsage(ctx.store, { from: month.from, to: month.to, institution: institutionId }));
-    const report = counterReport({
-      kind: kind as CounterKind,
-      month,
-      institutionName: institution ? pick(institution.name, 'en') : ctx.config.institutions.map((i) => pick(i.name, 'en')).join('; ') || 'All institutions',
-      institutionId,
-      created: new Date(),
-      createdBy: `Passway (${ctx.settings.publicUrl.host})`,
-    }, totals, ctx.catalog());
-    const filename = `passway-${kind.toLowerCase()}-${month.month}`;
-    if (format === 'json') {
-      res.set('Content-Disposition', `inline; filename="${filename}.json"`).json(report);
-      return;
+    const today = reportToday(ctx);
+    const query = req.query as Record<string, unknown>;
+    const month = typeof query.month === 'string' ? query.month : addMonths(monthOf(today), -1);
+    const params: Record<string, unknown> = { begin_date: query.begin_date ?? month, end_date: query.end_date ?? month };
+    for (const name of ['metric_type', 'data_type', 'access_method', 'attributes_to_show', 'exclude_monthly_details', 'database']) {
+      if (query[name] !== undefined) params[name] = query[name];
     }
-    res.type('text/tab-separated-values; charset=utf-8').set('Content-Disposition', `attachment; filename="${filename}.tsv"`).send(counterTsv(report));
+    try {
+      const customer = customerFor(ctx, typeof query.institution === 'string' && query.institution ? query.institution : ctx.config.counter.consortium.customerId);
+      const request = parseReportRequest(id, params, requestContext(ctx, 'site', today));
+      const report = await customerReport(ctx, source, request, customer);
+      const filename = `passway-${id.toLowerCase()}-${request.begin}${request.end === request.begin ? '' : `-${request.end}`}${customer.institution ? `-${customer.id}` : ''}`;
+      if (format === 'json') {
+        res.set('Content-Disposition', `inline; filename="${filename}.json"`).json(report);
+        return;
+      }
+      res
+        .type('text/tab-separated-values; charset=utf-8')
+        .set('Content-Disposition', `attachment; filename="${filename}.tsv"`)
+        .send(counterTsv(report, { excludeMonthlyDetails: request.excludeMonthlyDetails }));
+    } catch (error) {
+      if (!(error instanceof CounterError)) throw error;
+      refuse(error.status, error.exception);
+    }
   });
   return router;
 }

@@ -5,12 +5,16 @@ import { aggregateSource, parseFilter } from '../usage/reports';
 import { reportToday, usageFor, type ReportDeps } from './admin-usage';
 import type { RouteContext } from './context';
 
-/** Which configured API token (admin.apiTokens) the bearer token is, compared by SHA-256 in constant time. */
+/** Does the secret hash to this configured SHA-256 (hex)? Compared in constant time. */
+export function secretMatches(secret: string, sha256Hex: string): boolean {
+  return timingSafeEqual(createHash('sha256').update(secret).digest(), Buffer.from(sha256Hex, 'hex'));
+}
+
+/** Which configured API token (admin.apiTokens) the bearer token is. */
 export function apiTokenName(ctx: RouteContext, header: string | undefined): string | undefined {
   const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
   if (!match) return undefined;
-  const presented = createHash('sha256').update(match[1]!).digest();
-  return ctx.config.admin.apiTokens.find((token) => timingSafeEqual(presented, Buffer.from(token.sha256, 'hex')))?.name;
+  return ctx.config.admin.apiTokens.find((token) => secretMatches(match[1]!, token.sha256))?.name;
 }
 
 /** Librarian role by session, or a configured bearer token; JSON errors (401/403) otherwise. */

@@ -80,27 +80,32 @@ describe('usage reports', () => {
     expect(res.body).toEqual({ error: 'librarian-role-required' });
   });
 
-  it('serves COUNTER DR and PR for a month as JSON and TSV', async () => {
+  it('serves COUNTER R5.1 DR and PR for a month as JSON and TSV', async () => {
     const dr = await get('/admin/usage/counter/dr?month=2025-03&format=json');
     expect(dr.status).toBe(200);
     expect(asked.at(-1)).toEqual({ from: '2025-03-01', to: '2025-03-31' });
-    expect(dr.body.Report_Header).toMatchObject({ Report_ID: 'DR', Release: '5', Report_Name: 'Database Master Report' });
+    expect(dr.body.Report_Header).toMatchObject({ Report_ID: 'DR', Release: '5.1', Report_Name: 'Database Report', Institution_Name: 'All institutions' });
     expect(dr.body.Report_Items).toEqual([expect.objectContaining({
       Database: 'Journal Platform',
-      Performance: [{ Period: { Begin_Date: '2025-03-01', End_Date: '2025-03-31' }, Instance: [
-        { Metric_Type: 'Searches_Regular', Count: 4 }, { Metric_Type: 'Total_Item_Requests', Count: 7 }, { Metric_Type: 'Unique_Item_Requests', Count: 6 },
-      ] }],
+      Attribute_Performance: [
+        { Data_Type: 'Database_Full', Performance: { No_License: { '2025-03': 3 }, Searches_Regular: { '2025-03': 4 } } },
+        { Data_Type: 'Database_Full_Item', Performance: {
+          Total_Item_Investigations: { '2025-03': 7 }, Total_Item_Requests: { '2025-03': 7 }, Unique_Item_Investigations: { '2025-03': 6 }, Unique_Item_Requests: { '2025-03': 6 },
+        } },
+      ],
     })]);
     const pr = await get('/admin/usage/counter/pr?month=2025-03&format=tsv&institution=uni');
     expect(pr.headers['content-type']).toBe('text/tab-separated-values; charset=utf-8');
-    const lines = pr.text.split('\r\n');
-    expect(lines[0]).toBe('Report_Name\tPlatform Master Report');
+    const lines = pr.text.replace(/^\uFEFF/, '').split('\n');
+    expect(lines[0]).toBe('Report_Name\tPlatform Report');
     expect(lines[3]).toBe('Institution_Name\tExample University');
-    expect(lines[13]).toBe('Platform\tData_Type\tAccess_Method\tMetric_Type\tReporting_Period_Total\tMar-2025');
-    expect(lines.slice(14, 17)).toEqual([
-      'Publisher\tDatabase\tRegular\tSearches_Platform\t3\t3',
-      'Publisher\tDatabase\tRegular\tTotal_Item_Requests\t5\t5',
-      'Publisher\tDatabase\tRegular\tUnique_Item_Requests\t4\t4',
+    expect(lines[14]).toBe('Platform\tData_Type\tMetric_Type\tReporting_Period_Total\tMar-2025');
+    expect(lines.slice(15, 20)).toEqual([
+      'Publisher\tDatabase_Full_Item\tTotal_Item_Investigations\t5\t5',
+      'Publisher\tDatabase_Full_Item\tTotal_Item_Requests\t5\t5',
+      'Publisher\tDatabase_Full_Item\tUnique_Item_Investigations\t4\t4',
+      'Publisher\tDatabase_Full_Item\tUnique_Item_Requests\t4\t4',
+      'Publisher\tPlatform\tSearches_Platform\t3\t3',
     ]);
   });
 

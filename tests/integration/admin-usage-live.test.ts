@@ -42,9 +42,15 @@ it('counts recorded events exactly in /api/v1/usage and the COUNTER DR', async (
 
   const dr = await request(gateway.handle).get('/admin/usage/counter/dr?month=2025-03&format=json').set('Cookie', cookie);
   expect(dr.body.Report_Items).toEqual([expect.objectContaining({
+    Database: 'CNKI, China Academic Journals',
+    Attribute_Performance: [{ Data_Type: 'Database_Full', Performance: { No_License: { '2025-03': 1 } } }],
+  }), expect.objectContaining({
     Database: 'Journal Platform',
-    Performance: [{ Period: { Begin_Date: '2025-03-01', End_Date: '2025-03-31' }, Instance: [
-      { Metric_Type: 'Searches_Regular', Count: 2 }, { Metric_Type: 'Total_Item_Requests', Count: 4 }, { Metric_Type: 'Unique_Item_Requests', Count: 3 },
-    ] }],
+    Attribute_Performance: [
+      { Data_Type: 'Database_Full', Performance: { Searches_Regular: { '2025-03': 2 } } },
+      { Data_Type: 'Database_Full_Item', Performance: {
+        Total_Item_Investigations: { '2025-03': 4 }, Total_Item_Requests: { '2025-03': 4 }, Unique_Item_Investigations: { '2025-03': 3 }, Unique_Item_Requests: { '2025-03': 3 },
+      } },
+    ],
   })]);
 });

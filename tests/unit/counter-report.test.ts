@@ -1,79 +1,90 @@
 import { Catalog } from '../../resource-catalog/catalog';
 import { Resource } from '../../resource-catalog/schema';
-import { counterReport, counterTsv, countsByResource, csv, csvField, monthRange, parseFilter, summarise } from '../../gateway/usage/reports';
+import { CounterError, counterReport, counterTsv, monthlyCounts, parseReportRequest, type ReportId } from '../../gateway/usage/counter';
+import { csv, csvField, monthRange, parseFilter, summarise } from '../../gateway/usage/reports';
 
 const resource = (id: string, vendor: string, patterns?: { item?: string[]; search?: string[] }) =>
   Resource.parse({ id, title: { en: `${id} title`, zh: `${id} 标题` }, vendor, hosts: [{ host: `${id}.example.com` }], access: [{ kind: 'proxy', start: `https://${id}.example.com/` }], patterns });
 const catalog = new Catalog([resource('alpha', 'Acme', { item: ['^https://alpha\\.example\\.com/doc/'] }), resource('beta', 'Acme', { search: ['/search'] }), resource('gamma', 'Other')]);
-const month = monthRange('2024-02')!;
-const counts = new Map([
-  ['alpha', { searches: 2, items: 10, uniqueItems: 7 }],
-  ['beta', { searches: 5, items: 0, uniqueItems: 0 }],
-]);
-const options = { month, institutionName: 'Example University', institutionId: 'uni', created: new Date('2024-03-01T08:00:00.123Z'), createdBy: 'Passway (gw.example.edu)' };
 
-describe('COUNTER R5 reports', () => {
+describe('COUNTER R5.1 reports', () => {
+  const request = (id: ReportId, query: Record<string, unknown>, today = '2024-04-15') => parseReportRequest(id, query, { today, firstMonth: '2023-01', mode: 'api' });
+  const context = { customer: { id: 'uni', name: 'Example University' }, namespace: 'passway', created: new Date('2024-03-01T08:00:00.123Z'), createdBy: 'Passway (gw.example.edu)', registryRecord: '' };
+  const counts = new Map([
+    ['alpha', new Map([['2024-02', { searches: 2, items: 10, uniqueItems: 7, noLicense: 0, limitExceeded: 0 }]])],
+    ['beta', new Map([['2024-01', { searches: 5, items: 0, uniqueItems: 0, noLicense: 3, limitExceeded: 0 }]])],
+  ]);
+  const failure = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (error) {
+      return error instanceof CounterError ? { status: error.status, code: error.exception.Code } : error;
+    }
+    return undefined;
+  };
+
   it('knows a month\'s first and last day, leap years included', () => {
     expect(monthRange('2024-02')).toEqual({ from: '2024-02-01', to: '2024-02-29', month: '2024-02' });
-    expect(monthRange('2023-12')).toEqual({ from: '2023-12-01', to: '2023-12-31', month: '2023-12' });
     expect(monthRange('2023-13')).toBeUndefined();
-    expect(monthRange(undefined)).toBeUndefined();
+    expect(request('DR', { begin_date: '2024-02', end_date: '2024-02-10' })).toMatchObject({ begin: '2024-02', end: '2024-02', months: ['2024-02'] });
   });
 
-  it('builds a DR in COUNTER_SUSHI JSON shape with the derivation note', () => {
-    const report = counterReport({ ...options, kind: 'DR' }, counts, catalog);
+  it('turns bad dates into Exceptions 1030 and 3020, an unfinished month into 3031', () => {
+    expect(failure(() => request('DR', { begin_date: '2024-01' }))).toEqual({ status: 400, code: 1030 });
+    expect(failure(() => request('DR', { begin_date: '2024-02-30', end_date: '2024-03' }))).toEqual({ status: 400, code: 3020 });
+    expect(failure(() => request('DR', { begin_date: '2024-03', end_date: '2024-02' }))).toEqual({ status: 400, code: 3020 });
+    expect(failure(() => request('PR', { begin_date: '2024-04', end_date: '2024-04' }))).toEqual({ status: 400, code: 3020 });
+    const open = request('PR', { begin_date: '2024-02', end_date: '2024-12' });
+    expect(open).toMatchObject({ begin: '2024-02', end: '2024-03', months: ['2024-02', '2024-03'] });
+    expect(open.exceptions).toEqual([{ Code: 3031, Message: 'Usage Not Ready for Requested Dates', Data: 'usage of 2024-04 and later is not ready until the month is over. Reported up to 2024-03-31' }]);
+    const site = parseReportRequest('DR', { begin_date: '2024-04', end_date: '2024-04' }, { today: '2024-04-15', firstMonth: '2023-01', mode: 'site' });
+    expect(site).toMatchObject({ begin: '2024-04', end: '2024-04', months: [] });
+  });
+
+  it('builds the DR in R5.1 JSON: Attribute_Performance by Data_Type, months as Counts keys, zero usage left out', () => {
+    const report = counterReport(request('DR', { begin_date: '2024-01', end_date: '2024-02' }), context, counts, catalog);
     expect(report.Report_Header).toMatchObject({
-      Report_Name: 'Database Master Report', Report_ID: 'DR', Release: '5', Institution_Name: 'Example University',
-      Institution_ID: [{ Type: 'Proprietary', Value: 'passway:uni' }], Created: '2024-03-01T08:00:00Z', Created_By: 'Passway (gw.example.edu)',
+      Report_Name: 'Database Report', Report_ID: 'DR', Release: '5.1', Institution_ID: { Proprietary: ['passway:uni'] },
+      Report_Filters: { Begin_Date: '2024-01-01', End_Date: '2024-02-29' }, Created: '2024-03-01T08:00:00Z', Registry_Record: '',
     });
-    expect(report.Report_Header.Report_Filters).toContainEqual({ Name: 'Begin_Date', Value: '2024-02-01' });
-    expect(report.Report_Header.Report_Filters).toContainEqual({ Name: 'Metric_Type', Value: 'Searches_Regular|Total_Item_Requests|Unique_Item_Requests' });
-    const note = report.Report_Header.Exceptions[0]!;
-    expect(note).toMatchObject({ Code: 0, Severity: 'Info' });
-    expect(note.Data).toContain('Derived by Passway');
-    expect(note.Data).toContain('Not measured (no URL patterns in the catalog): gamma.');
-    expect(report.Report_Items.map((i) => i.Database)).toEqual(['alpha title', 'beta title']);
-    expect(report.Report_Items[1]!.Performance[0]!.Instance).toEqual([{ Metric_Type: 'Searches_Regular', Count: 5 }]); // zero rows omitted
-    expect(report.Report_Items[0]).toMatchObject({ Publisher: 'Acme', Platform: 'Acme', Data_Type: 'Database', Access_Method: 'Regular', Item_ID: [{ Type: 'Proprietary', Value: 'passway:alpha' }] });
+    expect(report.Report_Header.Exceptions).toEqual([expect.objectContaining({ Code: 0, Message: 'Info' })]);
+    expect(report.Report_Header.Exceptions![0]!.Data).toContain('Not measured (no URL patterns in the catalog): gamma.');
+    expect(report.Report_Items).toEqual([
+      { Database: 'alpha title', Publisher: 'Acme', Platform: 'Acme', Item_ID: { Proprietary: 'passway:alpha' }, Attribute_Performance: [
+        { Data_Type: 'Database_Full', Performance: { Searches_Regular: { '2024-02': 2 } } },
+        { Data_Type: 'Database_Full_Item', Performance: {
+          Total_Item_Investigations: { '2024-02': 10 }, Total_Item_Requests: { '2024-02': 10 }, Unique_Item_Investigations: { '2024-02': 7 }, Unique_Item_Requests: { '2024-02': 7 },
+        } },
+      ] },
+      { Database: 'beta title', Publisher: 'Acme', Platform: 'Acme', Item_ID: { Proprietary: 'passway:beta' }, Attribute_Performance: [
+        { Data_Type: 'Database_Full', Performance: { No_License: { '2024-01': 3 }, Searches_Regular: { '2024-01': 5 } } },
+      ] },
+    ]);
   });
 
-  it('sums a PR per platform with Searches_Platform', () => {
-    const report = counterReport({ ...options, kind: 'PR' }, counts, catalog);
-    expect(report.Report_Header.Report_Name).toBe('Platform Master Report');
-    expect(report.Report_Items).toEqual([{
-      Platform: 'Acme', Data_Type: 'Database', Access_Method: 'Regular',
-      Performance: [{ Period: { Begin_Date: '2024-02-01', End_Date: '2024-02-29' }, Instance: [
-        { Metric_Type: 'Searches_Platform', Count: 7 }, { Metric_Type: 'Total_Item_Requests', Count: 10 }, { Metric_Type: 'Unique_Item_Requests', Count: 7 },
-      ] }],
-    }]);
-  });
-
-  it('writes the R5 tabular layout: 12 header rows, a blank row, headings on row 14', () => {
-    const lines = counterTsv(counterReport({ ...options, kind: 'DR' }, counts, catalog)).split('\r\n');
-    expect(lines.slice(0, 4)).toEqual(['Report_Name\tDatabase Master Report', 'Report_ID\tDR', 'Release\t5', 'Institution_Name\tExample University']);
-    expect(lines[5]).toBe('Metric_Types\tSearches_Regular; Total_Item_Requests; Unique_Item_Requests');
-    expect(lines[8]).toMatch(/^Exceptions\t0: Info or Debug \(Derived by Passway/);
-    expect(lines[9]).toBe('Reporting_Period\tBegin_Date=2024-02-01; End_Date=2024-02-29');
-    expect(lines[10]).toBe('Created\t2024-03-01T08:00:00Z');
-    expect(lines[12]).toBe('');
-    expect(lines[13]).toBe('Database\tPublisher\tPublisher_ID\tPlatform\tProprietary_ID\tData_Type\tAccess_Method\tMetric_Type\tReporting_Period_Total\tFeb-2024');
-    expect(lines.slice(14)).toEqual([
-      'alpha title\tAcme\t\tAcme\tpassway:alpha\tDatabase\tRegular\tSearches_Regular\t2\t2',
-      'alpha title\tAcme\t\tAcme\tpassway:alpha\tDatabase\tRegular\tTotal_Item_Requests\t10\t10',
-      'alpha title\tAcme\t\tAcme\tpassway:alpha\tDatabase\tRegular\tUnique_Item_Requests\t7\t7',
-      'beta title\tAcme\t\tAcme\tpassway:beta\tDatabase\tRegular\tSearches_Regular\t5\t5',
+  it('writes the tabular layout with a month column each and 0 for a month without usage', () => {
+    const rows = counterTsv(counterReport(request('DR_D2', { begin_date: '2024-01', end_date: '2024-02' }), context, counts, catalog)).slice(1).split('\n');
+    expect(rows).toHaveLength(17);
+    expect(rows[4]).toBe('Institution_ID\tpassway:uni');
+    expect(rows[13]).toBe('');
+    expect(rows.slice(14)).toEqual([
+      'Database\tPublisher\tPublisher_ID\tPlatform\tProprietary_ID\tMetric_Type\tReporting_Period_Total\tJan-2024\tFeb-2024',
+      'beta title\tAcme\t\tAcme\tpassway:beta\tNo_License\t3\t3\t0',
       '',
     ]);
-    expect(lines.every((l) => l.split('\t').every((cell) => !cell.includes('\n')))).toBe(true);
   });
 
-  it('counts from aggregate rows, skipping sign-in rows', () => {
+  it('counts per database and month from aggregate rows: denials by reason, sign-in rows skipped', () => {
     const base = { institution: 'uni', affiliation: '', method: 'proxy', onCampus: false, logins: 0, launches: 0, denials: {}, loginFailures: {}, requests: 1, bytes: 0, seatFull: 0, suspensions: 0, overloadShed: 0 };
-    expect(countsByResource([
+    expect(monthlyCounts([
       { ...base, day: '2024-02-01', resource: 'alpha', searches: 1, itemRequests: 2, uniqueItemRequests: 2 },
-      { ...base, day: '2024-02-02', resource: 'alpha', searches: 0, itemRequests: 3, uniqueItemRequests: 1 },
+      { ...base, day: '2024-02-02', resource: 'alpha', searches: 0, itemRequests: 3, uniqueItemRequests: 1, denials: { 'not-subscribed': 2, 'seats-full': 1, suspended: 4 } },
+      { ...base, day: '2024-03-02', resource: 'alpha', searches: 1, itemRequests: 0, uniqueItemRequests: 0 },
       { ...base, day: '2024-02-02', resource: '', searches: 9, itemRequests: 9, uniqueItemRequests: 9 },
-    ])).toEqual(new Map([['alpha', { searches: 1, items: 5, uniqueItems: 3 }]]));
+    ])).toEqual(new Map([['alpha', new Map([
+      ['2024-02', { searches: 1, items: 5, uniqueItems: 3, noLicense: 2, limitExceeded: 1 }],
+      ['2024-03', { searches: 1, items: 0, uniqueItems: 0, noLicense: 0, limitExceeded: 0 }],
+    ])]]));
   });
 });
 

@@ -1,4 +1,3 @@
-export { counterReport, counterTsv, countsByResource, derivationNote, type CounterKind, type CounterReport } from './counter';
 export { csv, csvField, usageCsv, BOM } from './csv';
 export { parseFilter, filterQuery, monthRange } from './filters';
 export { usagePage, names } from './page';

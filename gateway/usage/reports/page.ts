@@ -2,6 +2,7 @@ import type { Config } from '../../../config/schema';
 import type { Catalog } from '../../../resource-catalog/catalog';
 import { pick, t, type Lang } from '../../i18n';
 import { html, type Html } from '../../pages/html';
+import { addMonths, lastDay, monthOf, REPORT_IDS } from '../counter';
 import { barChart, lineChart } from './charts';
 import { filterQuery } from './filters';
 import type { UsageSummary } from './summary';
@@ -40,7 +41,8 @@ export function usagePage(lang: Lang, config: Config, catalog: Catalog, summary:
   const n = names(config, catalog, lang);
   const f = summary.filter;
   const query = filterQuery(f);
-  const month = f.to.slice(0, 7);
+  // The last month with complete usage in the filter (a month still running has no COUNTER report yet).
+  const month = f.to === lastDay(monthOf(f.to)) ? monthOf(f.to) : addMonths(monthOf(f.to), -1);
   const top = summary.resources.slice(0, TOP_LINES);
   const launchesText = top.map((r) => `${n.resource(r.resource)}: ${r.launches}`).join('; ');
   return html`
@@ -54,9 +56,12 @@ export function usagePage(lang: Lang, config: Config, catalog: Catalog, summary:
 </form>
 <p>${t(lang, 'usageExports')}
   <a href="/admin/usage.csv?${query}" download>CSV</a> ·
-  <a href="/api/v1/usage?${query}">JSON</a> ·
-  <a href="/admin/usage/counter/dr?month=${month}&amp;format=tsv">COUNTER DR ${month}</a> ·
-  <a href="/admin/usage/counter/pr?month=${month}&amp;format=tsv">COUNTER PR ${month}</a></p>
+  <a href="/api/v1/usage?${query}">JSON</a></p>
+<p>${t(lang, 'usageCounterReports', { month })}
+  ${REPORT_IDS.map((id, i) => {
+    const params = new URLSearchParams({ month, ...(f.institution ? { institution: f.institution } : {}), format: 'tsv' });
+    return html`${i ? ' · ' : ''}<a href="/admin/usage/counter/${id.toLowerCase()}?${params.toString()}" download>${id}</a>`;
+  })}</p>
 <h2>${t(lang, 'usageTotals', { from: f.from, to: f.to })}</h2>
 <dl class="totals">
   <dt>${t(lang, 'usageLogins')}</dt><dd>${summary.totals.logins}</dd>

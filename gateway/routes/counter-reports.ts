@@ -1,0 +1,44 @@
+import { pick } from '../i18n';
+import { counterException, CounterError, counterReport, firstDay, lastDay, monthlyCounts, type CounterReport, type ReportRequest, type RequestContext } from '../usage/counter';
+import type { UsageSource } from '../usage/reports';
+import type { RouteContext } from './context';
+
+/** COUNTER reports for a customer, shared by the COUNTER API and the librarians' report pages. */
+
+export const COUNTER_BASE = '/counter';
+
+/** Whose usage a report is: one institution, or every institution (counter.consortium). */
+export interface Customer {
+  id: string;
+  name: string;
+  /** The institution filter of the usage query (undefined: all). */
+  institution?: string;
+}
+
+/** The customer a customer_id names, or Exception 2010 (not recognised) / 2011 (The World). */
+export function customerFor(ctx: RouteContext, customerId: string): Customer {
+  if (customerId === '0000000000000000') throw new CounterError(counterException(2011, 'Passway reports usage of its own institutions only'));
+  const { consortium } = ctx.config.counter;
+  if (customerId === consortium.customerId) return { id: consortium.customerId, name: pick(consortium.name, 'en') };
+  const institution = ctx.config.institutions.find((i) => i.id === customerId);
+  if (!institution) throw new CounterError(counterException(2010, `customer_id ${customerId} is not an institution of this gateway`));
+  return { id: institution.id, name: pick(institution.name, 'en'), institution: institution.id };
+}
+
+/** The report for a customer: the aggregates of the months asked, read once. */
+export async function customerReport(ctx: RouteContext, source: UsageSource, request: ReportRequest, customer: Customer): Promise<CounterReport> {
+  const rows = request.months.length
+    ? await source.queryUsage(ctx.store, { from: firstDay(request.months[0]!), to: lastDay(request.months.at(-1)!), institution: customer.institution })
+    : [];
+  return counterReport(request, {
+    customer,
+    namespace: ctx.config.counter.platformId,
+    created: new Date(),
+    createdBy: ctx.config.counter.createdBy ?? `Passway (${ctx.settings.publicUrl.host})`,
+    registryRecord: ctx.config.counter.registryRecord,
+  }, monthlyCounts(rows), ctx.catalog());
+}
+
+/** What a report request is checked against; `today` is a reporting day (usage.timeZone). */
+export const requestContext = (ctx: RouteContext, mode: 'api' | 'site', today: string): RequestContext => ({ today, firstMonth: ctx.config.counter.firstMonth, mode });
+
