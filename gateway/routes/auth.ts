@@ -93,11 +93,11 @@ export function authRoutes(ctx: RouteContext, saml: SamlHub | undefined, callbac
   router.get('/logout', (req, res) => confirmSignOut(req, res, 200));
   router.post('/logout', async (req, res) => {
     if (req.session && !ctx.csrf.validFor(req)) {
-      if (adminRole(ctx.config.admin, req.session.data.user)) audit(ctx, req, 'csrf-check', false, { target: req.path });
+      if (adminRole(ctx.config, req.session.data.user)) audit(ctx, req, 'csrf-check', false, { target: req.path });
       confirmSignOut(req, res, 403, t(req.lang, 'signOutRefused'));
       return;
     }
-    if (adminRole(ctx.config.admin, req.session?.data.user)) audit(ctx, req, 'logout', true);
+    if (adminRole(ctx.config, req.session?.data.user)) audit(ctx, req, 'logout', true);
     await ctx.sessions.destroy(res, req.session);
     res.redirect(303, '/');
   });
