@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { ConfigSchema, type Config } from './schema';
+import { ConfigSchema, configWarnings, type Config } from './schema';
 
 export interface ConfigProblem {
   /** Key path such as `resources[3].access[0].template`, or the environment variable it came from. */
@@ -151,7 +151,7 @@ export function validateConfig(raw: unknown, options: ValidateOptions = {}): Loa
   if (problems.length > 0 || !parsed.success) return { ok: false, source, problems, partial: validSections(document) };
   const secretMissing = !parsed.data.session.secret && !parsed.data.demo.enabled;
   if (secretMissing && requireSecrets) return { ok: false, source, problems: [MISSING_SECRET], partial: parsed.data };
-  const warnings: ConfigProblem[] = [];
+  const warnings: ConfigProblem[] = configWarnings(parsed.data);
   if (secretMissing) warnings.unshift({ ...MISSING_SECRET, message: `not set here: ${MISSING_SECRET.message}` });
   return { ok: true, source, config: parsed.data, warnings };
 }

@@ -239,7 +239,10 @@ const AdminRoleRule = z.strictObject({
     .array(z.string().regex(/^[a-z0-9][a-z0-9-]*:.+$/, 'write "institution:subject", e.g. "uni:alice@uni.edu.cn"'))
     .default([])
     .describe('people by "institution:subject"'),
-  institutions: z.array(z.string()).optional().describe('groups and entitlements count only for people of these institutions (default: any)'),
+  institutions: z
+    .array(z.string())
+    .optional()
+    .describe('groups and entitlements grant the role only to people signed in by these institutions\' IdPs; default: the one institution when only one is configured, else none (any member IdP can assert any group name; subjects still work)'),
 });
 
 const Admin = z
@@ -431,6 +434,7 @@ type Loose = {
   resources?: { id?: unknown; hosts?: { host?: unknown }[]; licences?: { institution?: unknown; from?: unknown; until?: unknown }[] }[];
   store?: { kind?: unknown; url?: unknown; sentinels?: unknown; sentinelName?: unknown; cluster?: unknown };
   counter?: { consortium?: { customerId?: unknown }; requestors?: { id?: unknown; customers?: unknown }[] };
+  admin?: { roles?: Record<string, { institutions?: unknown } | undefined> };
 };
 
 const list = <T>(value: T[] | undefined): T[] => (Array.isArray(value) ? value.filter((v) => typeof v === 'object' && v !== null) : []);
@@ -504,6 +508,12 @@ function crossCheck(config: Loose, ctx: z.RefinementCtx): void {
       }
     });
   });
+  for (const [name, rule] of Object.entries(config.admin?.roles ?? {})) {
+    if (!Array.isArray(rule?.institutions)) continue;
+    (rule.institutions as unknown[]).forEach((id, i) => {
+      if (typeof id === 'string' && !institutions.has(id)) ctx.addIssue({ code: 'custom', path: ['admin', 'roles', name, 'institutions', i], message: `unknown institution "${id}"; add it under institutions` });
+    });
+  }
 
   const store = config.store;
   if (store?.kind === 'redis') {
@@ -511,6 +521,21 @@ function crossCheck(config: Loose, ctx: z.RefinementCtx): void {
     if (ways !== 1) ctx.addIssue({ code: 'custom', path: ['store'], message: 'give exactly one of url, sentinels (with sentinelName) or cluster' });
     if (store.sentinels && !store.sentinelName) ctx.addIssue({ code: 'custom', path: ['store', 'sentinelName'], message: 'required with sentinels' });
   }
+}
+
+/** Valid but risky settings, printed by `config check` and at start-up. */
+export function configWarnings(config: z.infer<typeof ConfigSchema>): { path: string; message: string }[] {
+  const warnings: { path: string; message: string }[] = [];
+  if (config.institutions.length > 1) {
+    for (const [name, rule] of Object.entries(config.admin.roles)) {
+      if (!rule || rule.institutions || (rule.groups.length === 0 && rule.entitlements.length === 0)) continue;
+      warnings.push({
+        path: `admin.roles.${name}.institutions`,
+        message: `not set, so its groups and entitlements grant the role to nobody: ${config.institutions.length} institutions are configured and any of their IdPs could assert them; list the institutions whose IdP may grant it, e.g. [${config.institutions[0]!.id}]`,
+      });
+    }
+  }
+  return warnings;
 }
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -35,6 +35,7 @@ import { unproxiedAdminRoutes } from './routes/admin-unproxied';
 import { createLoad, type LoadControl } from './load';
 import { loadAdminRoutes, suspendedRoutes } from './load/pages';
 import * as adminAccess from './admin'; // its admin pages use the admin guard, CSRF and audit
+import { CsrfTokens } from './csrf';
 import { Sessions } from './session';
 import { keepStringPrototypeFast } from './fast-strings';
 import { isProxyHost, settingsFrom } from './settings';
@@ -130,6 +131,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     settings,
     store,
     sessions,
+    csrf: new CsrfTokens(sessionSecret),
     logger,
     recordUsage,
     catalog: currentCatalog,
@@ -176,8 +178,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.use(
     loadAdminRoutes(ctx, load, access, {
       guard: adminAccess.requireAdmin(ctx),
-      csrfToken: (req) => (req.session ? adminAccess.csrfToken(sessions, req.session) : Promise.resolve('')),
-      verifyCsrf: (req) => adminAccess.csrfValid(req.session, (req.body as Record<string, unknown> | undefined)?.[adminAccess.CSRF_FIELD]),
+      csrfToken: (req) => Promise.resolve(req.session ? ctx.csrf.token(req.session) : ''),
+      verifyCsrf: (req) => ctx.csrf.validFor(req),
       audit: (req, action, ok, detail) => adminAccess.audit(ctx, req, action, ok, detail),
     }),
     suspendedRoutes(ctx, access),

@@ -29,6 +29,13 @@ const messages = {
   signIn: { en: 'Sign in with your campus account', zh: '使用校园账号登录' },
   signOut: { en: 'Sign out', zh: '退出登录' },
   signedInAs: { en: 'Signed in as', zh: '已登录：' },
+  signOutConfirmTitle: { en: 'Sign out?', zh: '退出登录？' },
+  signOutConfirmBody: { en: 'Press the button to sign out of Passway on this browser.', zh: '点击下面的按钮，在此浏览器上退出 Passway。' },
+  signOutRefused: {
+    en: 'This sign-out request did not come from a Passway page, so you are still signed in. To sign out, press the button.',
+    zh: '此退出请求并非来自 Passway 页面，您仍处于登录状态。如要退出，请点击下面的按钮。',
+  },
+  signOutNotSignedIn: { en: 'You are not signed in.', zh: '您尚未登录。' },
   databases: { en: 'Databases', zh: '数据库' },
   noDatabases: { en: 'No databases are configured yet.', zh: '尚未配置任何数据库。' },
   open: { en: 'Open', zh: '进入' },

@@ -43,6 +43,8 @@ export interface Session {
 }
 
 const KEY = (id: string) => `session:${id}`;
+/** Session data kept when a sign-in rotates the session (an allow-list; today nothing needs to be). */
+export const CARRIED_ACROSS_LOGIN: readonly string[] = [];
 /** Refresh the idle timer in the Store at most this often, not on every request. */
 const TOUCH_EVERY_MS = 60_000;
 
@@ -105,10 +107,12 @@ export class Sessions {
   /**
    * Sign a user in: the old id (if any) is destroyed and a new one issued, so an id planted
    * before login (session fixation) is worthless after it. The absolute lifetime starts now.
+   * Only the keys in CARRIED_ACROSS_LOGIN survive: nothing a page stored before sign-in (a
+   * token, a role, state of another user) can reach the signed-in session.
    */
   async login(res: ServerResponse, previous: Session | undefined, user: Identity): Promise<Session> {
-    const carried = { ...previous?.data };
-    delete carried.user;
+    const carried: Partial<SessionData> = {};
+    for (const key of CARRIED_ACROSS_LOGIN) if (previous && key in previous.data) carried[key] = previous.data[key];
     if (previous) {
       await this.store.del(KEY(previous.id));
       await this.options.observer?.ended(previous);

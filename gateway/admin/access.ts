@@ -35,7 +35,7 @@ export function requireRole(ctx: RouteContext, needed: AdminRole) {
       else forbidden(ctx, req, res, t(req.lang, 'adminSignedOutBody'));
       return;
     }
-    const role = adminRole(ctx.config.admin, user);
+    const role = adminRole(ctx.config, user);
     if (!role || (needed === 'admin' && role !== 'admin')) {
       forbidden(ctx, req, res, t(req.lang, role ? 'adminActForbiddenBody' : 'adminForbiddenBody'));
       return;

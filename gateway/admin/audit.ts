@@ -10,7 +10,7 @@ import { adminRole } from './roles';
 export function audit(ctx: RouteContext, req: Request, action: string, ok: boolean, detail: { target?: string } & Record<string, string> = {}, actor: Identity | undefined = req.session?.data.user): void {
   ctx.recordUsage({ type: 'admin-action', action, target: detail.target, ok, institution: actor?.institution, subject: actor?.subject });
   ctx.logger.info(
-    { audit: true, action, ok, role: adminRole(ctx.config.admin, actor), actor: actor ? `${actor.institution}:${actor.subject}` : undefined, adapter: actor?.source.adapter, clientIp: req.ip, requestId: String(req.id ?? ''), ...detail },
+    { audit: true, action, ok, role: adminRole(ctx.config, actor), actor: actor ? `${actor.institution}:${actor.subject}` : undefined, adapter: actor?.source.adapter, clientIp: req.ip, requestId: String(req.id ?? ''), ...detail },
     `admin ${action} ${ok ? 'done' : 'refused'}`,
   );
 }

@@ -1,5 +1,5 @@
 import { html, type Html } from '../pages/html';
-import { CSRF_FIELD } from './csrf';
+import { CSRF_FIELD } from '../csrf';
 
 /** A POST form carrying the session's CSRF token: every state-changing admin button is one of these. */
 export function postForm(action: string, token: string, content: Html, extra: Record<string, string> = {}): Html {

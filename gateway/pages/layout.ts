@@ -1,4 +1,5 @@
 import type { Response } from 'express';
+import { CSRF_FIELD } from '../csrf';
 import { t, type Lang } from '../i18n';
 import { html, raw, type Html } from './html';
 
@@ -24,11 +25,13 @@ export interface PageOptions {
   body: Html;
   /** Signed-in user's display name, shown with a sign-out button. */
   user?: string;
+  /** The session's CSRF token, which the sign-out form posts. */
+  signOutToken?: string;
   contact?: Html;
 }
 
 /** The one page shell: bilingual, accessible landmarks, readable on a phone. */
-export function page({ lang, title, body, user, contact }: PageOptions): string {
+export function page({ lang, title, body, user, signOutToken, contact }: PageOptions): string {
   return html`<!doctype html>
 <html lang="${lang === 'zh' ? 'zh-CN' : 'en'}">
 <head>
@@ -42,7 +45,7 @@ export function page({ lang, title, body, user, contact }: PageOptions): string 
 <header>
   <a class="brand" href="/">${t(lang, 'appName')}</a>
   ${user
-    ? html`<form method="post" action="/logout"><span>${t(lang, 'signedInAs')} ${user}</span> <button class="button" type="submit">${t(lang, 'signOut')}</button></form>`
+    ? html`<form method="post" action="/logout"><span>${t(lang, 'signedInAs')} ${user}</span> <input type="hidden" name="${CSRF_FIELD}" value="${signOutToken ?? ''}"> <button class="button" type="submit">${t(lang, 'signOut')}</button></form>`
     : ''}
 </header>
 <main id="main">

@@ -3,10 +3,8 @@ import { forbidden, requireAdmin, requireLibrarian } from '../admin/access';
 import { audit } from '../admin/audit';
 import { bootstrapCheck } from '../admin/bootstrap';
 import type { ReloadCatalog } from '../admin/catalog-reload';
-import { csrfToken, requireCsrf } from '../admin/csrf';
 import { postForm } from '../admin/forms';
 import { ADMIN_SECTIONS } from '../admin/nav';
-import { adminRole } from '../admin/roles';
 import { t } from '../i18n';
 import { html } from '../pages/html';
 import { localPath } from '../local-path';
@@ -18,7 +16,7 @@ const FAILURE_WINDOW_MS = 15 * 60_000;
 
 const text = (value: unknown) => (typeof value === 'string' ? value : '');
 
-/** /admin: the admin home, the bootstrap local admin's sign-in and sign-out (all POSTs carry a CSRF token). */
+/** /admin: the admin home and the bootstrap local admin's sign-in (all POSTs carry a CSRF token; sign-out is POST /logout). */
 export function adminRoutes(ctx: RouteContext, reloadCatalog?: ReloadCatalog): Router {
   const router = Router();
   const check = bootstrapCheck(ctx.config.admin);
@@ -26,9 +24,10 @@ export function adminRoutes(ctx: RouteContext, reloadCatalog?: ReloadCatalog): R
     audit(ctx, req, 'csrf-check', false, { target: req.path });
     forbidden(ctx, req, res, t(req.lang, 'adminCsrfBody'));
   };
+  const requireCsrf = ctx.csrf.require(refuseCsrf);
 
   router.get('/admin', requireLibrarian(ctx), async (req, res) => {
-    const token = await csrfToken(ctx.sessions, req.session!);
+    const token = ctx.csrf.token(req.session!);
     const role = req.adminRole!;
     const sections = ADMIN_SECTIONS.filter((s) => role === 'admin' || s.role === 'librarian');
     render(ctx, req, res, 200, t(req.lang, 'adminTitle'), html`
@@ -37,13 +36,11 @@ export function adminRoutes(ctx: RouteContext, reloadCatalog?: ReloadCatalog): R
       ${role === 'admin' && reloadCatalog
         ? html`<h2>${t(req.lang, 'adminCatalog')}</h2><p>${t(req.lang, 'adminCatalogCount', { count: String(ctx.catalog().resources.length) })}</p>
           ${postForm('/admin/catalog/reload', token, html`<button class="button" type="submit">${t(req.lang, 'adminCatalogReload')}</button>`)}`
-        : ''}
-      <h2>${t(req.lang, 'signOut')}</h2>
-      ${postForm('/admin/logout', token, html`<button class="button" type="submit">${t(req.lang, 'signOut')}</button>`)}`);
+        : ''}`);
   });
 
   if (reloadCatalog) {
-    router.post('/admin/catalog/reload', requireAdmin(ctx), requireCsrf(refuseCsrf), (req, res) => {
+    router.post('/admin/catalog/reload', requireAdmin(ctx), requireCsrf, (req, res) => {
       const result = reloadCatalog();
       audit(ctx, req, 'catalog-reload', result.ok, { target: 'catalog', ...(result.ok ? { resources: String(result.catalog.resources.length) } : { problems: String(result.problems.length) }) });
       render(ctx, req, res, result.ok ? 200 : 422, t(req.lang, 'adminCatalog'), html`
@@ -54,18 +51,11 @@ export function adminRoutes(ctx: RouteContext, reloadCatalog?: ReloadCatalog): R
     });
   }
 
-  router.post('/admin/logout', requireCsrf(refuseCsrf), async (req, res) => {
-    const user = req.session?.data.user;
-    if (adminRole(ctx.config.admin, user)) audit(ctx, req, 'logout', true);
-    await ctx.sessions.destroy(res, req.session);
-    res.redirect(303, '/');
-  });
-
   if (!check) return router;
 
   const showLogin = async (req: Request, res: Response, status: number, notice?: string) => {
     const session = req.session ?? (await ctx.sessions.create(res));
-    const token = await csrfToken(ctx.sessions, session);
+    const token = ctx.csrf.token(session);
     const returnTo = localPath(req.query.returnTo ?? (req.body as Record<string, unknown> | undefined)?.returnTo, '/admin');
     render(ctx, req, res, status, t(req.lang, 'adminLoginTitle'), html`
       ${notice ? html`<p class="notice" role="alert">${notice}</p>` : ''}
@@ -79,7 +69,7 @@ export function adminRoutes(ctx: RouteContext, reloadCatalog?: ReloadCatalog): R
 
   router.get('/admin/login', (req, res) => showLogin(req, res, 200));
 
-  router.post('/admin/login', requireCsrf(refuseCsrf), async (req, res) => {
+  router.post('/admin/login', requireCsrf, async (req, res) => {
     const body = req.body as Record<string, unknown>;
     const failures = `admin-login-failures:${req.ip ?? 'unknown'}`;
     if (Number((await ctx.store.get(failures)) ?? 0) >= MAX_FAILURES) {
@@ -95,9 +85,7 @@ export function adminRoutes(ctx: RouteContext, reloadCatalog?: ReloadCatalog): R
       await showLogin(req, res, 401, t(req.lang, 'adminLoginFailed'));
       return;
     }
-    const session = await ctx.sessions.login(res, req.session, identity);
-    delete session.data.adminCsrf; // a new session gets a new token
-    await ctx.sessions.save(session);
+    await ctx.sessions.login(res, req.session, identity); // a new session, so a new CSRF token
     audit(ctx, req, 'login', true, { method: 'bootstrap' }, identity);
     res.redirect(303, localPath(body.returnTo, '/admin'));
   });

@@ -27,7 +27,7 @@ function requireReader(ctx: RouteContext) {
     }
     const user = req.session?.data.user;
     if (!user) res.status(401).set('WWW-Authenticate', 'Bearer').json({ error: 'sign-in-required' });
-    else if (!adminRole(ctx.config.admin, user)) res.status(403).json({ error: 'librarian-role-required' });
+    else if (!adminRole(ctx.config, user)) res.status(403).json({ error: 'librarian-role-required' });
     else next();
   };
 }

@@ -6,6 +6,9 @@ import { render, type RouteContext } from './context';
 import { sendLoginError } from './login-error-page';
 import { t } from '../i18n';
 import { html } from '../pages/html';
+import { audit } from '../admin/audit';
+import { postForm } from '../admin/forms';
+import { adminRole } from '../admin/roles';
 import { localPath } from '../local-path';
 
 /** Sign-in: SAML (start, SP metadata, ACS), CAS and OIDC (start, callback), and sign-out. */
@@ -75,11 +78,28 @@ export function authRoutes(ctx: RouteContext, saml: SamlHub | undefined, callbac
     }
   });
 
-  const logout = async (req: Request, res: Response) => {
+  // Sign-out changes state, so only a POST from one of our pages (with the session's CSRF
+  // token) does it: a link or form on any other page, a proxied vendor page included, cannot.
+  const confirmSignOut = (req: Request, res: Response, status: number, notice?: string) => {
+    if (!req.session?.data.user) {
+      render(ctx, req, res, status, t(req.lang, 'signOut'), html`<p role="status">${t(req.lang, 'signOutNotSignedIn')}</p><p><a href="/">${t(req.lang, 'backHome')}</a></p>`);
+      return;
+    }
+    render(ctx, req, res, status, t(req.lang, 'signOutConfirmTitle'), html`
+      ${notice ? html`<p class="notice" role="alert">${notice}</p>` : ''}
+      ${postForm('/logout', ctx.csrf.token(req.session), html`<p>${t(req.lang, 'signOutConfirmBody')}</p><p><button class="button" type="submit">${t(req.lang, 'signOut')}</button></p>`)}
+      <p><a href="/">${t(req.lang, 'backHome')}</a></p>`);
+  };
+  router.get('/logout', (req, res) => confirmSignOut(req, res, 200));
+  router.post('/logout', async (req, res) => {
+    if (req.session && !ctx.csrf.validFor(req)) {
+      if (adminRole(ctx.config, req.session.data.user)) audit(ctx, req, 'csrf-check', false, { target: req.path });
+      confirmSignOut(req, res, 403, t(req.lang, 'signOutRefused'));
+      return;
+    }
+    if (adminRole(ctx.config, req.session?.data.user)) audit(ctx, req, 'logout', true);
     await ctx.sessions.destroy(res, req.session);
     res.redirect(303, '/');
-  };
-  router.post('/logout', logout);
-  router.get('/logout', logout);
+  });
   return router;
 }

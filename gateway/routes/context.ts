@@ -2,6 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/schema';
 import type { Catalog } from '../../resource-catalog/catalog';
+import type { CsrfTokens } from '../csrf';
 import { negotiateLang, pick, t, type Lang } from '../i18n';
 import { html } from '../pages/html';
 import { sendPage } from '../pages/layout';
@@ -16,6 +17,8 @@ export interface RouteContext {
   settings: Settings;
   store: Store;
   sessions: Sessions;
+  /** Per-session CSRF tokens for every state-changing form (sign-out, admin actions). */
+  csrf: CsrfTokens;
   logger: Logger;
   recordUsage: RecordUsage;
   /** The current catalog snapshot (replaced whole on reload). */
@@ -66,6 +69,7 @@ export function render(ctx: RouteContext, req: Request, res: Response, status: n
     title,
     body,
     user: user ? (user.displayName ?? user.subject) : undefined,
+    signOutToken: user && req.session ? ctx.csrf.token(req.session) : undefined,
     contact: contactLine(ctx, req.lang),
   });
 }

@@ -119,7 +119,7 @@ describe('admin access', () => {
     it('signs out with the CSRF token, audited', async () => {
       const cookie = await signedIn(admin);
       const token = await csrfFor(cookie);
-      const res = await request(gateway.handle).post('/admin/logout').set('Cookie', cookie).type('form').send({ _csrf: token });
+      const res = await request(gateway.handle).post('/logout').set('Cookie', cookie).type('form').send({ _csrf: token });
       expect(res.status).toBe(303);
       expect((await request(gateway.handle).get('/admin').set('Cookie', cookie)).status).toBe(303);
       expect(usage()).toContainEqual(expect.objectContaining({ type: 'admin-action', action: 'logout', ok: true, institution: 'uni' }));

@@ -60,7 +60,8 @@ describe('licence seats (real Redis)', () => {
     const reader = await signIn(gateway, person('leaving-by-logout'));
     expect((await request(gateway.handle).get('/go/journals').set('Cookie', reader.cookie)).status).toBe(303);
     expect(await store.holders(SEAT)).toContain(reader.session.id);
-    const out = await request(gateway.handle).post('/logout').set('Cookie', reader.cookie);
+    const token = /name="_csrf" value="([^"]+)"/.exec((await request(gateway.handle).get('/').set('Cookie', reader.cookie)).text)![1]!;
+    const out = await request(gateway.handle).post('/logout').set('Cookie', reader.cookie).type('form').send({ _csrf: token });
     expect(out.status).toBe(303);
     expect(await store.holders(SEAT)).not.toContain(reader.session.id);
     expect(await store.holders(SEAT)).toHaveLength(4);
