@@ -161,6 +161,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     resolve: deps.resolve,
     load, // suspensions, item downloads, upstream errors
     accessLog: config.usage.accessLog ? deps.usage?.accessLog : undefined, // NCSA lines of proxied requests
+    usageWrites: deps.usage?.beforeWrite, // proxy summaries share every usage-log write
   });
   app.use(proxy.routes);
   const saml = samlHub(config, settings.publicUrl, store, logger, samlSigningKey);
