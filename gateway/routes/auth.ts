@@ -6,6 +6,7 @@ import { render, type RouteContext } from './context';
 import { sendLoginError } from './login-error-page';
 import { t } from '../i18n';
 import { html } from '../pages/html';
+import { launchedResource } from '../usage/launch-target';
 
 /** A path on this gateway (`/…`, never `//host` or `/\host`), else `/`: no open redirect after sign-in. */
 export function localReturnTo(value: unknown): string {
@@ -20,7 +21,8 @@ export function authRoutes(ctx: RouteContext, saml: SamlHub | undefined, callbac
   /** One way in for every protocol: rotate the session, record the login, continue where the user was going. */
   const signIn = async (req: Request, res: Response, login: { id: string; kind: string }, result: LoginResult) => {
     await ctx.sessions.login(res, req.session, result.identity);
-    ctx.recordUsage({ type: 'login-success', login: login.id, adapter: login.kind, institution: result.identity.institution, subject: result.identity.subject, affiliations: result.identity.affiliations });
+    const resource = launchedResource(localReturnTo(result.returnTo), ctx.catalog()); // a sign-in started by a launch link counts for its database
+    ctx.recordUsage({ type: 'login-success', login: login.id, adapter: login.kind, institution: result.identity.institution, subject: result.identity.subject, affiliations: result.identity.affiliations, resource });
     res.redirect(303, localReturnTo(result.returnTo));
   };
   const only = ctx.config.logins.length === 1 ? ctx.config.logins[0] : undefined;
@@ -41,7 +43,8 @@ export function authRoutes(ctx: RouteContext, saml: SamlHub | undefined, callbac
         }
         await signIn(req, res, result.login, result);
       } catch (error) {
-        if (error instanceof LoginError) sendLoginError(ctx, req, res, error, retryPath, { id: 'saml', kind: 'saml' });
+        // The IdP is known once the response is matched to its sign-in; before that, no login and no institution.
+        if (error instanceof LoginError) sendLoginError(ctx, req, res, error, retryPath, error.login ?? { kind: 'saml' });
         else next(error);
       }
     });

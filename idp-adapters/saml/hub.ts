@@ -87,6 +87,15 @@ export class SamlHub {
     if (hasComments(doc)) throw new LoginError('malformed', 'SAML responses must not contain XML comments', { why: 'xml-comment' });
 
     const { login, pending, requestId } = await this.pendingFor(response);
+    try {
+      return await this.consumeFor(response, samlResponse, login, pending, requestId);
+    } catch (error) {
+      if (error instanceof LoginError) error.login = { id: login.id, kind: 'saml', institution: login.institution };
+      throw error;
+    }
+  }
+
+  private async consumeFor(response: Element, samlResponse: string, login: SamlLoginConfig, pending: PendingRequest | undefined, requestId: string | undefined): Promise<AcsResult> {
     const expect: Expectations = {
       acsUrl: this.sp.acsUrl,
       spEntityID: this.sp.entityID,
