@@ -124,7 +124,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     resolve: deps.resolve,
     access, // every proxied request authorized; item downloads counted
     load, // upstream errors
-    accessLog: config.usage.accessLog ? deps.usage?.accessLog : undefined, // NCSA lines of proxied requests
+    accessLog: config.usage.accessLog ? deps.usage?.accessLog : undefined,
+    usageWrites: deps.usage?.beforeWrite, // proxy summaries share every usage-log write
   });
   const ctx: RouteContext = {
     config,

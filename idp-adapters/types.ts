@@ -31,6 +31,8 @@ export type LoginErrorReason =
 /** A sign-in failure: never a stack trace to the user, always a reason code in the log. */
 export class LoginError extends Error {
   override readonly name = 'LoginError';
+  /** The sign-in it failed, once known (usage counts the failure for its login and institution). */
+  login?: { id: string; kind: string; institution: string };
   constructor(
     readonly reason: LoginErrorReason,
     message: string,

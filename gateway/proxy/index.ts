@@ -12,6 +12,7 @@ import type { Settings } from '../settings';
 import type { Store } from '../store/types';
 import type { AccessLogEntry } from '../usage/access-log';
 import type { RecordUsage } from '../usage/record';
+import type { UsageLog } from '../usage/usage-log';
 import type { Resolve } from './address-guard';
 import { CookieJars } from './cookie-jar';
 import { handoffRoutes, type HandoffDeps } from './handoff';
@@ -45,6 +46,8 @@ export interface ProxyDeps {
   load?: LoadControl;
   /** The usage log's NCSA access log, when usage.accessLog is on. */
   accessLog?: (entry: AccessLogEntry) => void;
+  /** The usage log's write hook: proxy summaries go into every write, with the NCSA lines of their requests. */
+  usageWrites?: UsageLog['beforeWrite'];
 }
 
 export interface Proxy {
@@ -99,7 +102,13 @@ export function createProxy(deps: ProxyDeps): Proxy {
       return upstream && deps.catalog().byUrl(upstream) ? upstream : undefined;
     },
   };
-  const traffic = new ProxyTraffic({ record: deps.recordUsage, everyRequests: config.proxy.summaryEveryRequests, idleMs: config.proxy.summaryIdleSeconds * 1000 });
+  const traffic = new ProxyTraffic({
+    record: deps.recordUsage,
+    everyRequests: config.proxy.summaryEveryRequests,
+    idleMs: config.proxy.summaryIdleSeconds * 1000,
+    writes: deps.usageWrites,
+    rememberItemsMs: config.session.idleTimeoutMinutes * 60_000,
+  });
   const unproxied = new UnproxiedHosts({
     store: deps.store,
     ttlMs: config.proxy.unproxiedHostDays * 86_400_000,

@@ -3,10 +3,14 @@ import type { Resource } from '../../resource-catalog/schema';
 import type { RecordUsage } from '../usage/record';
 
 /**
- * Proxied traffic summarised per (session, resource) in memory, never an event per request: one
- * `proxy-summary` usage event after `everyRequests` requests, after `idleMs` without a request, and
- * for everything at close. Item and search requests are URLs matching the resource's catalog
- * patterns (COUNTER Total_Item_Requests, Unique_Item_Requests, Searches_Regular).
+ * Proxied traffic summarised per (session, resource) in memory, never an event per request. With
+ * the usage log attached (`writes`), the summaries of everything noted so far go into every write
+ * of the log, in the same batch as the NCSA lines of those requests: a crash loses no proxied
+ * request the access log kept. Without it, one `proxy-summary` event after `everyRequests`
+ * requests, after `idleMs` without a request, and for everything at close. Item and search
+ * requests are URLs matching the resource's catalog patterns (COUNTER Total_Item_Requests,
+ * Unique_Item_Requests, Searches_Regular); an item is unique once per session and resource, for as
+ * long as the session may live (`rememberItemsMs`), whatever was written in between.
  */
 
 export interface UrlKinds {
@@ -50,8 +54,12 @@ interface Accumulator {
   searches: number;
   from: number;
   until: number;
-  /** Item URLs seen in this session (kept across count flushes, so an item is unique once per session). */
+}
+
+/** Item URLs seen in one session on one resource, kept after its summaries are written. */
+interface SeenItems {
   items: Set<string>;
+  lastAt: number;
 }
 
 /** Distinct item URLs remembered per session and resource; beyond it, items still count but no longer as unique. */
@@ -61,17 +69,24 @@ export interface TrafficOptions {
   record: RecordUsage;
   everyRequests: number;
   idleMs: number;
+  /** The usage log's write hook (UsageLog.beforeWrite): summaries then share every write. */
+  writes?: (hook: () => void) => { wake: () => void };
+  /** How long a session's item URLs are remembered after its last request (the session idle timeout). Default 2 h. */
+  rememberItemsMs?: number;
   now?: () => number;
 }
 
 export class ProxyTraffic {
   private readonly open = new Map<string, Accumulator>();
+  private readonly seen = new Map<string, SeenItems>();
   private readonly timer: NodeJS.Timeout;
   private readonly now: () => number;
+  private readonly wake: (() => void) | undefined;
   private closed = false;
 
   constructor(private readonly options: TrafficOptions) {
     this.now = options.now ?? Date.now;
+    this.wake = options.writes?.(() => this.flushAll()).wake;
     this.timer = setInterval(() => this.flushIdle(), Math.max(1000, Math.min(options.idleMs / 2, 15_000)));
     this.timer.unref();
   }
@@ -80,7 +95,7 @@ export class ProxyTraffic {
     const key = `${n.session}\0${n.resource}`;
     let acc = this.open.get(key);
     if (!acc) {
-      acc = { session: n.session, resource: n.resource, user: n.user, requests: 0, bytes: 0, itemRequests: 0, uniqueItemRequests: 0, searches: 0, from: n.at, until: n.at, items: new Set() };
+      acc = { session: n.session, resource: n.resource, user: n.user, requests: 0, bytes: 0, itemRequests: 0, uniqueItemRequests: 0, searches: 0, from: n.at, until: n.at };
       this.open.set(key, acc);
     }
     if (acc.requests === 0) acc.from = n.at;
@@ -90,27 +105,35 @@ export class ProxyTraffic {
     if (n.search) acc.searches += 1;
     if (n.itemUrl !== undefined) {
       acc.itemRequests += 1;
-      if (!acc.items.has(n.itemUrl) && acc.items.size < MAX_ITEMS_REMEMBERED) {
-        acc.items.add(n.itemUrl);
+      let seen = this.seen.get(key);
+      if (!seen) this.seen.set(key, (seen = { items: new Set(), lastAt: n.at }));
+      seen.lastAt = n.at;
+      if (!seen.items.has(n.itemUrl) && seen.items.size < MAX_ITEMS_REMEMBERED) {
+        seen.items.add(n.itemUrl);
         acc.uniqueItemRequests += 1;
       }
     }
     if (this.closed) {
       this.emit(acc);
       this.open.delete(key);
+    } else if (this.wake) {
+      this.wake();
     } else if (acc.requests >= this.options.everyRequests) {
       this.emit(acc);
     }
   }
 
-  /** Summaries of (session, resource) pairs idle for idleMs (the timer calls it; tests may too). */
+  /** Summaries of (session, resource) pairs idle for idleMs (the timer calls it; tests may too); forgets items of ended sessions. */
   flushIdle(): void {
-    const idleBefore = this.now() - this.options.idleMs;
+    const now = this.now();
+    const idleBefore = now - this.options.idleMs;
     for (const [key, acc] of this.open) {
       if (acc.until > idleBefore) continue;
       this.emit(acc);
       this.open.delete(key);
     }
+    const forgetBefore = now - (this.options.rememberItemsMs ?? 2 * 3_600_000);
+    for (const [key, seen] of this.seen) if (seen.lastAt <= forgetBefore) this.seen.delete(key);
   }
 
   /** Everything now (at close, or when a test wants the summaries). */

@@ -10,6 +10,7 @@ import { audit } from '../admin/audit';
 import { postForm } from '../admin/forms';
 import { adminRole } from '../admin/roles';
 import { localPath } from '../local-path';
+import { launchedResource } from '../usage/launch-target';
 
 /** Sign-in: SAML (start, SP metadata, ACS), CAS and OIDC (start, callback), and sign-out. */
 export function authRoutes(ctx: RouteContext, saml: SamlHub | undefined, callbacks: Map<string, CallbackAdapter>): Router {
@@ -18,8 +19,10 @@ export function authRoutes(ctx: RouteContext, saml: SamlHub | undefined, callbac
   /** One way in for every protocol: rotate the session, record the login, continue where the user was going. */
   const signIn = async (req: Request, res: Response, login: { id: string; kind: string }, result: LoginResult) => {
     await ctx.sessions.login(res, req.session, result.identity);
-    ctx.recordUsage({ type: 'login-success', login: login.id, adapter: login.kind, institution: result.identity.institution, subject: result.identity.subject, affiliations: result.identity.affiliations });
-    res.redirect(303, localPath(result.returnTo));
+    const returnTo = localPath(result.returnTo);
+    const resource = launchedResource(returnTo, ctx.catalog()); // a sign-in started by a launch link counts for its database
+    ctx.recordUsage({ type: 'login-success', login: login.id, adapter: login.kind, institution: result.identity.institution, subject: result.identity.subject, affiliations: result.identity.affiliations, resource });
+    res.redirect(303, returnTo);
   };
   const only = ctx.config.logins.length === 1 ? ctx.config.logins[0] : undefined;
   const loginPath = (id: string, returnTo = '/') => `/auth/${encodeURIComponent(id)}/login?returnTo=${encodeURIComponent(returnTo)}`;
@@ -39,7 +42,8 @@ export function authRoutes(ctx: RouteContext, saml: SamlHub | undefined, callbac
         }
         await signIn(req, res, result.login, result);
       } catch (error) {
-        if (error instanceof LoginError) sendLoginError(ctx, req, res, error, retryPath, { id: 'saml', kind: 'saml' });
+        // The IdP is known once the response is matched to its sign-in; before that, no login and no institution.
+        if (error instanceof LoginError) sendLoginError(ctx, req, res, error, retryPath, error.login ?? { kind: 'saml' });
         else next(error);
       }
     });

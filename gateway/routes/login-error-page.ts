@@ -19,10 +19,10 @@ const EXPLANATION: Partial<Record<LoginError['reason'], MessageKey>> = {
  * language with a way to try again; 503 when the IdP's metadata is unreachable, 403 when a
  * security check refused the answer, 400 otherwise.
  */
-export function sendLoginError(ctx: RouteContext, req: Request, res: Response, error: LoginError, retry: string, login?: { id: string; kind: string }): void {
+export function sendLoginError(ctx: RouteContext, req: Request, res: Response, error: LoginError, retry: string, login?: { id?: string; kind: string; institution?: string }): void {
   const id = String(req.id ?? '');
   ctx.logger.warn({ reason: error.reason, ...error.details, requestId: id, detail: error.message }, 'sign-in failed');
-  ctx.recordUsage({ type: 'login-failure', reason: error.reason, login: login?.id, adapter: login?.kind });
+  ctx.recordUsage({ type: 'login-failure', reason: error.reason, login: login?.id, adapter: login?.kind, institution: login?.institution });
   const status = error.reason === 'metadata-unavailable' ? 503 : error.reason === 'malformed' || error.reason === 'status-not-success' ? 400 : 403;
   const reason = t(req.lang, EXPLANATION[error.reason] ?? 'loginReason_other');
   render(ctx, req, res, status, t(req.lang, 'loginFailedTitle'), html`

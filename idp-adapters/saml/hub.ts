@@ -101,7 +101,16 @@ export class SamlHub {
     if (hasComments(doc)) throw new LoginError('malformed', 'SAML responses must not contain XML comments', { why: 'xml-comment' });
 
     const { login, pending, requestId } = await this.pendingFor(response);
-    if (requestId !== undefined) this.loginState.check(req, requestId, { inResponseTo: requestId, idp: login.entityID });
+    try {
+      if (requestId !== undefined) this.loginState.check(req, requestId, { inResponseTo: requestId, idp: login.entityID });
+      return await this.consumeFor(res, response, samlResponse, login, pending, requestId);
+    } catch (error) {
+      if (error instanceof LoginError) error.login = { id: login.id, kind: 'saml', institution: login.institution };
+      throw error;
+    }
+  }
+
+  private async consumeFor(res: ServerResponse, response: Element, samlResponse: string, login: SamlLoginConfig, pending: PendingRequest | undefined, requestId: string | undefined): Promise<AcsResult> {
     const expect: Expectations = {
       acsUrl: this.sp.acsUrl,
       spEntityID: this.sp.entityID,
