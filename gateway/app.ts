@@ -30,7 +30,7 @@ import { adminRoutes } from './routes/admin'; // admin and reports
 import { catalogReloader } from './admin/catalog-reload';
 import { adminUsageRoutes, type ReportDeps } from './routes/admin-usage';
 import { apiRoutes } from './routes/api';
-import { counterApiRoutes } from './routes/counter-api';
+import { counterApiRoutes, withoutApiKey } from './routes/counter-api';
 import { unproxiedAdminRoutes } from './routes/admin-unproxied';
 import { createLoad, type LoadControl } from './load';
 import { loadAdminRoutes, suspendedRoutes } from './load/pages';
@@ -155,6 +155,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         return id;
       },
       customProps: (req) => ({ clientIp: (req as express.Request).ip }),
+      serializers: { req: withoutApiKey },
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
     }),
   );

@@ -15,6 +15,13 @@ import { COUNTER_BASE, customerFor, customerReport, requestContext, type Custome
  * Appendix D; report-level Exceptions are in the report header.
  */
 
+/** A request as logged: the api_key the COUNTER API takes in the query string (a secret) masked. */
+export function withoutApiKey<T extends { url?: string; query?: unknown }>(req: T): T {
+  const url = req.url?.replace(/([?&]api_key=)[^&#]*/gi, '$1[redacted]');
+  const query = req.query && typeof req.query === 'object' && 'api_key' in req.query ? { ...req.query, api_key: '[redacted]' } : req.query;
+  return { ...req, url, query };
+}
+
 const first = (value: unknown): string | undefined => {
   const v = Array.isArray(value) ? value[0] : value;
   return typeof v === 'string' && v !== '' ? v : undefined;

@@ -290,6 +290,14 @@ describe('COUNTER API: one Exception with the HTTP status of Appendix D', () => 
     expect(res.body).toMatchObject({ Code: code });
   });
 
+  it('never logs the api_key (the spec puts it in the query string)', async () => {
+    expect((await api('/counter/r51/reports', auth)).status).toBe(200);
+    const logged = gw.lines.filter((line) => JSON.stringify(line).includes('/counter/r51/reports'));
+    expect(logged.length).toBeGreaterThan(0);
+    expect(JSON.stringify(gw.lines)).not.toContain(KEY);
+    expect(JSON.stringify(logged)).toContain('api_key=[redacted]');
+  });
+
   it('an unsupported report or release is a wrong path: 404', async () => {
     expect((await get(gw.port, `localhost:${gw.port}`, `/counter/r51/reports/tr?${new URLSearchParams(auth).toString()}`)).statusCode).toBe(404);
     expect((await get(gw.port, `localhost:${gw.port}`, '/counter/r5/status')).statusCode).toBe(404);
