@@ -53,7 +53,7 @@ export interface CheckDeps {
   unproxied?: (resource: string) => Promise<{ host: string; count: number }[]>;
 }
 
-/** Hosts of vendors' SAML sign-in services (../shared/VENDORS.md) that a resource need not claim. */
+/** Hosts of vendors' SAML sign-in services (the WAYFless entry points in the presets) that a resource need not claim. */
 export const KNOWN_SSO_HOSTS = [
   'auth.elsevier.com',
   'fsso.springer.com',

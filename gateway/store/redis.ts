@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Cluster, Redis, ReplyError } from 'ioredis';
 import { keepStringPrototypeFast } from '../fast-strings';
 import { checkIncrements, checkTtl, StoreUnavailableError } from './errors';
@@ -176,7 +177,23 @@ export class RedisStore implements Store {
 
   async pfCount(keys: string[]): Promise<number> {
     if (keys.length === 0) return 0;
-    return this.run(() => this.client.pfcount(...keys));
+    if (keys.length === 1 || !(this.client instanceof Cluster)) return this.run(() => this.client.pfcount(...keys));
+    const cluster = this.client;
+    return this.run(async () => {
+      // PFCOUNT of several keys needs one slot, and the keys of different days are on different ones:
+      // copy the HyperLogLogs (plain strings) under one hash tag, count their union there, drop the copies.
+      const sketches = (await Promise.all(keys.map((key) => cluster.getBuffer(key)))).filter((s): s is Buffer => s !== null);
+      if (sketches.length === 0) return 0;
+      const tag = `pfcount:{${randomUUID()}}`;
+      const copies = sketches.map((_, i) => `${tag}:${i}`);
+      const batch = cluster.multi();
+      sketches.forEach((sketch, i) => batch.set(copies[i]!, sketch, 'PX', 60_000));
+      batch.pfcount(...copies).del(...copies);
+      const replies = (await batch.exec()) ?? [];
+      const [error, count] = replies[sketches.length] ?? [new Error('PFCOUNT: no reply')];
+      if (error) throw error;
+      return count as number;
+    });
   }
 
   async acquire(name: string, holder: string, limit: number, ttlMs: number): Promise<boolean> {

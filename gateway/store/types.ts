@@ -42,7 +42,7 @@ export interface Store {
   pfAdd(key: string, members: string[]): Promise<boolean>;
   /**
    * Estimated number of distinct members across the given keys (their union); 0 for no keys.
-   * On Redis Cluster, keys counted together must share a hash tag, e.g. "uniq:{2025-06}:a".
+   * Keys on different Redis Cluster slots are counted too (RedisStore copies them under one hash tag).
    */
   pfCount(keys: string[]): Promise<number>;
 
