@@ -118,7 +118,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
     traffic,
     unproxied,
   });
-  const upgrade = webSocketUpgrade({ config, settings, catalog: deps.catalog, sessions: deps.sessions, jars, hosts, mappingFor, agent, recordUsage: deps.recordUsage, logger: deps.logger, load: deps.load });
+  const upgrade = webSocketUpgrade({ config, catalog: deps.catalog, sessions: deps.sessions, jars, hosts, mappingFor, agent, recordUsage: deps.recordUsage, logger: deps.logger, load: deps.load });
   const proxiedUrl = (upstream: URL) => {
     const mapped = mappingFor(deps.catalog()).mapper.mapUrl(upstream.href);
     return mapped ? new URL(mapped) : undefined;

@@ -1,36 +1,16 @@
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Agent, Dispatcher } from 'undici';
-import type { Config } from '../../config/schema';
-import type { Catalog } from '../../resource-catalog/catalog';
-import { isSuspended, type LoadControl } from '../load';
+import type { Dispatcher } from 'undici';
+import { isSuspended } from '../load';
 import { negotiateLang, t, type MessageKey } from '../i18n';
-import type { Logger } from '../logger';
-import type { Sessions } from '../session';
-import type { Settings } from '../settings';
 import { dayFormatter } from '../usage/day';
-import type { RecordUsage } from '../usage/record';
 import { mayProxy } from './access';
 import { RefusedAddressError } from './address-guard';
-import type { CookieJars } from './cookie-jar';
+import type { ProxyHandlerDeps } from './handler';
 import { browserCookiesWithout, browserResponseHeaders, mergeCookies, upstreamRequestHeaders } from './headers';
-import type { ProxiedHosts } from './proxied-hosts';
-import type { CatalogMapping } from './url-mapper';
 
-export interface WebSocketDeps {
-  config: Config;
-  settings: Settings;
-  catalog: () => Catalog;
-  sessions: Sessions;
-  jars: CookieJars;
-  hosts: ProxiedHosts;
-  mappingFor: (catalog: Catalog) => CatalogMapping;
-  /** The proxy's one upstream Agent: its connector is the SSRF guard, so the handshake is checked like any request. */
-  agent: Agent;
-  recordUsage: RecordUsage;
-  logger: Logger;
-  load?: LoadControl;
-}
+/** What the handshake needs of the proxy: the same parts the HTTP handler uses (its Agent's connector is the SSRF guard). */
+export type WebSocketDeps = Pick<ProxyHandlerDeps, 'config' | 'catalog' | 'sessions' | 'jars' | 'hosts' | 'mappingFor' | 'agent' | 'recordUsage' | 'logger' | 'load'>;
 
 /** A WebSocket handshake (RFC 6455 §4.1: GET with Upgrade: websocket), the only upgrade the proxy takes. */
 export function isWebSocketUpgrade(req: IncomingMessage): boolean {
@@ -47,7 +27,7 @@ export function isWebSocketUpgrade(req: IncomingMessage): boolean {
  * complete HTTP response on the socket, then the socket is closed.
  */
 export function webSocketUpgrade(deps: WebSocketDeps) {
-  const { config, settings, logger } = deps;
+  const { config, logger } = deps;
   const licenceDay = dayFormatter(config.catalog.timeZone);
 
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -116,8 +96,9 @@ export function webSocketUpgrade(deps: WebSocketDeps) {
   return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', () => socket.destroy());
     upgrade(req, socket, head).catch((error: unknown) => {
-      logger.error({ err: error, host: settings.proxyDomain }, 'proxy: WebSocket upgrade failed');
-      refuse(req, socket, 503, 'unavailableTitle', 'unavailableBody', { id: '-' });
+      const id = Math.random().toString(36).slice(2, 10);
+      logger.error({ err: error, host: req.headers.host, ref: id }, 'proxy: WebSocket upgrade failed'); // the Store (sessions, jars) most likely
+      refuse(req, socket, 503, 'unavailableTitle', 'unavailableBody', { id });
     });
   };
 }
