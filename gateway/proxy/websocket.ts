@@ -54,6 +54,10 @@ export function webSocketUpgrade(deps: WebSocketDeps) {
     if (suspended) return refuse(req, socket, 403, 'proxyBadRequestTitle', 'proxyWebSocketDenied');
 
     const { mapper } = deps.mappingFor(catalog);
+    // Cross-site WebSocket hijacking: a page that is not a proxied vendor page may not open one (the vendor
+    // could not tell, as its Origin would not map); 'null' (sandboxed frames) passes as on the HTTP path.
+    const pageOrigin = req.headers.origin;
+    if (pageOrigin && pageOrigin !== 'null' && !mapper.toUpstream(pageOrigin)) return refuse(req, socket, 403, 'proxyBadRequestTitle', 'proxyBadRequestBody');
     const browserCookies = config.proxy.browserCookies === 'forward' ? browserCookiesWithout(req.headers.cookie, config.session.cookieName) : [];
     const headers = upstreamRequestHeaders({
       headers: req.headers,
