@@ -73,11 +73,12 @@ function importCommand(vendor: Command): void {
     .argument('<config>', 'EZproxy config.txt (IncludeFile is followed)')
     .option('--institution <id>', 'license every entry to this institution')
     .option('--out <file>', 'write the catalog here (default: stdout, with the report on stderr)')
+    .option('--ezproxy-host <host>', 'the old EZproxy server\'s name, when config.txt has no Name line: its addresses in Find/Replace are translated')
     .description('turn EZproxy stanzas into catalog entries; exit 1 when some directives were not converted')
-    .action((file: string, options: { institution?: string; out?: string }) => {
+    .action((file: string, options: { institution?: string; out?: string; ezproxyHost?: string }) => {
       let result;
       try {
-        result = importEzproxy(file, { institution: options.institution });
+        result = importEzproxy(file, { institution: options.institution, ezproxyHost: options.ezproxyHost });
       } catch (error) {
         if (error instanceof EzproxyReadError) die(`passway vendor import-ezproxy: ${error.message}`);
         throw error;

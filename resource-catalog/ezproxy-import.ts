@@ -1,14 +1,17 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { formatPath } from '../config/loader';
-import { claimsOverlap } from './host-claims';
-import { Resource, type HostRule, type ResourceInput } from './schema';
+import { translateEzproxyText, type Claims } from './ezproxy-forms';
+import { claimsHost, claimsOverlap } from './host-claims';
+import { AnonymousPattern, Resource, type HostRule, type ResourceInput } from './schema';
 
 /**
  * Turn EZproxy database stanzas (config.txt) into catalog entries. Each stanza starts at Title and
  * becomes one proxy resource: URL is the start page; URL, Host and HostJavaScript hosts are claimed
- * exactly; Domain and DomainJavaScript claim a domain. Everything else is listed with file:line and
- * the reason it was not converted, so IT can finish by hand.
+ * exactly; Domain and DomainJavaScript claim a domain. Find/Replace become rewrite rules, with the old
+ * EZproxy server's addresses (Name, proxied host names, /login?url= starting points) translated to the
+ * vendor's own; AnonymousURL patterns go to the resource that claims their host. Everything else is
+ * listed with file:line and the reason it was not converted, so IT can finish by hand.
  */
 
 export interface Unconverted {
@@ -25,6 +28,8 @@ export interface EzproxyImport {
   /** Files read, relative to the imported file's folder (the imported file first). */
   files: string[];
   stanzas: number;
+  /** The old EZproxy server's name (Name / HostName, or the ezproxyHost option), used to read its addresses. */
+  server?: string;
 }
 
 export class EzproxyReadError extends Error {}
@@ -32,13 +37,14 @@ export class EzproxyReadError extends Error {}
 export interface ImportOptions {
   /** License every entry to this institution (faculty, student, staff). */
   institution?: string;
+  /** The old EZproxy server's host name, when config.txt has no Name line (or to override it). */
+  ezproxyHost?: string;
 }
 
 const GLOBAL = 'a server-wide EZproxy setting; Passway sets this in its own config, if at all';
 const REASONS: Record<string, string> = {
   option: 'EZproxy options change proxying behaviour; set the matching proxy option by hand when the proxy supports it',
   proxyhostnameedit: 'host names are mapped by the rewriting proxy itself (server.proxyDomain)',
-  anonymousurl: 'Passway lets no one through the proxy without signing in',
   group: 'EZproxy groups become licences: add licences (institution, affiliations, groups) by hand',
   ip: 'on-campus address ranges are a gateway setting (the on-campus bypass), not part of a resource',
   excludeip: 'on-campus address ranges are a gateway setting (the on-campus bypass), not part of a resource',
@@ -64,7 +70,6 @@ const REASONS: Record<string, string> = {
   tokenkey: 'not supported',
   tokensignaturekey: 'not supported',
   validate: 'not supported',
-  name: GLOBAL,
   firstport: GLOBAL,
   maxsessions: GLOBAL,
   maxlifetime: GLOBAL,
@@ -80,6 +85,8 @@ const REASONS: Record<string, string> = {
   proxy: GLOBAL,
   proxyssl: GLOBAL,
 };
+
+type Claim = Pick<HostRule, 'host' | 'match'>;
 
 const ALIASES: Record<string, string> = { t: 'title', u: 'url', h: 'host', hj: 'hostjavascript', d: 'domain', dj: 'domainjavascript' };
 
@@ -99,8 +106,16 @@ interface Stanza {
   description?: string;
   hosts: (HostRule & { at: Line })[];
   notes: string[];
-  rules: { find: string; replace: string }[];
+  rules: { find: Line; replace: Line; text: string }[];
   pendingFind?: Line;
+}
+
+/** An AnonymousURL line: its qualifiers (-RE, -CS, -Options), sign and wildcard URL. */
+interface Anonymous {
+  at: Line;
+  qualifiers: string[];
+  exception: boolean;
+  url: string;
 }
 
 function readLines(file: string, root: string, stack: string[], unconverted: Unconverted[], files: string[], at?: Line): Line[] {
@@ -172,8 +187,17 @@ export function ezproxyReplacement(value: string): string | undefined {
   return plain.includes('^') ? undefined : plain;
 }
 
-function collect(lines: Line[], unconverted: Unconverted[]): Stanza[] {
+interface Collected {
+  stanzas: Stanza[];
+  anonymous: Anonymous[];
+  /** The last Name / HostName (EZproxy: position-independent, the last one wins). */
+  server?: string;
+}
+
+function collect(lines: Line[], unconverted: Unconverted[]): Collected {
   const stanzas: Stanza[] = [];
+  const anonymous: Anonymous[] = [];
+  let server: string | undefined;
   let current: Stanza | undefined;
   const skip = (line: Line, reason: string) => unconverted.push({ file: line.file, line: line.line, text: line.text, reason });
   for (const line of lines) {
@@ -187,6 +211,17 @@ function collect(lines: Line[], unconverted: Unconverted[]): Stanza[] {
     }
     if (REASONS[line.directive] !== undefined) {
       skip(line, REASONS[line.directive]!);
+      continue;
+    }
+    if (line.directive === 'name' || line.directive === 'hostname') {
+      server = line.value.toLowerCase().replace(/:\d+$/, '');
+      continue;
+    }
+    if (line.directive === 'anonymousurl') {
+      const tokens = line.value.split(/\s+/).filter(Boolean);
+      const url = tokens.pop() ?? '';
+      // "-*" ends the patterns before it (EZproxy's way to keep them to one stanza): nothing to convert.
+      if (url !== '-*') anonymous.push({ at: line, qualifiers: tokens.map((t) => t.toLowerCase()), exception: url.startsWith('-'), url: url.replace(/^[+-]/, '') });
       continue;
     }
     const known = ['url', 'host', 'hostjavascript', 'domain', 'domainjavascript', 'description', 'find', 'replace'];
@@ -232,19 +267,81 @@ function collect(lines: Line[], unconverted: Unconverted[]): Stanza[] {
         }
         const replace = ezproxyReplacement(line.value);
         if (find.value === '' || replace === undefined) {
-          current.notes.push(`EZproxy Find ${JSON.stringify(find.value)} Replace ${JSON.stringify(line.value)} (${line.file}:${line.line})`);
-          const reason = find.value === '' ? 'an empty Find' : 'EZproxy ^ codes other than ^p…^/ (proxied host)';
-          skip(find, `Find/Replace with ${reason}; kept as a note on the entry`);
-          skip(line, `Find/Replace with ${reason}; kept as a note on the entry`);
+          keepAsNote(current, find, line, unconverted, find.value === '' ? 'an empty Find' : 'EZproxy ^ codes other than ^p…^/ (proxied host)');
           break;
         }
-        current.rules.push({ find: find.value, replace });
+        current.rules.push({ find, replace: line, text: replace });
         break;
       }
     }
   }
   if (current?.pendingFind) skip(current.pendingFind, 'Find without a Replace after it; not converted');
-  return stanzas;
+  return { stanzas, anonymous, server };
+}
+
+/** A Find/Replace pair Passway cannot use as it is: a note on the entry, both lines reported. */
+function keepAsNote(stanza: Stanza, find: Line, replace: Line, unconverted: Unconverted[], why: string): void {
+  stanza.notes.push(`EZproxy Find ${JSON.stringify(find.value)} Replace ${JSON.stringify(replace.value)} (${replace.file}:${replace.line})`);
+  for (const line of [find, replace]) unconverted.push({ file: line.file, line: line.line, text: line.text, reason: `Find/Replace with ${why}; kept as a note on the entry` });
+}
+
+/**
+ * A stanza's Find/Replace pairs as rewrite rules, with old EZproxy addresses translated to the vendor's
+ * own (Passway's rewriter maps those); a pair left the same by that is dropped as redundant.
+ */
+function rewriteRules(stanza: Stanza, claims: Claims, server: string | undefined, unconverted: Unconverted[]): { find: string; replace: string }[] {
+  const rules: { find: string; replace: string }[] = [];
+  for (const rule of stanza.rules) {
+    const find = translateEzproxyText(rule.find.value, claims, { server });
+    const replace = translateEzproxyText(rule.text, claims, { server, startingPoints: true });
+    if ('problem' in find || 'problem' in replace) {
+      keepAsNote(stanza, rule.find, rule.replace, unconverted, `an old EZproxy address: ${'problem' in find ? find.problem : (replace as { problem: string }).problem}`);
+      continue;
+    }
+    if (replace.text === find.text) {
+      unconverted.push({
+        file: rule.replace.file,
+        line: rule.replace.line,
+        text: rule.replace.text,
+        reason: 'not needed: with the old EZproxy address translated it replaces the text with itself, and Passway\'s proxy maps vendor hosts itself; dropped',
+      });
+      continue;
+    }
+    rules.push({ find: find.text, replace: replace.text });
+  }
+  return rules;
+}
+
+/** An AnonymousURL as a catalog anonymous pattern, or why it cannot be one. */
+function anonymousPattern(entry: Anonymous): { pattern: string; host: string; subdomains: boolean } | { problem: string } {
+  if (entry.qualifiers.includes('-re')) return { problem: 'a regular expression cannot be checked to stay inside the database\'s hosts; write it as a URL with * wildcards (anonymous in the catalog)' };
+  if (entry.qualifiers.includes('-options')) return { problem: 'OPTIONS-only anonymous access (CORS preflights) is not supported; not converted' };
+  const url = entry.url.replace(/^(https?):\/\/([^/]*)/i, (_whole, scheme: string, host: string) => `${scheme.toLowerCase()}://${host.toLowerCase()}`);
+  const pattern = `${entry.exception ? '-' : ''}${url}`;
+  if (!AnonymousPattern.safeParse(pattern).success) {
+    return { problem: 'not converted: Passway needs the scheme and host written out (e.g. https://www.vendor.com/rss/*), so the pattern can be checked to open only that database' };
+  }
+  const host = /^https?:\/\/([^/]+)/.exec(url)![1]!;
+  return { pattern, host: host.replace(/^\*\./, ''), subdomains: host.startsWith('*.') };
+}
+
+/** Put each AnonymousURL on the entry that claims its host; a host no entry claims stays closed. */
+function assignAnonymous(entries: ResourceInput[], anonymous: Anonymous[], unconverted: Unconverted[]): void {
+  for (const entry of anonymous) {
+    const report = (reason: string) => unconverted.push({ file: entry.at.file, line: entry.at.line, text: entry.at.text, reason });
+    const converted = anonymousPattern(entry);
+    if ('problem' in converted) {
+      report(converted.problem);
+      continue;
+    }
+    const owner = entries.find((r) => r.hosts.some((rule) => (converted.subdomains ? rule.match === 'domain' : true) && claimsHost(rule, converted.host)));
+    if (!owner) {
+      report(`${converted.host} is not claimed by any imported database (${converted.subdomains ? 'a *. pattern needs a Domain line' : 'add a Host line'}); Passway never opens an uncatalogued host, so it was not converted`);
+      continue;
+    }
+    owner.anonymous = [...(owner.anonymous ?? []), converted.pattern];
+    if (entry.qualifiers.includes('-cs')) owner.notes = [...(owner.notes ?? []), `AnonymousURL -CS (${entry.at.file}:${entry.at.line}): Passway compares anonymous URLs case-insensitively`];
+  }
 }
 
 function mergeHosts(url: string, stanza: Stanza): (HostRule & { at: Line })[] {
@@ -265,7 +362,14 @@ export function importEzproxy(file: string, options: ImportOptions = {}): Ezprox
   const unconverted: Unconverted[] = [];
   const files: string[] = [];
   const lines = readLines(path.resolve(file), root, [], unconverted, files);
-  const stanzas = collect(lines, unconverted);
+  const { stanzas, anonymous, server: named } = collect(lines, unconverted);
+  const server = options.ezproxyHost?.toLowerCase() ?? named;
+  // Every host any stanza names: an old EZproxy address is translated only to a host the import claims.
+  const allHosts: Claim[] = stanzas.flatMap((stanza) => {
+    const url = stanza.url && URL.canParse(stanza.url) ? [{ host: new URL(stanza.url).host.toLowerCase(), match: 'host' as const }] : [];
+    return [...url, ...stanza.hosts];
+  });
+  const claims: Claims = (host) => allHosts.some((rule) => claimsHost(rule, host));
   const resources: ResourceInput[] = [];
   const claimed: { id: string; rule: HostRule; at: Line }[] = [];
   const ids = new Set<string>();
@@ -282,6 +386,7 @@ export function importEzproxy(file: string, options: ImportOptions = {}): Ezprox
       unconverted.push({ ...where, reason: `URL "${stanza.url}" is not a valid URL; stanza skipped` });
       continue;
     }
+    const rules = rewriteRules(stanza, claims, server, unconverted);
     const hostname = new URL(url).hostname.replace(/^www\./, '');
     const base = slug(stanza.title) || slug(hostname) || 'resource';
     let id = base;
@@ -311,7 +416,7 @@ export function importEzproxy(file: string, options: ImportOptions = {}): Ezprox
       access: [{ kind: 'proxy', start: url }],
       ...(options.institution ? { licences: [{ institution: options.institution, affiliations: ['faculty', 'student', 'staff'] }] } : {}),
       sources: [`EZproxy stanza ${stanza.at.file}:${stanza.at.line}`],
-      ...(stanza.rules.length > 0 ? { rewrite: { rules: stanza.rules } } : {}),
+      ...(rules.length > 0 ? { rewrite: { rules } } : {}),
       ...(stanza.notes.length > 0 ? { notes: stanza.notes } : {}),
     };
     const checked = Resource.safeParse(entry);
@@ -324,8 +429,9 @@ export function importEzproxy(file: string, options: ImportOptions = {}): Ezprox
     for (const rule of hosts) claimed.push({ id, rule, at: stanza.at });
     resources.push(entry);
   }
+  assignAnonymous(resources, anonymous, unconverted);
   unconverted.sort((a, b) => (a.file === b.file ? a.line - b.line : files.indexOf(a.file) - files.indexOf(b.file)));
-  return { resources, unconverted, files, stanzas: stanzas.length };
+  return { resources, unconverted, files, stanzas: stanzas.length, ...(server ? { server } : {}) };
 }
 
 /** The readable report: what was imported, and every directive not converted with file:line and why. */
@@ -334,7 +440,11 @@ export function formatImportReport(source: string, result: EzproxyImport): strin
     `${source}: ${result.resources.length} of ${result.stanzas} stanza${result.stanzas === 1 ? '' : 's'} imported` +
       (result.files.length > 1 ? ` (${result.files.length} files: ${result.files.join(', ')})` : ''),
   ];
-  for (const r of result.resources) lines.push(`  ✓ ${r.id}: ${r.title.en} (${r.hosts.map((h) => (h.match === 'domain' ? `*.${h.host}` : h.host)).join(', ')})`);
+  if (result.server) lines.push(`Old EZproxy server: ${result.server} (its addresses in Find/Replace were translated to the vendors' own)`);
+  for (const r of result.resources) {
+    const anonymous = r.anonymous?.length ? `; ${r.anonymous.length} anonymous URL pattern${r.anonymous.length === 1 ? '' : 's'}` : '';
+    lines.push(`  ✓ ${r.id}: ${r.title.en} (${r.hosts.map((h) => (h.match === 'domain' ? `*.${h.host}` : h.host)).join(', ')})${anonymous}`);
+  }
   if (result.unconverted.length === 0) {
     lines.push('Everything was converted.');
   } else {

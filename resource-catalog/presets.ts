@@ -3,13 +3,13 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { formatPath } from '../config/loader';
 import { PACKAGE_ROOT } from '../config/paths';
-import { Licence, Resource, type ResourceInput } from './schema';
+import { checkResourceFields, Licence, Resource, ResourceFields, type ResourceInput } from './schema';
 
 /** Ready catalog entries for common vendors, one YAML file per preset (see presets/README.md). */
 export const PRESETS_DIR = path.join(PACKAGE_ROOT, 'resource-catalog', 'presets');
 
 /** A preset is a Resource without licences: those belong to an institution. */
-export const Preset = Resource.omit({ licences: true });
+export const Preset = ResourceFields.omit({ licences: true }).superRefine(checkResourceFields);
 export type Preset = ReturnType<typeof Preset.parse>;
 
 export class PresetError extends Error {}

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { ezproxyAddressProblem } from './ezproxy-forms';
+import { claimsHost } from './host-claims';
 
 /** Placeholders a WAYFless template may use; anything else in braces is a mistake. */
 export const WAYFLESS_PLACEHOLDERS = ['entityID', 'entityIDEncoded', 'target', 'targetEncoded'] as const;
@@ -110,7 +112,18 @@ export const Rewrite = z.strictObject({
   rules: z.array(FindReplace).default([]).describe('Find/Replace rules (EZproxy Find/Replace), e.g. for scripts that assemble URLs from pieces'),
 });
 
-export const Resource = z.strictObject({
+/**
+ * A URL pattern for credential-less requests: `*` stands for any run of characters; the scheme and host are
+ * written out (a host may start with `*.` for its subdomains); a leading `-` makes it an exception.
+ */
+const ANONYMOUS = /^(-?)(https?):\/\/(\*\.)?([a-z0-9.-]+(?::\d+)?)(\/.*)?$/i;
+
+export const AnonymousPattern = z
+  .string()
+  .regex(ANONYMOUS, 'a URL with * wildcards in its path, e.g. "https://www.vendor.com/rss/*" (a leading "-" for an exception, "*." before the host for its subdomains)');
+
+/** The fields of a resource; `Resource` adds the checks across fields. */
+export const ResourceFields = z.strictObject({
   id: Id.describe('stable id used in /go/<id> links'),
   title: Bilingual.describe('database name'),
   description: Bilingual.optional(),
@@ -124,9 +137,49 @@ export const Resource = z.strictObject({
   licences: z.array(Licence).default([]).describe('who may use it, per institution'),
   patterns: Patterns.optional().describe('upstream URL patterns (JavaScript regular expressions on the full URL) for usage reports'),
   rewrite: Rewrite.optional().describe('rewriting-proxy adjustments for this resource\'s responses'),
+  anonymous: z
+    .array(AnonymousPattern)
+    .optional()
+    .describe(
+      'reserved: used by the proxy for credential-less requests (EZproxy AnonymousURL, e.g. RSS feeds). URLs with * wildcards, matched case-insensitively against the whole upstream URL; a leading "-" excepts URLs; every host must be one of this resource\'s hosts',
+    ),
   sources: z.array(z.string().min(1)).optional().describe('where the facts in this entry come from (documents, URLs)'),
   notes: z.array(z.string().min(1)).optional().describe('remarks for IT, e.g. EZproxy directives kept for a later rewrite rule'),
 });
+
+type CheckedFields = Pick<z.infer<typeof ResourceFields>, 'hosts' | 'rewrite' | 'anonymous'>;
+
+/**
+ * Checks across a resource's fields (every catalog path parses through here): an anonymous pattern stays
+ * inside the resource's own hosts, and a Find/Replace never names an old EZproxy address (it would send
+ * readers away from Passway; the proxy maps the vendor's own hosts itself).
+ */
+export function checkResourceFields(resource: CheckedFields, ctx: z.RefinementCtx): void {
+  const claims = (host: string) => resource.hosts.some((rule) => claimsHost(rule, host));
+  resource.anonymous?.forEach((pattern, index) => {
+    const [, , scheme = 'https', wildcard, host = ''] = ANONYMOUS.exec(pattern) ?? [];
+    const port = scheme.toLowerCase() === 'https' ? ':443' : ':80';
+    const bare = host.toLowerCase().endsWith(port) ? host.slice(0, -port.length) : host;
+    const inside = wildcard
+      ? resource.hosts.some((rule) => rule.match === 'domain' && claimsHost(rule, bare))
+      : claims(bare);
+    if (!inside) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['anonymous', index],
+        message: `${wildcard ?? ''}${bare} is not one of this resource's hosts${wildcard ? ' (a *. pattern needs a domain claim)' : ''}: an anonymous pattern never opens a host the resource does not claim`,
+      });
+    }
+  });
+  resource.rewrite?.rules.forEach((rule, index) => {
+    for (const field of ['find', 'replace'] as const) {
+      const problem = ezproxyAddressProblem(rule[field], claims);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['rewrite', 'rules', index, field], message: problem });
+    }
+  });
+}
+
+export const Resource = ResourceFields.superRefine(checkResourceFields);
 
 export type Resource = z.infer<typeof Resource>;
 export type AccessMethod = z.infer<typeof AccessMethod>;

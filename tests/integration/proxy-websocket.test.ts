@@ -111,6 +111,13 @@ describe('WebSockets through the proxy', () => {
     expect(vendor.handshakes.length).toBe(before);
   });
 
+  it('refuses a handshake from a page that is not a proxied vendor page (cross-site WebSocket hijacking)', async () => {
+    const before = vendor.handshakes.length;
+    const result = await connect(wsUrl('/echo'), { headers: { host: vendorHost(), cookie }, origin: 'https://evil.example' });
+    expect(result).toMatchObject({ status: 403 });
+    expect(vendor.handshakes.length).toBe(before);
+  });
+
   it('refuses a handshake to an uncatalogued host', async () => {
     const before = vendor.handshakes.length;
     const result = await connect(wsUrl('/echo'), { headers: { host: proxiedHost(`www-other-com---http-${vendor.port}`, gw.port), cookie } });

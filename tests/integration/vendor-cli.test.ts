@@ -81,6 +81,53 @@ describe('passway vendor import-ezproxy', () => {
   });
 });
 
+describe('passway vendor import-ezproxy and the old EZproxy server', () => {
+  it('translates Replace text naming the old proxied host, converts AnonymousURL, and the catalog passes the validator', async () => {
+    const out = path.join(temp(), 'imported.yaml');
+    const result = await runCli(['vendor', 'import-ezproxy', path.join(path.dirname(FIXTURE), 'old-addresses.txt'), '--out', out]);
+    expect(result.code).toBe(1); // qurl=, proxy by port, -RE … are reported
+    expect(result.stdout).toContain('Old EZproxy server: ezproxy.lib.example.edu.cn');
+    expect(result.stdout).toMatch(/web-of-science: .*; 3 anonymous URL patterns/);
+    const read = readCatalogFile(out);
+    expect(read.problems).toEqual([]);
+    const rules = read.resources.flatMap((r) => r.rewrite?.rules ?? []);
+    expect(rules).toContainEqual({ find: '"//pdf.jstor.org/', replace: '"https://www.jstor.org/pdf/' });
+    expect(rules.filter((r) => r.replace.includes('ezproxy.lib.example.edu.cn'))).toEqual([]); // only notes keep them
+    expect(read.resources.find((r) => r.id === 'web-of-science')?.anonymous).toContain('-https://www.webofscience.com/api/rss/private/*');
+  });
+
+  it('config check refuses a catalog whose Replace names the old EZproxy proxied host (exit 2)', async () => {
+    const dir = temp();
+    writeFileSync(
+      path.join(dir, 'catalog.yaml'),
+      [
+        'resources:',
+        '  - id: jstor',
+        '    title: { en: JSTOR }',
+        '    vendor: JSTOR',
+        '    hosts: [{ host: www.jstor.org }]',
+        '    access: [{ kind: proxy, start: "https://www.jstor.org/" }]',
+        '    rewrite:',
+        '      rules: [{ find: "/stable/", replace: "https://www-jstor-org.ezproxy.lib.example.edu.cn/stable/" }]',
+      ].join('\n'),
+    );
+    writeFileSync(path.join(dir, 'passway.yaml'), 'catalog: { files: [catalog.yaml] }\n');
+    const result = await runCli(['config', 'check', path.join(dir, 'passway.yaml')]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('catalog.yaml: resources[0].rewrite.rules[0].replace: names www-jstor-org.ezproxy.lib.example.edu.cn, an EZproxy address for www.jstor.org');
+  });
+
+  it('--ezproxy-host names the server when config.txt does not', async () => {
+    const dir = temp();
+    const file = path.join(dir, 'config.txt');
+    writeFileSync(file, 'T JSTOR\nU https://www.jstor.org\nDJ jstor.org\nFind "/img/\nReplace "http://proxy.other.edu:2050/img/\n');
+    const result = await runCli(['vendor', 'import-ezproxy', file, '--ezproxy-host', 'proxy.other.edu']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('proxy.other.edu:2050 is an EZproxy proxy-by-port address');
+    expect(CatalogFile.parse(parse(result.stdout)).resources[0]?.rewrite).toBeUndefined();
+  });
+});
+
 describe('passway vendor check', () => {
   let server: http.Server;
   let port: number;

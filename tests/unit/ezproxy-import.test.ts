@@ -53,9 +53,11 @@ describe('EZproxy import of a realistic config', () => {
     const sd = byId('sciencedirect');
     expect(sd.title).toEqual({ en: 'ScienceDirect' });
     expect(sd.hosts.map((h) => h.host)).toEqual(['www.sciencedirect.com', 'sciencedirect.com', 'sciencedirectassets.com']);
-    // ^p<host>^/ (EZproxy's proxied host) becomes the upstream host: the proxy's URL rewriting maps it.
-    expect(sd.rewrite).toEqual({ rules: [{ find: '"https://www.sciencedirect.com/science/article', replace: '"https://www.sciencedirect.com/science/article' }] });
+    // ^p<host>^/ (EZproxy's proxied host) becomes the upstream host, which the proxy maps itself: this rule
+    // then replaces the text with itself, so it is dropped (and reported).
+    expect(sd.rewrite).toBeUndefined();
     expect(sd.notes).toBeUndefined();
+    expect(byId('web-of-science').anonymous).toEqual(['https://www.webofscience.com/api/*']);
     expect(byId('ieee-xplore').description).toEqual({ en: 'IEEE and IET journals, proceedings and standards' });
     const cnki = byId('cnki');
     expect(cnki.title).toEqual({ en: '中国知网 CNKI', zh: '中国知网 CNKI' });
@@ -72,7 +74,7 @@ describe('EZproxy import of a realistic config', () => {
       'config.txt:3 LoginPort',
       'config.txt:4 Option',
       'config.txt:5 ExcludeIP',
-      'config.txt:28 AnonymousURL',
+      'config.txt:21 Replace',
       'config.txt:42 Option',
       'config.txt:54 NeverProxy',
       'config.txt:60 Group',
@@ -86,7 +88,7 @@ describe('EZproxy import of a realistic config', () => {
     ]);
     const reason = (file: string, line: number) => result.unconverted.find((u) => u.file === file && u.line === line)!.reason;
     expect(reason('config.txt', 5)).toMatch(/on-campus/);
-    expect(reason('config.txt', 28)).toMatch(/without signing in/);
+    expect(reason('config.txt', 21)).toMatch(/^not needed: .*dropped$/);
     expect(reason('config.txt', 62)).toMatch(/stanza skipped: hosts/);
     expect(reason('config.txt', 64)).toMatch(/overlaps host "www.sciencedirect.com" of "sciencedirect" \(config.txt:14\)/);
     expect(reason('config.txt', 66)).toMatch(/cannot read databases\/missing.txt: ENOENT/);
@@ -127,5 +129,124 @@ describe('EZproxy Replace text as a rewrite rule', () => {
     expect(ezproxyReplacement("'//' + '^pcdn.vendor.com^/'")).toBe("'//' + 'cdn.vendor.com/'");
     expect(ezproxyReplacement('plain text')).toBe('plain text');
     expect(ezproxyReplacement('^A^B')).toBeUndefined();
+  });
+});
+
+describe('EZproxy import of the old server\'s own addresses (Name, proxied hosts, starting points)', () => {
+  const OLD = path.join(PACKAGE_ROOT, 'tests', 'fixtures', 'ezproxy', 'old-addresses.txt');
+  const result = importEzproxy(OLD);
+  const byId = (id: string) => Resource.parse(result.resources.find((r) => r.id === id));
+  const reason = (line: number) => result.unconverted.filter((u) => u.line === line).map((u) => u.reason);
+
+  it('understands HostName (EZproxy Name) instead of reporting it', () => {
+    expect(result.server).toBe('ezproxy.lib.example.edu.cn');
+    expect(result.unconverted.map((u) => u.text)).not.toContain('HostName ezproxy.lib.example.edu.cn');
+    expect(formatImportReport('old-addresses.txt', result)).toContain('Old EZproxy server: ezproxy.lib.example.edu.cn');
+  });
+
+  it('translates proxied host names, hyphenated and dotted, to the vendor host the proxy maps itself', () => {
+    expect(byId('jstor').rewrite?.rules).toEqual([
+      { find: '"//pdf.jstor.org/', replace: '"https://www.jstor.org/pdf/' },
+      { find: 'var base = location.host;', replace: "var base = 'www.jstor.org';" },
+    ]);
+    // A doubled hyphen is a hyphen of the real name.
+    expect(byId('e-journals-archive').rewrite?.rules).toEqual([{ find: '"/viewer/', replace: '"https://www.e-journals.org/viewer/' }]);
+  });
+
+  it('drops a rule that, translated, replaces the text with itself, and says so', () => {
+    expect(reason(13)).toEqual([expect.stringMatching(/^not needed/)]);
+  });
+
+  it('drops EZproxy /login?url= starting points in front of a vendor URL', () => {
+    expect(byId('oxford-academic').rewrite?.rules).toEqual([{ find: 'href="/sso?target=', replace: 'href="https://academic.oup.com/sso?target=' }]);
+  });
+
+  it('reports what it cannot translate, keeping the pair as a note: qurl=, proxy by port, an unclaimed host', () => {
+    expect(reason(26)[0]).toMatch(/qurl=/);
+    expect(reason(40)[0]).toMatch(/ezproxy.lib.example.edu.cn:2050 is an EZproxy proxy-by-port address/);
+    expect(reason(34)[0]).toMatch(/EZproxy's address for www.partner.example.com, which no stanza claims/);
+    expect(byId('old-platform').rewrite).toBeUndefined();
+    expect(byId('old-platform').notes).toEqual([expect.stringContaining('EZproxy Find "http://old.platform.example.com/img/"')]);
+  });
+
+  it('converts AnonymousURL (+ and -, * wildcards) into the anonymous patterns of the resource that claims the host', () => {
+    const wos = byId('web-of-science');
+    expect(wos.anonymous).toEqual(['https://www.webofscience.com/api/rss/*', '-https://www.webofscience.com/api/rss/private/*', 'https://*.webofscience.com/feeds/*']);
+    expect(wos.notes).toEqual([expect.stringMatching(/-CS .*case-insensitively/)]);
+    expect(reason(45)[0]).toMatch(/regular expression/);
+    expect(reason(46)[0]).toMatch(/OPTIONS/);
+    expect(reason(47)[0]).toMatch(/www.not-catalogued.example is not claimed by any imported database/);
+    expect(reason(48)[0]).toMatch(/scheme and host written out/);
+    expect(reason(53)).toEqual([]); // AnonymousURL -* only ends the list
+  });
+
+  it('writes a catalog the validator accepts', () => {
+    expect(validateCatalog({ resources: result.resources }).problems).toEqual([]);
+  });
+
+  it('recognises the proxied forms of imported hosts without a Name line, and proxy by port with --ezproxy-host', () => {
+    const file = path.join(temp(), 'config.txt');
+    writeFileSync(
+      file,
+      ['Title JSTOR', 'URL https://www.jstor.org', 'DJ jstor.org', 'Find "//pdf.jstor.org/', 'Replace "https://www-jstor-org.proxy.other.edu/pdf/', 'Find "/img/', 'Replace "http://proxy.other.edu:2050/img/'].join('\n'),
+    );
+    const guessed = importEzproxy(file);
+    expect(guessed.resources[0]!.rewrite?.rules).toEqual([
+      { find: '"//pdf.jstor.org/', replace: '"https://www.jstor.org/pdf/' },
+      { find: '"/img/', replace: '"http://proxy.other.edu:2050/img/' }, // nothing says proxy.other.edu is EZproxy
+    ]);
+    const told = importEzproxy(file, { ezproxyHost: 'proxy.other.edu' });
+    expect(told.resources[0]!.rewrite?.rules).toEqual([{ find: '"//pdf.jstor.org/', replace: '"https://www.jstor.org/pdf/' }]);
+    expect(told.unconverted.map((u) => u.reason)).toContainEqual(expect.stringMatching(/proxy-by-port/));
+  });
+});
+
+describe('the catalog validator and old EZproxy addresses, anonymous patterns', () => {
+  const entry = (over: Record<string, unknown>) => ({
+    id: 'jstor',
+    title: { en: 'JSTOR' },
+    vendor: 'JSTOR',
+    hosts: [{ host: 'www.jstor.org' }, { host: 'jstor.org', match: 'domain' }],
+    access: [{ kind: 'proxy', start: 'https://www.jstor.org/' }],
+    ...over,
+  });
+  const problems = (over: Record<string, unknown>) => validateCatalog({ resources: [entry(over)] }).problems;
+
+  it.each([
+    ['a hyphenated proxied host', 'https://www-jstor-org.ezproxy.lib.example.edu.cn/stable/', /names www-jstor-org.ezproxy.lib.example.edu.cn, an EZproxy address for www.jstor.org/],
+    ['a dotted proxied host', "'www.jstor.org.ezproxy.lib.example.edu.cn'", /an EZproxy address for www.jstor.org/],
+    ['a starting point', 'https://ezproxy.lib.example.edu.cn:2048/login?url=https://www.jstor.org/x', /EZproxy starting point/],
+    ['Passway\'s own proxied form', 'https://www-jstor-org.p.gw.lib.example.edu/x', /an EZproxy address for www.jstor.org/],
+  ])('flags a Replace naming %s', (_name, replace, message) => {
+    expect(problems({ rewrite: { rules: [{ find: 'x', replace }] } })).toEqual([{ path: 'resources[0].rewrite.rules[0].replace', message: expect.stringMatching(message) }]);
+  });
+
+  it('accepts a Replace naming the vendor host itself', () => {
+    expect(problems({ rewrite: { rules: [{ find: 'x', replace: 'https://www.jstor.org/pdf/' }] } })).toEqual([]);
+  });
+
+  it.each([
+    ['a claimed host', ['https://www.jstor.org/rss/*', '-https://www.jstor.org/rss/private/*'], []],
+    ['subdomains of a claimed domain', ['https://*.jstor.org/feeds/*'], []],
+    ['an explicit default port', ['https://www.jstor.org:443/rss/*'], []],
+  ])('accepts anonymous patterns on %s', (_name, anonymous, expected) => {
+    expect(problems({ anonymous })).toEqual(expected);
+  });
+
+  it.each([
+    ['an uncatalogued host', 'https://evil.example/*', /evil.example is not one of this resource's hosts/],
+    ['a look-alike host', 'https://www.jstor.org.evil.example/*', /not one of this resource's hosts/],
+    ['another port', 'https://www.jstor.org:8443/*', /not one of this resource's hosts/],
+  ])('refuses an anonymous pattern on %s', (_name, pattern, message) => {
+    expect(problems({ anonymous: [pattern] })).toEqual([{ path: 'resources[0].anonymous[0]', message: expect.stringMatching(message) }]);
+  });
+
+  it('refuses subdomains of a host claimed exactly (a *. pattern needs a domain claim)', () => {
+    const found = problems({ hosts: [{ host: 'www.jstor.org' }], anonymous: ['https://*.www.jstor.org/*'] });
+    expect(found).toEqual([{ path: 'resources[0].anonymous[0]', message: expect.stringMatching(/needs a domain claim/) }]);
+  });
+
+  it.each(['*', 'www.jstor.org/rss/*', 'https://*/x', 'ftp://www.jstor.org/'])('refuses the pattern %s (scheme and host must be written out)', (pattern) => {
+    expect(problems({ anonymous: [pattern] })[0]?.path).toBe('resources[0].anonymous[0]');
   });
 });
