@@ -12,9 +12,9 @@ describe('memory tuning of the deployed process', () => {
   it('the Docker image and npm start give node the V8 flags gateway/gc-tuning.ts documents', () => {
     const root = path.join(__dirname, '..', '..');
     const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(readFileSync(path.join(root, 'docker', 'Dockerfile'), 'utf8'))?.[1];
-    expect(JSON.parse(entrypoint ?? '[]')).toEqual(['node', ...NODE_FLAGS, 'dist/gateway/cli.js']);
+    expect(JSON.parse(entrypoint ?? '[]')).toEqual(['node', ...NODE_FLAGS, 'bin/passway.js']);
     const start = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start;
-    expect(start).toContain(`node ${NODE_FLAGS.join(' ')} dist/gateway/cli.js serve`);
+    expect(start).toContain(`node ${NODE_FLAGS.join(' ')} bin/passway.js serve`);
   });
 
   it('names the flags a process was started without, by name', () => {
