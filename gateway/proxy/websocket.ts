@@ -69,6 +69,10 @@ export function webSocketUpgrade(deps: WebSocketDeps) {
     if (!decision.allow || decision.method.kind !== 'proxy') return refuse(req, socket, 403, 'proxyBadRequestTitle', 'proxyWebSocketDenied');
 
     const { mapper } = deps.mappingFor(catalog);
+    // Cross-site WebSocket hijacking: a handshake must come from a proxied vendor page (a foreign page's
+    // Origin would not map); 'null' (sandboxed frames) passes as on the HTTP path.
+    const pageOrigin = req.headers.origin;
+    if (pageOrigin && pageOrigin !== 'null' && !mapper.toUpstream(pageOrigin)) return refuse(req, socket, 403, 'proxyBadRequestTitle', 'proxyBadRequestBody');
     const browserCookies = config.proxy.browserCookies === 'forward' ? browserCookiesWithout(req.headers.cookie, config.session.cookieName) : [];
     const headers = upstreamRequestHeaders({
       headers: req.headers,

@@ -66,7 +66,7 @@ describe('passway config check', () => {
   it('refuses compose.yaml where its SAML key files are missing, naming the key', async () => {
     const result = await runCli(['config', 'check', path.join(examples, 'compose.yaml')], { env: { PASSWAY_SESSION_SECRET: '' } });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('saml.signing.keyFile: cannot read /run/secrets/saml_signing_key');
+    expect(result.stderr).toContain('saml.signing.keyFile: cannot read /run/secrets/sp_key');
   });
 
   it('serve names the missing SAML key files with exit 2', async () => {

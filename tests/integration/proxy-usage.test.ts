@@ -173,16 +173,15 @@ describe('proxy + usage log', () => {
       expect(got.status).toBe(200);
       bytes += got.body.length;
     }
-    // Nothing per request: summaries wait for N requests, inactivity, or a flush.
-    expect((await events('proxy-summary')).filter((e) => e.user === user('demo-university', 'reader-sum'))).toEqual([]);
+    // With a usage log, the summaries ride on every log write (a crash loses no more than the NCSA log):
+    // however they are split, they add up to the session's traffic, and a unique item counts once.
     await gw.gateway.proxy.flushUsage();
+    await usage.settle();
     const mine = (await events('proxy-summary')).filter((e) => e.user === user('demo-university', 'reader-sum'));
-    expect(mine).toHaveLength(1);
-    expect(mine[0]).toMatchObject({
-      type: 'proxy-summary',
-      resource: 'shop',
-      institution: 'demo-university',
-      affiliation: 'faculty',
+    expect(mine.length).toBeGreaterThanOrEqual(1);
+    const sum = (key: string) => mine.reduce((total, e) => total + Number((e as Record<string, unknown>)[key] ?? 0), 0);
+    expect(mine.every((e) => e.type === 'proxy-summary' && e.resource === 'shop' && e.institution === 'demo-university' && e.affiliation === 'faculty')).toBe(true);
+    expect({ requests: sum('requests'), bytes: sum('bytes'), itemRequests: sum('itemRequests'), uniqueItemRequests: sum('uniqueItemRequests'), searches: sum('searches') }).toEqual({
       requests: 5,
       bytes,
       itemRequests: 2,
@@ -190,7 +189,7 @@ describe('proxy + usage log', () => {
       searches: 2,
     });
     expect(mine[0]!.sessionRef).toEqual(expect.any(String));
-    expect(JSON.stringify(mine[0])).not.toContain('reader-sum');
+    expect(JSON.stringify(mine)).not.toContain('reader-sum');
     expect(bytes).toBe(2 * PDF.length + 'results for gateways'.length + 'results for proxies'.length + 'about the shop'.length);
   });
 

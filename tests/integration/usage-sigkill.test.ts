@@ -75,10 +75,12 @@ test('SIGKILL mid-traffic: every proxied request in the NCSA log is in the usage
   const jar = new CookieJar();
   const { form } = await signInAtIdp(direct(one), 'demo-idp', 'faculty', jar, '/');
   expect((await post(`${direct(one)}/auth/saml/acs`, form.fields, jar)).status).toBe(303);
-  const handoff = new URL(String((await at(one, vendorHost(), '/')).headers.location));
+  const first = await at(one, vendorHost(), '/');
+  const handoff = new URL(String(first.headers.location));
   const minted = await at(one, GATEWAY_HOST, handoff.pathname + handoff.search, jar.header());
   const back = new URL(String(minted.headers.location));
-  const landed = await at(one, vendorHost(), back.pathname + back.search);
+  const nonceCookie = String(first.headers['set-cookie']).split(';')[0]!; // only the browser that started the handoff completes it
+  const landed = await at(one, vendorHost(), back.pathname + back.search, nonceCookie);
   const cookie = String(landed.headers['set-cookie']).split(';')[0]!;
   expect(cookie).toMatch(/^passway_sid=s/);
 
