@@ -310,6 +310,18 @@ const Counter = z
       .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month, YYYY-MM')
       .default('2025-01')
       .describe('first month Passway counted usage for (First_Month_Available; earlier months get Exception 3032)'),
+    institutionIds: z
+      .record(
+        z.string(),
+        z.strictObject({
+          ISNI: z.array(z.string().regex(/^[0-9]{4}[ -]?[0-9]{4}[ -]?[0-9]{4}[ -]?[0-9]{3}[0-9X]$/, '16 digits (the last may be X), e.g. 0000000419369078')).min(1).optional(),
+          ROR: z.array(z.string().regex(/^0[a-z0-9]{6}[0-9]{2}$/, 'the 9-character ROR id without https://ror.org/, e.g. 02v51f717')).min(1).optional(),
+          ISIL: z.array(z.string().regex(/^[A-Za-z0-9]{1,4}-.{1,11}$/, 'an ISIL such as CN-100000-X')).min(1).optional(),
+          OCLC: z.array(z.string().regex(/^[0-9]+$/, 'digits only')).min(1).optional(),
+        }),
+      )
+      .default({})
+      .describe('public identifiers of institutions (by institution id) put in Institution_ID and /r51/members beside passway:<id>, so harvesters (JUSP, CELUS) can match them'),
     consortium: z
       .strictObject({
         customerId: Id.default('all').describe('customer_id of the report over every institution (and of /r51/members listing them)'),
@@ -433,7 +445,7 @@ type Loose = {
   federations?: { id?: unknown; metadataUrl?: unknown; metadataFile?: unknown }[];
   resources?: { id?: unknown; hosts?: { host?: unknown }[]; licences?: { institution?: unknown; from?: unknown; until?: unknown }[] }[];
   store?: { kind?: unknown; url?: unknown; sentinels?: unknown; sentinelName?: unknown; cluster?: unknown };
-  counter?: { consortium?: { customerId?: unknown }; requestors?: { id?: unknown; customers?: unknown }[] };
+  counter?: { consortium?: { customerId?: unknown }; requestors?: { id?: unknown; customers?: unknown }[]; institutionIds?: unknown };
   admin?: { roles?: Record<string, { institutions?: unknown } | undefined> };
 };
 
@@ -501,6 +513,10 @@ function crossCheck(config: Loose, ctx: z.RefinementCtx): void {
     ctx.addIssue({ code: 'custom', path: ['counter', 'consortium', 'customerId'], message: `"${String(consortium)}" is also an institution id; choose another customer_id for all institutions` });
   }
   unique(list(config.counter?.requestors), 'counter.requestors');
+  const ids = config.counter?.institutionIds;
+  for (const institution of ids && typeof ids === 'object' ? Object.keys(ids) : []) {
+    if (!institutions.has(institution)) ctx.addIssue({ code: 'custom', path: ['counter', 'institutionIds', institution], message: `unknown institution "${institution}"; add it under institutions` });
+  }
   list(config.counter?.requestors).forEach((requestor, r) => {
     (Array.isArray(requestor.customers) ? requestor.customers : []).forEach((customer: unknown, c: number) => {
       if (typeof customer === 'string' && customer !== consortium && !institutions.has(customer)) {

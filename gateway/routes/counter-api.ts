@@ -5,7 +5,7 @@ import { aggregateSource, type UsageSource } from '../usage/reports';
 import { reportToday } from './admin-usage';
 import { secretMatches } from './api';
 import type { RouteContext } from './context';
-import { COUNTER_BASE, customerFor, customerReport, requestContext, type Customer } from './counter-reports';
+import { COUNTER_BASE, customerFor, customerReport, institutionIds, requestContext, type Customer } from './counter-reports';
 
 /**
  * The COUNTER API R5.1 (formerly COUNTER_SUSHI; Code of Practice section 8 and the OpenAPI
@@ -83,7 +83,7 @@ export function counterApiRoutes(ctx: RouteContext, source: UsageSource = aggreg
     const members = institutions.map((i) => ({
       Customer_ID: i.id,
       Institution_Name: pick(i.name, 'en'),
-      Institution_ID: { Proprietary: [`${ctx.config.counter.platformId}:${i.id}`] },
+      Institution_ID: institutionIds(ctx, i.id),
     }));
     res.set('Cache-Control', 'no-store').json(members.length ? members : [{ Customer_ID: customer.id, Institution_Name: customer.name }]);
   });

@@ -1,5 +1,5 @@
 import { pick } from '../i18n';
-import { counterException, CounterError, counterReport, firstDay, lastDay, monthlyCounts, type CounterReport, type ReportRequest, type RequestContext } from '../usage/counter';
+import { counterException, CounterError, counterReport, firstDay, lastDay, monthlyCounts, type CounterReport, type InstitutionIds, type ReportRequest, type RequestContext } from '../usage/counter';
 import type { UsageSource } from '../usage/reports';
 import type { RouteContext } from './context';
 
@@ -11,6 +11,8 @@ export const COUNTER_BASE = '/counter';
 export interface Customer {
   id: string;
   name: string;
+  /** Its Institution_ID: public identifiers (counter.institutionIds), then passway:<customer id>. */
+  ids: InstitutionIds;
   /** The institution filter of the usage query (undefined: all). */
   institution?: string;
 }
@@ -19,10 +21,15 @@ export interface Customer {
 export function customerFor(ctx: RouteContext, customerId: string): Customer {
   if (customerId === '0000000000000000') throw new CounterError(counterException(2011, 'Passway reports usage of its own institutions only'));
   const { consortium } = ctx.config.counter;
-  if (customerId === consortium.customerId) return { id: consortium.customerId, name: pick(consortium.name, 'en') };
+  if (customerId === consortium.customerId) return { id: consortium.customerId, name: pick(consortium.name, 'en'), ids: institutionIds(ctx, consortium.customerId) };
   const institution = ctx.config.institutions.find((i) => i.id === customerId);
   if (!institution) throw new CounterError(counterException(2010, `customer_id ${customerId} is not an institution of this gateway`));
-  return { id: institution.id, name: pick(institution.name, 'en'), institution: institution.id };
+  return { id: institution.id, name: pick(institution.name, 'en'), ids: institutionIds(ctx, institution.id), institution: institution.id };
+}
+
+/** Institution_ID of a customer: its configured public identifiers, and the customer ID with the platform ID as namespace (3.3.1). */
+export function institutionIds(ctx: RouteContext, customerId: string): InstitutionIds {
+  return { ...ctx.config.counter.institutionIds[customerId], Proprietary: [`${ctx.config.counter.platformId}:${customerId}`] };
 }
 
 /** The report for a customer: the aggregates of the months asked, read once. */

@@ -82,6 +82,7 @@ beforeAll(async () => {
       proxy: { summaryEveryRequests: 1000 },
       admin: { roles: { librarians: { subjects: ['demo-university:librarian'] } } },
       counter: {
+        institutionIds: { 'other-college': { ROR: ['05qbk4x57'], ISIL: ['CN-100000-X'] } },
         requestors: [
           { id: 'jusp', name: 'JUSP', apiKeySha256: sha256(KEY), customers: ['demo-university', 'all'] },
           { id: 'college', name: 'Other College office', apiKeySha256: sha256('college-key'), customers: ['other-college'] },
@@ -138,6 +139,7 @@ describe('COUNTER API: status, members, reports list', () => {
     expect(one.body).toEqual([{ Customer_ID: 'demo-university', Institution_Name: 'Demo University', Institution_ID: { Proprietary: ['passway:demo-university'] } }]);
     const all = await api('/counter/r51/members', { ...auth, customer_id: 'all' });
     expect(counterSchemaErrors('members', all.body)).toEqual([]);
+    expect(all.body[1]).toEqual({ Customer_ID: 'other-college', Institution_Name: 'Other College', Institution_ID: { ROR: ['05qbk4x57'], ISIL: ['CN-100000-X'], Proprietary: ['passway:other-college'] } });
     expect((all.body as { Customer_ID: string }[]).map((m) => m.Customer_ID)).toEqual(['demo-university', 'other-college']);
   });
 
@@ -184,6 +186,7 @@ describe('COUNTER API: reports from proxied usage', () => {
   it('DR for another customer counts only its own usage (the No_License denials)', async () => {
     const res = await api('/counter/r51/reports/dr_d2', { customer_id: 'other-college', requestor_id: 'college', api_key: 'college-key', ...march });
     expect(counterSchemaErrors('DR_D2', res.body)).toEqual([]);
+    expect((res.body as unknown as { Report_Header: Record<string, unknown> }).Report_Header.Institution_ID).toEqual({ ROR: ['05qbk4x57'], ISIL: ['CN-100000-X'], Proprietary: ['passway:other-college'] });
     expect((res.body as unknown as { Report_Items: unknown[] }).Report_Items).toEqual([{
       Database: 'Shop Journals', Publisher: 'Shop', Platform: 'Shop', Item_ID: { Proprietary: 'passway:shop' }, Attribute_Performance: [{ Performance: { No_License: { '2025-03': 2 } } }],
     }]);
@@ -374,6 +377,11 @@ describe('librarians\' COUNTER reports (/admin/usage/counter)', () => {
       'Shop Journals\tShop\t\tShop\tpassway:shop\tDatabase_Full_Item\tUnique_Item_Requests\t3\t3',
       '',
     ]);
+  });
+
+  it('public institution identifiers come first in the Institution_ID cell', async () => {
+    const res = await admin('/admin/usage/counter/dr_d2?month=2025-03&format=tsv&institution=other-college');
+    expect(res.text.split('\n')[4]).toBe('Institution_ID\tROR:05qbk4x57; ISIL:CN-100000-X; passway:other-college');
   });
 
   it('DR_D1, DR_D2, PR and PR_P1 as TSV', async () => {

@@ -9,7 +9,7 @@ const catalog = new Catalog([resource('alpha', 'Acme', { item: ['^https://alpha\
 
 describe('COUNTER R5.1 reports', () => {
   const request = (id: ReportId, query: Record<string, unknown>, today = '2024-04-15') => parseReportRequest(id, query, { today, firstMonth: '2023-01', mode: 'api' });
-  const context = { customer: { id: 'uni', name: 'Example University' }, namespace: 'passway', created: new Date('2024-03-01T08:00:00.123Z'), createdBy: 'Passway (gw.example.edu)', registryRecord: '' };
+  const context = { customer: { id: 'uni', name: 'Example University', ids: { ROR: ['02v51f717', '0abcdef12'], Proprietary: ['passway:uni'] } }, namespace: 'passway', created: new Date('2024-03-01T08:00:00.123Z'), createdBy: 'Passway (gw.example.edu)', registryRecord: '' };
   const counts = new Map([
     ['alpha', new Map([['2024-02', { searches: 2, items: 10, uniqueItems: 7, noLicense: 0, limitExceeded: 0 }]])],
     ['beta', new Map([['2024-01', { searches: 5, items: 0, uniqueItems: 0, noLicense: 3, limitExceeded: 0 }]])],
@@ -44,7 +44,7 @@ describe('COUNTER R5.1 reports', () => {
   it('builds the DR in R5.1 JSON: Attribute_Performance by Data_Type, months as Counts keys, zero usage left out', () => {
     const report = counterReport(request('DR', { begin_date: '2024-01', end_date: '2024-02' }), context, counts, catalog);
     expect(report.Report_Header).toMatchObject({
-      Report_Name: 'Database Report', Report_ID: 'DR', Release: '5.1', Institution_ID: { Proprietary: ['passway:uni'] },
+      Report_Name: 'Database Report', Report_ID: 'DR', Release: '5.1', Institution_ID: { ROR: ['02v51f717', '0abcdef12'], Proprietary: ['passway:uni'] },
       Report_Filters: { Begin_Date: '2024-01-01', End_Date: '2024-02-29' }, Created: '2024-03-01T08:00:00Z', Registry_Record: '',
     });
     expect(report.Report_Header.Exceptions).toEqual([expect.objectContaining({ Code: 0, Message: 'Info' })]);
@@ -65,7 +65,7 @@ describe('COUNTER R5.1 reports', () => {
   it('writes the tabular layout with a month column each and 0 for a month without usage', () => {
     const rows = counterTsv(counterReport(request('DR_D2', { begin_date: '2024-01', end_date: '2024-02' }), context, counts, catalog)).slice(1).split('\n');
     expect(rows).toHaveLength(17);
-    expect(rows[4]).toBe('Institution_ID\tpassway:uni');
+    expect(rows[4]).toBe('Institution_ID\tROR:02v51f717; passway:uni'); // one value per namespace in tabular reports
     expect(rows[13]).toBe('');
     expect(rows.slice(14)).toEqual([
       'Database\tPublisher\tPublisher_ID\tPlatform\tProprietary_ID\tMetric_Type\tReporting_Period_Total\tJan-2024\tFeb-2024',

@@ -82,12 +82,15 @@ export interface ReportItem {
   Item_ID?: { Proprietary: string };
   Attribute_Performance: AttributePerformance[];
 }
+/** Institution_ID: ISNI, ROR, ISIL, OCLC and Proprietary ({platform ID}:{customer ID}) values. */
+export type InstitutionIds = Partial<Record<'ISNI' | 'ROR' | 'ISIL' | 'OCLC', string[]>> & { Proprietary: string[] };
+
 export interface ReportHeader {
   Report_Name: string;
   Report_ID: ReportId;
   Release: typeof RELEASE;
   Institution_Name: string;
-  Institution_ID: { Proprietary: string[] };
+  Institution_ID: InstitutionIds;
   Report_Filters: Record<string, string | string[]>;
   Report_Attributes?: Record<string, string[]>;
   Exceptions?: CounterException[];
@@ -102,7 +105,7 @@ export interface CounterReport {
 
 export interface ReportContext {
   /** The customer: a Passway institution, or all of them. */
-  customer: { id: string; name: string };
+  customer: { id: string; name: string; ids: InstitutionIds };
   /** Namespace of Passway's proprietary identifiers (the platform ID of the report provider). */
   namespace: string;
   created: Date;
@@ -215,7 +218,7 @@ export function counterReport(request: ReportRequest, context: ReportContext, co
     Report_ID: definition.id,
     Release: RELEASE,
     Institution_Name: context.customer.name,
-    Institution_ID: { Proprietary: [`${context.namespace}:${context.customer.id}`] },
+    Institution_ID: context.customer.ids,
     Report_Filters: reportFilters(request),
     ...(request.showAccessMethod ? { Report_Attributes: { Attributes_To_Show: ['Access_Method'] } } : {}),
     Exceptions: exceptions,

@@ -27,8 +27,8 @@ export function counterTsv(report: CounterReport, options: TsvOptions = {}): str
     ...Object.entries(h.Report_Attributes ?? {}).map(([name, value]) => `${name}=${joined(value)}`),
     ...(options.excludeMonthlyDetails ? ['Exclude_Monthly_Details=True'] : []),
   ];
-  // Institution_ID cells are {namespace}:{value}; a proprietary id already carries its namespace (the platform ID).
-  const institutionIds = Object.entries(h.Institution_ID).flatMap(([type, values]) => values.map((v) => (type === 'Proprietary' ? v : `${type}:${v}`)));
+  // Institution_ID cells are {namespace}:{value}, one value per namespace; a proprietary id already carries its namespace (the platform ID).
+  const institutionIds = Object.entries(h.Institution_ID).flatMap(([type, values]) => (values?.length ? [type === 'Proprietary' ? values[0]! : `${type}:${values[0]}`] : []));
   const header: (string | number)[][] = [
     ['Report_Name', h.Report_Name],
     ['Report_ID', h.Report_ID],
