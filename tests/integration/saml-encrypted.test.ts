@@ -30,9 +30,9 @@ afterAll(async () => {
   await rm(stateDir, { recursive: true, force: true });
 });
 
-/** A signed response from the demo IdP whose assertion samlify then encrypts to `encryptTo`'s metadata. */
-async function encryptedResponse(node: GatewayNode, encryptTo: GatewayNode): Promise<string> {
-  const start = await get(`${node.url}/auth/demo-idp/login?returnTo=%2Fenc`);
+/** A signed response from the demo IdP (to a login `browser` started) whose assertion samlify then encrypts to `encryptTo`'s metadata. */
+async function encryptedResponse(node: GatewayNode, encryptTo: GatewayNode, browser: CookieJar): Promise<string> {
+  const start = await get(`${node.url}/auth/demo-idp/login?returnTo=%2Fenc`, browser);
   const requestId = /ID="([^"]+)"/.exec(requestXmlOf(start.headers.get('location') ?? ''))?.[1];
   const built = await idp.buildResponse({ spEntityID: `${node.url}/auth/saml/metadata`, username: 'student', inResponseTo: requestId });
   const source = samlify.IdentityProvider({
@@ -44,10 +44,10 @@ async function encryptedResponse(node: GatewayNode, encryptTo: GatewayNode): Pro
 }
 
 test('an encrypted assertion is decrypted, verified and signs the user in', async () => {
-  const samlResponse = await encryptedResponse(withKey, withKey);
+  const jar = new CookieJar();
+  const samlResponse = await encryptedResponse(withKey, withKey, jar);
   expect(Buffer.from(samlResponse, 'base64').toString()).toContain('EncryptedAssertion');
   expect(Buffer.from(samlResponse, 'base64').toString()).not.toContain('李娜');
-  const jar = new CookieJar();
   const res = await post(`${withKey.url}/auth/saml/acs`, { SAMLResponse: samlResponse }, jar);
   expect(res.status).toBe(303);
   expect(res.headers.get('location')).toBe('/enc');
@@ -55,19 +55,21 @@ test('an encrypted assertion is decrypted, verified and signs the user in', asyn
 });
 
 test('an encrypted assertion reaching an SP without an encryption key is refused with decryption-failed', async () => {
-  const samlResponse = await encryptedResponse(withoutKey, withKey);
-  const res = await post(`${withoutKey.url}/auth/saml/acs`, { SAMLResponse: samlResponse }, undefined, { 'accept-language': 'en' });
+  const jar = new CookieJar();
+  const samlResponse = await encryptedResponse(withoutKey, withKey, jar);
+  const res = await post(`${withoutKey.url}/auth/saml/acs`, { SAMLResponse: samlResponse }, jar, { 'accept-language': 'en' });
   expect(res.status).toBe(403);
   expect(await res.text()).toContain('<code>decryption-failed</code>');
   expect(withoutKey.lines).toContainEqual(expect.objectContaining({ msg: 'sign-in failed', reason: 'decryption-failed' }));
 });
 
 test('a tampered ciphertext is refused', async () => {
-  const xml = Buffer.from(await encryptedResponse(withKey, withKey), 'base64').toString();
+  const jar = new CookieJar();
+  const xml = Buffer.from(await encryptedResponse(withKey, withKey, jar), 'base64').toString();
   const at = xml.indexOf('<xenc:CipherValue>') + '<xenc:CipherValue>'.length + 40;
   const tampered = xml.slice(0, at) + (xml[at] === 'A' ? 'B' : 'A') + xml.slice(at + 1);
   expect(tampered).not.toBe(xml);
-  const res = await post(`${withKey.url}/auth/saml/acs`, { SAMLResponse: Buffer.from(tampered).toString('base64') }, undefined, { 'accept-language': 'en' });
+  const res = await post(`${withKey.url}/auth/saml/acs`, { SAMLResponse: Buffer.from(tampered).toString('base64') }, jar, { 'accept-language': 'en' });
   expect([400, 403]).toContain(res.status);
   expect(await res.text()).toContain('Sign-in did not complete');
 });
