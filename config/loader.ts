@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { keepsSecureCookies } from '../idp-adapters/login-state';
 import { ConfigSchema, configWarnings, type Config } from './schema';
 
 export interface ConfigProblem {
@@ -153,6 +154,12 @@ export function validateConfig(raw: unknown, options: ValidateOptions = {}): Loa
   if (secretMissing && requireSecrets) return { ok: false, source, problems: [MISSING_SECRET], partial: parsed.data };
   const warnings: ConfigProblem[] = configWarnings(parsed.data);
   if (secretMissing) warnings.unshift({ ...MISSING_SECRET, message: `not set here: ${MISSING_SECRET.message}` });
+  if (parsed.data.logins.some((l) => l.kind === 'saml') && !keepsSecureCookies(new URL(parsed.data.server.publicUrl))) {
+    warnings.push({
+      path: 'server.publicUrl',
+      message: 'plain http on a host other than localhost: browsers drop the Secure, SameSite=None sign-in state cookie, so SAML sign-in fails (login-not-started-here); use https',
+    });
+  }
   return { ok: true, source, config: parsed.data, warnings };
 }
 

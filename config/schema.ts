@@ -104,10 +104,22 @@ const SamlLogin = z.strictObject({
   id: Id,
   institution: Id.describe('institution id this IdP signs people in for'),
   entityID: z.string().min(1).describe('the IdP\'s SAML entityID'),
-  metadataUrl: z.url().optional().describe('where to fetch this IdP\'s metadata'),
-  metadataFile: z.string().optional().describe('a local copy of this IdP\'s metadata'),
+  metadataUrl: z
+    .url()
+    .optional()
+    .describe('where to fetch this IdP\'s metadata: https only, and with metadataSigningCertFile or metadataSigningCertSha256 (the document is signature-checked, redirects stay on https)'),
+  metadataSigningCertFile: z.string().min(1).optional().describe('PEM certificate the IdP signs its metadata with; no other key is trusted for metadataUrl'),
+  metadataSigningCertSha256: z
+    .string()
+    .regex(/^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$/, 'the SHA-256 fingerprint of a certificate: 64 hex digits, colons allowed (`openssl x509 -noout -fingerprint -sha256`)')
+    .optional()
+    .describe('instead of metadataSigningCertFile: SHA-256 fingerprint of the certificate the metadata is signed with'),
+  metadataFile: z.string().optional().describe('a local copy of this IdP\'s metadata (trusted as it is: keep it where only administrators can write)'),
   federation: Id.optional().describe('take this IdP\'s metadata from the signed aggregate of this federation (federations[].id)'),
-  allowIdpInitiated: z.boolean().default(false).describe('accept unsolicited responses from this IdP'),
+  allowIdpInitiated: z
+    .boolean()
+    .default(false)
+    .describe('accept unsolicited responses from this IdP; such a login is bound to no browser (whoever holds a fresh response can sign someone else in with it), so leave it off unless the IdP needs it'),
   wantAssertionsSigned: z
     .boolean()
     .default(false)
@@ -441,7 +453,16 @@ export const ConfigSchema = z
 /** The parsed shape, before we know it is valid: every field may be missing or of the wrong type. */
 type Loose = {
   institutions?: { id?: unknown }[];
-  logins?: { id?: unknown; kind?: unknown; institution?: unknown; metadataUrl?: unknown; metadataFile?: unknown; federation?: unknown }[];
+  logins?: {
+    id?: unknown;
+    kind?: unknown;
+    institution?: unknown;
+    metadataUrl?: unknown;
+    metadataFile?: unknown;
+    federation?: unknown;
+    metadataSigningCertFile?: unknown;
+    metadataSigningCertSha256?: unknown;
+  }[];
   federations?: { id?: unknown; metadataUrl?: unknown; metadataFile?: unknown }[];
   resources?: { id?: unknown; hosts?: { host?: unknown }[]; licences?: { institution?: unknown; from?: unknown; until?: unknown }[] }[];
   store?: { kind?: unknown; url?: unknown; sentinels?: unknown; sentinelName?: unknown; cluster?: unknown };
@@ -483,6 +504,7 @@ function crossCheck(config: Loose, ctx: z.RefinementCtx): void {
         const message = sources === 0 ? 'a SAML IdP needs metadataUrl or metadataFile, or a federation' : 'give only one of metadataUrl, metadataFile or federation';
         ctx.addIssue({ code: 'custom', path: ['logins', index], message });
       }
+      metadataTrust(login, index, ctx);
       if (typeof login.federation === 'string' && !federations.has(login.federation)) {
         ctx.addIssue({ code: 'custom', path: ['logins', index, 'federation'], message: `unknown federation "${login.federation}"; add it under federations` });
       }
@@ -552,6 +574,32 @@ export function configWarnings(config: z.infer<typeof ConfigSchema>): { path: st
     }
   }
   return warnings;
+}
+
+/**
+ * An IdP's signing keys come from its metadata, so fetched metadata must be authenticated: https,
+ * and signed with a pinned certificate (a local file or a federation aggregate is trusted as such).
+ */
+function metadataTrust(login: NonNullable<Loose['logins']>[number], index: number, ctx: z.RefinementCtx): void {
+  const pinned = [login.metadataSigningCertFile, login.metadataSigningCertSha256].filter(Boolean).length;
+  if (pinned > 1) ctx.addIssue({ code: 'custom', path: ['logins', index, 'metadataSigningCertSha256'], message: 'give only one of metadataSigningCertFile or metadataSigningCertSha256' });
+  if (typeof login.metadataUrl !== 'string') {
+    if (pinned > 0) ctx.addIssue({ code: 'custom', path: ['logins', index], message: 'metadataSigningCertFile / metadataSigningCertSha256 go with metadataUrl' });
+    return;
+  }
+  if (!login.metadataUrl.startsWith('https://')) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['logins', index, 'metadataUrl'],
+      message: 'must be an https:// URL: the IdP\'s signing keys come from this document. Use https with metadataSigningCertFile, or a local metadataFile, or a federation',
+    });
+  } else if (pinned === 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['logins', index, 'metadataSigningCertFile'],
+      message: 'metadataUrl needs a pinned signature: set metadataSigningCertFile (the PEM certificate the IdP signs its metadata with) or metadataSigningCertSha256, or use a local metadataFile or a federation',
+    });
+  }
 }
 
 export type Config = z.infer<typeof ConfigSchema>;

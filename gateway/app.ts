@@ -225,7 +225,7 @@ function samlHub(config: Config, publicUrl: URL, store: Store, loginState: Login
   const logins = config.logins.filter((l): l is SamlLoginConfig => l.kind === 'saml');
   if (logins.length === 0 && !config.saml.signing && !generated) return undefined;
   const keys = loadSpKeys(config.saml, (file) => readFileSync(file, 'utf8'), generated);
-  const registry = new IdpRegistry(logins, defaultMetadataSource((file) => readFile(file, 'utf8')), {
+  const registry = new IdpRegistry(logins, defaultMetadataSource({ readFile: (file) => readFile(file, 'utf8') }), {
     onRefreshFailed: (login, error) => logger.warn({ reason: 'metadata-unavailable', idp: login.entityID, err: error.message }, 'IdP metadata could not be loaded'),
     federations: startFederations(config.federations, { logger }),
   });

@@ -35,6 +35,15 @@ export const LOGIN_STATE_TTL_MS = 10 * 60_000;
 
 const LOOPBACK = /^(localhost|[^.]+\.localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
 
+/**
+ * Whether browsers keep Secure cookies from this origin (https, or http on a loopback host: a
+ * potentially trustworthy origin). Without them the SAML state cookie cannot be SameSite=None,
+ * so it is not sent with the IdP's cross-site POST and SAML sign-in fails.
+ */
+export function keepsSecureCookies(publicUrl: URL): boolean {
+  return publicUrl.protocol === 'https:' || LOOPBACK.test(publicUrl.hostname);
+}
+
 export class LoginState {
   readonly ttlMs: number;
   private readonly key: string;
@@ -45,7 +54,7 @@ export class LoginState {
   constructor(options: LoginStateOptions) {
     this.key = createHmac('sha256', options.secret).update('passway login-state cookie v1').digest('base64url');
     this.https = options.publicUrl.protocol === 'https:';
-    this.secure = this.https || LOOPBACK.test(options.publicUrl.hostname);
+    this.secure = keepsSecureCookies(options.publicUrl);
     this.ttlMs = options.ttlMs ?? LOGIN_STATE_TTL_MS;
   }
 

@@ -1,29 +1,34 @@
 /**
- * The XML signature of a federation metadata aggregate, checked with xml-crypto against the one
- * pinned federation certificate (a certificate in the document's KeyInfo is never used).
+ * The XML signature of a metadata document (a federation aggregate, or one IdP's metadata),
+ * checked with xml-crypto against the one pinned certificate (a certificate in the document's
+ * KeyInfo is never used, except as the candidate of a pinned fingerprint).
  * Returns the canonical XML that xml-crypto verified, so callers read entities from what was
  * signed and never from the received document: anything wrapped around or beside the signed
  * element is not seen at all.
  */
+import { X509Certificate } from 'node:crypto';
 import { SignedXml } from 'xml-crypto';
 import { DIGEST_ALGORITHMS, SIGNATURE_ALGORITHMS } from './algorithms';
-import { attr, children, NS, parseXml } from './xml';
+import { attr, certPem, children, NS, parseXml, path, text } from './xml';
 
 export class MetadataSignatureError extends Error {
   override readonly name = 'MetadataSignatureError';
 }
 
+type MetadataRoot = 'EntitiesDescriptor' | 'EntityDescriptor';
+
 /**
- * Verify that `xml` is an md:EntitiesDescriptor whose own enveloped signature, made with the key
- * of `certificatePem`, covers the root element itself. Returns the signed root as canonical XML.
+ * Verify that `xml` is an md:EntitiesDescriptor (or another of `roots`) whose own enveloped
+ * signature, made with the key of `certificatePem`, covers the root element itself. Returns the
+ * signed root as canonical XML.
  */
-export async function verifyMetadataSignature(xml: string, certificatePem: string): Promise<string> {
+export async function verifyMetadataSignature(xml: string, certificatePem: string, roots: readonly MetadataRoot[] = ['EntitiesDescriptor']): Promise<string> {
   const fail = (why: string): never => {
     throw new MetadataSignatureError(why);
   };
-  const doc = await parseXml(xml).catch(() => fail('the aggregate is not well-formed XML'));
+  const doc = await parseXml(xml).catch(() => fail('the metadata is not well-formed XML'));
   const root = doc.documentElement;
-  if (!root || root.namespaceURI !== NS.md || root.localName !== 'EntitiesDescriptor') return fail('the document is not an md:EntitiesDescriptor');
+  if (!root || root.namespaceURI !== NS.md || !roots.includes(root.localName as MetadataRoot)) return fail(`the document is not an md:${roots.join(' or md:')}`);
 
   const signatures = children(root, NS.ds, 'Signature');
   if (signatures.length !== 1) return fail(`the root element carries ${signatures.length} signatures; exactly one is required`);
@@ -56,8 +61,30 @@ export async function verifyMetadataSignature(xml: string, certificatePem: strin
   const signedXml = signed[0] as string;
   // What was verified must be the root element itself, not some element inside a wrapper.
   const signedRoot = (await parseXml(signedXml)).documentElement;
-  if (!signedRoot || signedRoot.namespaceURI !== NS.md || signedRoot.localName !== 'EntitiesDescriptor' || attr(signedRoot, 'ID') !== rootId) {
-    return fail('the signed element is not the root EntitiesDescriptor');
+  if (!signedRoot || signedRoot.namespaceURI !== NS.md || signedRoot.localName !== root.localName || attr(signedRoot, 'ID') !== rootId) {
+    return fail(`the signed element is not the root ${root.localName}`);
   }
   return signedXml;
+}
+
+/**
+ * The certificate in the root signature's KeyInfo, when its SHA-256 fingerprint is `sha256`
+ * (hex, colons optional): for an IdP pinned by fingerprint. The signature is then checked with it.
+ */
+export async function certificateByFingerprint(xml: string, sha256: string): Promise<string> {
+  const doc = await parseXml(xml).catch(() => {
+    throw new MetadataSignatureError('the metadata is not well-formed XML');
+  });
+  const root = doc.documentElement;
+  const bodies = root ? children(root, NS.ds, 'Signature').flatMap((s) => path(s, [[NS.ds, 'KeyInfo'], [NS.ds, 'X509Data'], [NS.ds, 'X509Certificate']])) : [];
+  const wanted = sha256.replace(/:/g, '').toUpperCase();
+  for (const body of bodies) {
+    const pem = certPem(text(body) ?? '');
+    try {
+      if (new X509Certificate(pem).fingerprint256.replace(/:/g, '') === wanted) return pem;
+    } catch {
+      // not a certificate: try the next
+    }
+  }
+  throw new MetadataSignatureError(`the metadata signature carries no certificate with SHA-256 fingerprint ${sha256}`);
 }

@@ -4,10 +4,12 @@
  * good copy at all the login fails with `metadata-unavailable`, never with an empty trust.
  * Logins with `federation:` take their IdP from that federation's verified aggregate instead.
  */
+import { X509Certificate } from 'node:crypto';
 import type { SamlLoginConfig } from '../../config/schema';
 import { LoginError } from '../types';
 import type { FederationMetadata } from './federation';
 import { parseIdpMetadata, type IdpMetadata } from './metadata';
+import { certificateByFingerprint, verifyMetadataSignature } from './metadata-signature';
 
 /** Where a login's metadata document comes from (a file or a URL); wired by the composition root. */
 export type MetadataSource = (login: SamlLoginConfig) => Promise<string>;
@@ -97,13 +99,57 @@ export class IdpRegistry {
   }
 }
 
-/** The default source: `metadataFile` read from disk, else `metadataUrl` fetched (10 s timeout). */
-export function defaultMetadataSource(readFile: (file: string) => Promise<string>): MetadataSource {
+export interface MetadataSourceOptions {
+  /** Reads metadataFile and metadataSigningCertFile. */
+  readFile: (file: string) => Promise<string>;
+  /** Default the global fetch; tests pass one whose dispatcher trusts their CA. */
+  fetch?: typeof fetch;
+  timeoutMs?: number;
+}
+
+const MAX_REDIRECTS = 5;
+
+/**
+ * The default source: `metadataFile` read from disk as it is (the operator put it there), else
+ * `metadataUrl` fetched over https only (redirects followed only to https) and accepted only
+ * when signed with the pinned certificate; what is returned is the signed element, canonical.
+ */
+export function defaultMetadataSource(options: MetadataSourceOptions): MetadataSource {
+  const fetchImpl = options.fetch ?? fetch;
   return async (login) => {
-    if (login.metadataFile) return readFile(login.metadataFile);
+    if (login.metadataFile) return options.readFile(login.metadataFile);
     if (!login.metadataUrl) throw new Error('no metadataUrl or metadataFile');
-    const res = await fetch(login.metadataUrl, { signal: AbortSignal.timeout(10_000), redirect: 'follow' });
-    if (!res.ok) throw new Error(`${login.metadataUrl} answered ${res.status}`);
-    return res.text();
+    const xml = await fetchHttps(login.metadataUrl, fetchImpl, options.timeoutMs ?? 10_000);
+    const pem = login.metadataSigningCertFile
+      ? await options.readFile(login.metadataSigningCertFile)
+      : login.metadataSigningCertSha256
+        ? await certificateByFingerprint(xml, login.metadataSigningCertSha256)
+        : undefined;
+    if (!pem) throw new Error('metadataUrl without metadataSigningCertFile or metadataSigningCertSha256 is not trusted');
+    try {
+      new X509Certificate(pem);
+    } catch {
+      throw new Error(`metadataSigningCertFile ${login.metadataSigningCertFile} is not a PEM certificate`);
+    }
+    return verifyMetadataSignature(xml, pem, ['EntityDescriptor', 'EntitiesDescriptor']);
   };
+}
+
+async function fetchHttps(url: string, fetchImpl: typeof fetch, timeoutMs: number): Promise<string> {
+  let current = new URL(url);
+  for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
+    if (current.protocol !== 'https:') throw new Error(`metadata must come over https, not from ${current.href}`);
+    const res = await fetchImpl(current, { signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' }).catch((error: Error) => {
+      throw new Error(`${current.href} could not be fetched: ${(error.cause as Error | undefined)?.message ?? error.message}`);
+    });
+    const location = res.headers.get('location');
+    if (res.status >= 300 && res.status < 400 && location) {
+      await res.body?.cancel();
+      current = new URL(location, current);
+      continue;
+    }
+    if (!res.ok) throw new Error(`${current.href} answered ${res.status}`);
+    return res.text();
+  }
+  throw new Error(`${url}: more than ${MAX_REDIRECTS} redirects`);
 }

@@ -75,7 +75,7 @@ describe('passway config check', () => {
       file,
       [
         'institutions: [{ id: uni, name: { en: Uni } }]',
-        'logins: [{ kind: saml, id: uni-idp, institution: uni, entityID: "https://idp.uni.example/idp", metadataUrl: "https://idp.uni.example/metadata" }]',
+        'logins: [{ kind: saml, id: uni-idp, institution: uni, entityID: "https://idp.uni.example/idp", metadataUrl: "https://idp.uni.example/metadata", metadataSigningCertSha256: "AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB" }]',
         'saml: { signing: { keyFile: /nonexistent/sp-key.pem, certFile: /nonexistent/sp-cert.pem } }',
       ].join('\n'),
     );

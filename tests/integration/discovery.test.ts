@@ -25,8 +25,8 @@ const federation = {
     { id: 'unlisted', name: { en: 'No Login Institute' } },
   ],
   logins: [
-    { kind: 'saml' as const, id: 'pku-idp', institution: 'pku', entityID: PKU_IDP, metadataUrl: 'https://idp.pku.edu.cn/metadata' },
-    { kind: 'saml' as const, id: 'thu-idp', institution: 'tsinghua', entityID: THU_IDP, metadataUrl: 'https://idp.tsinghua.edu.cn/metadata' },
+    { kind: 'saml' as const, id: 'pku-idp', institution: 'pku', entityID: PKU_IDP, metadataUrl: 'https://idp.pku.edu.cn/metadata', metadataSigningCertSha256: 'AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB' },
+    { kind: 'saml' as const, id: 'thu-idp', institution: 'tsinghua', entityID: THU_IDP, metadataUrl: 'https://idp.tsinghua.edu.cn/metadata', metadataSigningCertSha256: 'AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB' },
     { kind: 'cas' as const, id: 'river-cas', institution: 'college', serverUrl: 'https://cas.river.example.cn/cas' },
   ],
 };

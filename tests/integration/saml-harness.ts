@@ -78,7 +78,7 @@ export const samlLogin = (id: string, idp: DemoIdpHandle, extra: { allowIdpIniti
   id,
   institution: 'demo-university',
   entityID: idp.entityID,
-  metadataUrl: idp.metadataUrl,
+  metadataFile: idp.metadataFile,
   ...extra,
 });
 

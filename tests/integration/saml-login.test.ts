@@ -164,7 +164,7 @@ describe('configuration and metadata problems', () => {
   test('unreachable IdP metadata: a readable page with metadata-unavailable, no redirect', async () => {
     const dead = await startGatewayNode({
       institutions: INSTITUTIONS,
-      logins: [{ kind: 'saml', id: 'gone', institution: 'demo-university', entityID: 'https://gone.example/idp', metadataUrl: 'http://127.0.0.1:9/metadata' }],
+      logins: [{ kind: 'saml', id: 'gone', institution: 'demo-university', entityID: 'https://gone.example/idp', metadataUrl: 'https://127.0.0.1:9/metadata', metadataSigningCertSha256: 'AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB' }],
       saml: { signing: keys },
     });
     try {

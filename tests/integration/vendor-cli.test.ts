@@ -150,7 +150,7 @@ describe('passway vendor check', () => {
         'session: { secret: "0123456789abcdef0123456789abcdef" }',
         'institutions: [{ id: uni, name: { en: Uni } }]',
         'logins:',
-        '  - { kind: saml, id: uni-idp, institution: uni, entityID: "https://idp.uni.example.edu/idp/shibboleth", metadataUrl: "http://127.0.0.1:9/metadata" }',
+        '  - { kind: saml, id: uni-idp, institution: uni, entityID: "https://idp.uni.example.edu/idp/shibboleth", metadataUrl: "https://127.0.0.1:9/metadata", metadataSigningCertSha256: "AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB:AB" }',
         'resources:',
         '  - id: good',
         '    title: { en: Good }',
