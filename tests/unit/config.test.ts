@@ -161,7 +161,7 @@ describe('preflight: the checks serve and config check share', () => {
     ({ keyFile, certFile } = await writeKeyPair(dir, 'sp'));
     otherCertFile = (await writeKeyPair(dir, 'other')).certFile;
   });
-  const samlLogin = 'institutions: [{ id: uni, name: { en: Uni } }]\nlogins: [{ kind: saml, id: uni-idp, institution: uni, entityID: "https://idp.uni.example/idp", metadataUrl: "https://idp.uni.example/metadata" }]\n';
+  const samlLogin = 'institutions: [{ id: uni, name: { en: Uni } }]\nlogins: [{ kind: saml, id: uni-idp, institution: uni, entityID: "https://idp.uni.example/idp", metadataUrl: "https://idp.uni.example/metadata", metadataSigningCertSha256: "abababababababababababababababababababababababababababababababab" }]\n';
 
   const cases: { name: string; input: () => string; expect: { path: string; message: RegExp } }[] = [
     { name: 'an invalid campus range', input: () => 'onCampus: { ranges: [10.0.0.0/8, 10.0.0.0/33] }\n', expect: { path: 'onCampus.ranges[1]', message: /prefix length after "\/" must be 0-32/ } },
