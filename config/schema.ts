@@ -356,6 +356,31 @@ const DownloadLimit = z.strictObject({
   suspendMinutes: z.number().positive().default(60).describe('how long access to the resource is suspended after the limit is passed'),
 });
 
+const Limits = z
+  .strictObject({
+    loginStartsPerMinute: z
+      .number()
+      .int()
+      .positive()
+      .default(60)
+      .describe('sign-ins one client address may start per minute (each keeps a pending request in the store for up to 10 minutes); more get 429. Readers behind one campus or carrier NAT share an address: raise it there'),
+    adminLoginFailuresPerUser: z
+      .number()
+      .int()
+      .positive()
+      .default(5)
+      .describe('wrong passwords for one user name from one client address before that pair is refused for adminLoginWindowMinutes (the bootstrap /admin/login)'),
+    adminLoginFailuresPerAddress: z
+      .number()
+      .int()
+      .positive()
+      .default(30)
+      .describe('wrong passwords from one client address, whatever the user name, before the address is refused for adminLoginWindowMinutes'),
+    adminLoginWindowMinutes: z.number().int().positive().default(15).describe('the window those failures are counted in, and how long a refusal lasts'),
+  })
+  .prefault({})
+  .describe('request limits per client address (server.trustProxy decides the address), counted in the store so all nodes share them');
+
 const Load = z
   .strictObject({
     maxInFlight: z.number().int().positive().default(500).describe('more requests than this in progress on one node: new logins and launches get a 503 page'),
@@ -445,6 +470,7 @@ export const ConfigSchema = z
     proxy: Proxy,
     load: Load,
     admin: Admin,
+    limits: Limits,
     counter: Counter,
   })
   // Cross-references are checked even when other keys are wrong, so one run lists every problem.

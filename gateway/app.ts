@@ -18,6 +18,7 @@ import { createProxy, isWebSocketUpgrade, type Proxy } from './proxy';
 import type { Resolve } from './proxy/address-guard';
 import { Catalog } from '../resource-catalog/catalog';
 import { campusMatcher } from './campus';
+import { createLimits } from './limits';
 import { callbackAdapters } from './logins';
 import { LoginState } from '../idp-adapters/login-state';
 import { usageRecorder } from './usage/record';
@@ -127,6 +128,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
     accessLog: config.usage.accessLog ? deps.usage?.accessLog : undefined,
     usageWrites: deps.usage?.beforeWrite, // proxy summaries share every usage-log write
   });
+  // Per-address limits, counted in the store so every node shares them
+  const limits = createLimits(config, store, (refusal) => {
+    load.metrics.rateLimited.inc({ limit: refusal.limit });
+    logger.warn({ limit: refusal.limit, retryAfterSeconds: refusal.retryAfterSeconds }, 'request refused by a per-address limit');
+  });
   const ctx: RouteContext = {
     config,
     settings,
@@ -138,6 +144,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     catalog: currentCatalog,
     proxiedUrl: proxy.proxiedUrl,
     isOnCampus: campusMatcher(config.onCampus.ranges),
+    limits,
     demo,
   };
 

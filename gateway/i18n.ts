@@ -237,7 +237,12 @@ const messages = {
   adminPassword: { en: 'Password', zh: '密码' },
   adminSignIn: { en: 'Sign in', zh: '登录' },
   adminLoginFailed: { en: 'The user name or password is not right.', zh: '用户名或密码不正确。' },
-  adminLoginThrottled: { en: 'Too many failed sign-ins from this address. Please wait 15 minutes.', zh: '此地址登录失败次数过多，请 15 分钟后再试。' },
+  adminLoginThrottled: { en: 'Too many failed sign-ins from this address. Please try again in {minutes} minute(s).', zh: '此地址登录失败次数过多，请 {minutes} 分钟后再试。' },
+  loginStartsThrottledTitle: { en: 'Too many sign-ins started', zh: '登录请求过多' },
+  loginStartsThrottledBody: {
+    en: 'Too many sign-ins were started from your network address in the last minute, so this one was not. Please try again in {seconds} seconds. If you are on a shared campus or mobile network and this keeps happening, tell the library.',
+    zh: '您所在的网络地址在过去一分钟内发起的登录过多，本次登录未能开始。请 {seconds} 秒后重试。如果您使用的是校园或移动网络的共享地址且经常遇到此提示，请联系图书馆。',
+  },
   adminUsageTitle: { en: 'Usage reports', zh: '使用统计' },
   usageFrom: { en: 'From', zh: '开始日期' },
   usageTo: { en: 'To', zh: '结束日期' },

@@ -41,6 +41,12 @@ export function createMetrics(sources: GaugeSources) {
       buckets: SECONDS,
       registers,
     }),
+    rateLimited: new Counter({
+      name: 'passway_rate_limited_total',
+      help: 'requests refused by a per-address limit (config limits): login-start, admin-login',
+      labelNames: ['limit'] as const,
+      registers,
+    }),
     upstreamErrors: new Counter({
       name: 'passway_upstream_errors_total',
       help: 'vendor (upstream) failures seen by the rewriting proxy, by resource and reason',

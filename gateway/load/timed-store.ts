@@ -1,5 +1,6 @@
 import type { Histogram } from 'prom-client';
-import type { Store, StreamEntry } from '../store/types';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { RateLimit, Store, StreamEntry } from '../store/types';
 
 /** A Store that times every call into a histogram (op, outcome) and otherwise changes nothing. */
 export class TimedStore implements Store {
@@ -68,6 +69,9 @@ export class TimedStore implements Store {
   }
   incrGuarded(guard: string, expected: string | null, next: string, increments: Record<string, number>): Promise<boolean> {
     return this.time('incrGuarded', () => this.inner.incrGuarded(guard, expected, next, increments));
+  }
+  rateLimiter(limit: RateLimit): RateLimiterAbstract {
+    return this.inner.rateLimiter(limit);
   }
   ping(): Promise<void> {
     return this.time('ping', () => this.inner.ping());

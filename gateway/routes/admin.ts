@@ -7,12 +7,9 @@ import { postForm } from '../admin/forms';
 import { ADMIN_SECTIONS } from '../admin/nav';
 import { t } from '../i18n';
 import { html } from '../pages/html';
+import { isRefusal } from '../limits';
 import { localPath } from '../local-path';
 import { render, type RouteContext } from './context';
-
-/** Failed bootstrap logins allowed per client address in this window before a 429. */
-const MAX_FAILURES = 10;
-const FAILURE_WINDOW_MS = 15 * 60_000;
 
 const text = (value: unknown) => (typeof value === 'string' ? value : '');
 
@@ -71,20 +68,21 @@ export function adminRoutes(ctx: RouteContext, reloadCatalog?: ReloadCatalog): R
 
   router.post('/admin/login', requireCsrf, async (req, res) => {
     const body = req.body as Record<string, unknown>;
-    const failures = `admin-login-failures:${req.ip ?? 'unknown'}`;
-    if (Number((await ctx.store.get(failures)) ?? 0) >= MAX_FAILURES) {
+    // A point is taken before the (slow) password check, so parallel guesses cannot pass the limit.
+    const attempt = await ctx.limits.adminLogin(text(body.username), req);
+    if (isRefusal(attempt)) {
       audit(ctx, req, 'login', false, { reason: 'too-many-failures' });
-      res.set('Retry-After', String(FAILURE_WINDOW_MS / 1000));
-      await showLogin(req, res, 429, t(req.lang, 'adminLoginThrottled'));
+      res.set('Retry-After', String(attempt.retryAfterSeconds));
+      await showLogin(req, res, 429, t(req.lang, 'adminLoginThrottled', { minutes: String(Math.ceil(attempt.retryAfterSeconds / 60)) }));
       return;
     }
     const identity = await check(text(body.username), text(body.password));
     if (!identity) {
-      await ctx.store.incr(failures, 1, FAILURE_WINDOW_MS);
       audit(ctx, req, 'login', false, { reason: 'bad-credentials' });
       await showLogin(req, res, 401, t(req.lang, 'adminLoginFailed'));
       return;
     }
+    await attempt.succeeded();
     await ctx.sessions.login(res, req.session, identity); // a new session, so a new CSRF token
     audit(ctx, req, 'login', true, { method: 'bootstrap' }, identity);
     res.redirect(303, localPath(body.returnTo, '/admin'));

@@ -49,7 +49,14 @@ export function authRoutes(ctx: RouteContext, saml: SamlHub | undefined, callbac
     });
   }
 
-  router.get('/auth/:login/login', async (req: Request, res: Response, next: NextFunction) => {
+  // Every start leaves a pending request in the store: an anonymous client may start only so many.
+  const startsLimited = ctx.limits.loginStart((req, res, refusal) => {
+    res.set('Retry-After', String(refusal.retryAfterSeconds));
+    render(ctx, req, res, 429, t(req.lang, 'loginStartsThrottledTitle'), html`
+      <p role="alert">${t(req.lang, 'loginStartsThrottledBody', { seconds: String(refusal.retryAfterSeconds) })}</p><p><a href="/">${t(req.lang, 'backHome')}</a></p>`);
+  });
+
+  router.get('/auth/:login/login', startsLimited, async (req: Request, res: Response, next: NextFunction) => {
     const id = String(req.params.login);
     const login = ctx.config.logins.find((l) => l.id === id);
     if (!login) {

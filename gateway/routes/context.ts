@@ -1,3 +1,4 @@
+import type { Limits } from '../limits';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/schema';
@@ -25,6 +26,8 @@ export interface RouteContext {
   catalog: () => Catalog;
   /** The rewriting proxy's address for a catalogued upstream URL. */
   proxiedUrl: (upstream: URL) => URL | undefined;
+  /** Request limits per client address (login starts, admin sign-in). */
+  limits: Limits;
   /** Is this client address on campus (onCampus.ranges)? */
   isOnCampus: (address: string | undefined) => boolean;
   demo?: DemoInfo;

@@ -1,5 +1,6 @@
 import { checkIncrements, checkTtl } from './errors';
-import type { Store, StreamEntry } from './types';
+import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { RateLimit, Store, StreamEntry } from './types';
 
 export interface MemoryStoreOptions {
   /** Clock in epoch milliseconds; injectable for tests. */
@@ -28,6 +29,8 @@ const STREAM_ID = /^(\d+)(?:-(\d+))?$/;
  */
 export class MemoryStore implements Store {
   readonly kind = 'memory' as const;
+  /** One limiter per limit, so every part of the process counts in the same place. */
+  private readonly limiters = new Map<string, RateLimiterMemory>();
   private readonly data = new Map<string, Entry>();
   private readonly now: () => number;
   private readonly sweeper: NodeJS.Timeout;
@@ -167,6 +170,13 @@ export class MemoryStore implements Store {
 
   async ping(): Promise<void> {}
 
+  rateLimiter(limit: RateLimit): RateLimiterAbstract {
+    const id = JSON.stringify(limit);
+    let limiter = this.limiters.get(id);
+    if (!limiter) this.limiters.set(id, (limiter = memoryLimiter(limit)));
+    return limiter;
+  }
+
   async close(): Promise<void> {
     clearInterval(this.sweeper);
   }
@@ -231,4 +241,9 @@ function parseStreamId(id: string): [number, number] {
 
 function compareIds(a: [number, number], b: [number, number]): number {
   return a[0] - b[0] || a[1] - b[1];
+}
+
+/** The in-process limiter for a limit (MemoryStore's, and RedisStore's while Redis is unreachable). */
+export function memoryLimiter(limit: RateLimit): RateLimiterMemory {
+  return new RateLimiterMemory({ keyPrefix: limit.name, points: limit.points, duration: limit.durationSeconds, blockDuration: limit.blockSeconds ?? limit.durationSeconds });
 }

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Cluster, Redis, ReplyError } from 'ioredis';
 import { keepStringPrototypeFast } from '../fast-strings';
 import { checkIncrements, checkTtl, StoreUnavailableError } from './errors';
-import type { Store, StreamEntry } from './types';
+import { RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { memoryLimiter } from './memory';
+import type { RateLimit, Store, StreamEntry } from './types';
 
 export interface RedisStoreOptions {
   /** Standalone server, e.g. "redis://:secret@10.0.0.5:6379/0" or "rediss://…"; default redis://127.0.0.1:6379. */
@@ -232,6 +234,17 @@ export class RedisStore implements Store {
     const keys = Object.keys(increments);
     const args = [guard, ...keys, expected === null ? '0' : '1', expected ?? '', next, ...keys.map((k) => increments[k]!)];
     return (await this.run(() => this.scripts.passwayIncrGuarded(1 + keys.length, ...args))) === 1;
+  }
+
+  rateLimiter(limit: RateLimit): RateLimiterAbstract {
+    return new RateLimiterRedis({
+      storeClient: this.client,
+      keyPrefix: `rate:{${limit.name}}`, // one hash tag per limit (its keys are single-key operations; the tag keeps them readable)
+      points: limit.points,
+      duration: limit.durationSeconds,
+      blockDuration: limit.blockSeconds ?? limit.durationSeconds,
+      insuranceLimiter: memoryLimiter(limit),
+    });
   }
 
   async ping(): Promise<void> {

@@ -10,6 +10,17 @@
  * StoreUnavailableError when Redis cannot be reached; data errors (wrong type, not an integer)
  * reject with other errors.
  */
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+
+/** A fixed-window limit: `points` per `durationSeconds` per key; past it the key is refused for `blockSeconds` (default: the window). */
+export interface RateLimit {
+  /** Names the limit's keys in the store (e.g. "login-start"). */
+  name: string;
+  points: number;
+  durationSeconds: number;
+  blockSeconds?: number;
+}
+
 export interface StreamEntry {
   id: string;
   fields: Record<string, string>;
@@ -72,6 +83,12 @@ export interface Store {
    * nothing and return false. On Redis Cluster the guard and every counter must share a hash tag.
    */
   incrGuarded(guard: string, expected: string | null, next: string, increments: Record<string, number>): Promise<boolean>;
+
+  /**
+   * A rate limiter (rate-limiter-flexible) whose counts live in this store, so every node shares them;
+   * consume() is one atomic step. While a RedisStore is unreachable it counts in process memory.
+   */
+  rateLimiter(limit: RateLimit): RateLimiterAbstract;
 
   /** Resolves when the store answers; rejects with a clear error otherwise. */
   ping(): Promise<void>;

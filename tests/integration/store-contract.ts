@@ -252,6 +252,36 @@ export function describeStoreContract(
       await expect(store.incrGuarded('agg:{d}:hwm', null, '1', { 'agg:{d}:a': 1.5 })).rejects.toThrow(RangeError);
     });
 
+    test('rate limiter: parallel consumes never pass more than the points, then the key is blocked', async () => {
+      const limiter = store.rateLimiter({ name: 'contract', points: 5, durationSeconds: 60 });
+      const results = await Promise.allSettled(Array.from({ length: 40 }, () => limiter.consume('203.0.113.7')));
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(5);
+      const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+      expect(refused.reason).toMatchObject({ remainingPoints: 0 }); // a RateLimiterRes, not an error
+      expect(refused.reason.msBeforeNext).toBeGreaterThan(50_000);
+      await expect(limiter.consume('203.0.113.8')).resolves.toMatchObject({ remainingPoints: 4 }); // other keys unaffected
+    });
+
+    test('rate limiter: reward gives points back, delete forgets the key', async () => {
+      const limiter = store.rateLimiter({ name: 'contract-reward', points: 2, durationSeconds: 60 });
+      await limiter.consume('k');
+      await limiter.consume('k');
+      await limiter.reward('k', 1);
+      await expect(limiter.consume('k')).resolves.toMatchObject({ remainingPoints: 0 });
+      await limiter.delete('k');
+      await expect(limiter.consume('k')).resolves.toMatchObject({ remainingPoints: 1 });
+    });
+
+    test('rate limiter: two limiters of one name share their counts (every node sees the same limit)', async () => {
+      const a = store.rateLimiter({ name: 'contract-shared', points: 3, durationSeconds: 60 });
+      const b = store.rateLimiter({ name: 'contract-shared', points: 3, durationSeconds: 60 });
+      await a.consume('k');
+      await b.consume('k');
+      await a.consume('k');
+      await expect(b.consume('k')).rejects.toMatchObject({ remainingPoints: 0 });
+      await expect(store.rateLimiter({ name: 'contract-other', points: 3, durationSeconds: 60 }).consume('k')).resolves.toMatchObject({ remainingPoints: 2 });
+    });
+
     test('keys of different types share one key space', async () => {
       await store.pfAdd('shared', ['a']);
       await store.del('shared');
