@@ -438,6 +438,10 @@ export const ConfigSchema = z
       .strictObject({
         files: z.array(z.string()).default([]).describe('YAML files with `resources:` lists, reloaded on SIGHUP'),
         timeZone: TimeZone.default('Asia/Shanghai').describe('the time zone in which licence from/until days are counted'),
+        subjects: z
+          .record(z.string().min(1), Bilingual)
+          .default({})
+          .describe('names of subject tags (resources[].subjects) in both languages, e.g. `marine: { en: Marine science, zh: 海洋科学 }`; the tags of the shipped presets are named already'),
       })
       .prefault({})
       .describe('the resource catalog beyond the resources listed here'),

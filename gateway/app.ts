@@ -26,13 +26,16 @@ import type { UsageLog } from './usage';
 import { requestScope, type DemoInfo, type RouteContext } from './routes/context';
 import { errorPage, notFound } from './routes/errors';
 import { healthRoutes } from './routes/health';
+import { iconRoutes } from './routes/icon';
 import { portalRoutes } from './routes/portal';
+import { languageRoutes } from './routes/language';
 import { adminRoutes } from './routes/admin'; // admin and reports
 import { catalogReloader } from './admin/catalog-reload';
 import { adminUsageRoutes, type ReportDeps } from './routes/admin-usage';
 import { apiRoutes } from './routes/api';
 import { counterApiRoutes, withoutApiKey } from './routes/counter-api';
 import { unproxiedAdminRoutes } from './routes/admin-unproxied';
+import { adminQrRoutes } from './routes/admin-qr';
 import { createLoad, type LoadControl } from './load';
 import { loadAdminRoutes, suspendedRoutes } from './load/pages';
 import * as adminAccess from './admin'; // its admin pages use the admin guard, CSRF and audit
@@ -174,8 +177,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
   );
   app.use(load.metricsRoute(), load.overloadShedding()); // /metrics (allow-list), 503 for new logins/launches when overloaded
   app.use(healthRoutes(ctx, deps.usage)); // /readyz: degraded while the usage log cannot be written
+  app.use(iconRoutes());
   app.use(express.urlencoded({ extended: false, limit: '64kb' }));
   app.use(requestScope(ctx));
+  app.use(languageRoutes(ctx));
   app.use(portalRoutes(ctx, access));
   app.use(discoveryRoutes(ctx));
   app.use(launchRoutes(ctx, { access, load }));
@@ -196,6 +201,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const reloadCatalog = catalogReloader(config, deps.catalogDir, (next) => (catalog = next));
   app.use(adminRoutes(ctx, reloadCatalog), adminUsageRoutes(ctx, deps.reports), apiRoutes(ctx, deps.reports), counterApiRoutes(ctx, deps.reports)); // admin and reports, COUNTER API
   app.use(unproxiedAdminRoutes(ctx, adminAccess.requireAdmin(ctx))); // /admin/unproxied
+  app.use(adminQrRoutes(ctx)); // /admin/qr: QR sheets to print
   app.use(notFound(ctx));
   app.use(errorPage(ctx));
 

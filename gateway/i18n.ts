@@ -1,9 +1,17 @@
 import type { IncomingMessage } from 'node:http';
+import { parseCookie } from 'cookie';
 
 export type Lang = 'zh' | 'en';
 
-/** zh-CN when the browser prefers Chinese over English (by Accept-Language q-values), else en. */
+/** The cookie that keeps a reader's choice from the language switch (GET /lang/:lang). */
+export const LANG_COOKIE = 'passway_lang';
+
+export const isLang = (value: unknown): value is Lang => value === 'zh' || value === 'en';
+
+/** The reader's own choice (the language switch) first; else zh-CN when the browser prefers Chinese over English (by Accept-Language q-values), else en. */
 export function negotiateLang(req: Pick<IncomingMessage, 'headers'>): Lang {
+  const chosen = req.headers.cookie ? parseCookie(req.headers.cookie)[LANG_COOKIE] : undefined;
+  if (isLang(chosen)) return chosen;
   const header = req.headers['accept-language'];
   if (!header) return 'en';
   let best: { lang: Lang; q: number } | undefined;
@@ -71,6 +79,7 @@ const messages = {
   password: { en: 'Password', zh: '密码' },
   affiliation: { en: 'Affiliation', zh: '身份' },
   language: { en: '中文', zh: 'English' },
+  languageSwitch: { en: 'Language', zh: '语言' },
   portalSearchLabel: { en: 'Search databases', zh: '搜索数据库' },
   portalSearchButton: { en: 'Search', zh: '搜索' },
   portalSubject: { en: 'Subject', zh: '学科' },
@@ -101,6 +110,7 @@ const messages = {
   },
   launchMissingUrl: { en: 'The link gives no address to open.', zh: '链接中没有要打开的地址。' },
   deniedTitle: { en: 'No access to {title}', zh: '无法访问 {title}' },
+  deniedReasonCode: { en: 'Reason code, for the library:', zh: '原因代码（供图书馆查询）：' },
   'denied_not-subscribed': { en: 'Your institution does not subscribe to this database.', zh: '您所在的机构没有订购这个数据库。' },
   'denied_affiliation-not-licensed': {
     en: 'The licence covers other kinds of users (for example faculty and students), not your account type.',
@@ -243,6 +253,16 @@ const messages = {
     en: 'Too many sign-ins were started from your network address in the last minute, so this one was not. Please try again in {seconds} seconds. If you are on a shared campus or mobile network and this keeps happening, tell the library.',
     zh: '您所在的网络地址在过去一分钟内发起的登录过多，本次登录未能开始。请 {seconds} 秒后重试。如果您使用的是校园或移动网络的共享地址且经常遇到此提示，请联系图书馆。',
   },
+  qrSheetTitle: { en: 'QR codes to print', zh: '打印二维码' },
+  qrSheetIntro: {
+    en: 'Choose the databases, then print this page (A4, six codes per sheet). Each code opens the database\'s permanent link; readers off campus are asked to sign in first.',
+    zh: '选择数据库后打印本页（A4 纸，每页六个二维码）。扫码即打开数据库的永久链接，校外读者会先被要求登录。',
+  },
+  qrSheetChoose: { en: 'Databases on the sheet', zh: '要打印的数据库' },
+  qrSheetShow: { en: 'Show the sheet', zh: '生成打印页' },
+  qrSheetPoster: { en: 'Poster', zh: '海报' },
+  qrSheetScan: { en: 'Scan to open', zh: '扫码访问' },
+  qrSheetNone: { en: 'No databases are in the catalog yet.', zh: '目录中还没有数据库。' },
   adminUsageTitle: { en: 'Usage reports', zh: '使用统计' },
   usageFrom: { en: 'From', zh: '开始日期' },
   usageTo: { en: 'To', zh: '结束日期' },

@@ -11,6 +11,7 @@ export interface AdminSection {
 
 export const ADMIN_SECTIONS: AdminSection[] = [
   { href: '/admin/usage', label: 'adminUsageTitle', role: 'librarian' },
+  { href: '/admin/qr', label: 'qrSheetTitle', role: 'librarian' },
   { href: '/admin/load', label: 'loadTitle', role: 'admin' },
   { href: '/admin/suspensions', label: 'suspensionsTitle', role: 'admin' },
   { href: '/admin/unproxied', label: 'unproxiedTitle', role: 'admin' },

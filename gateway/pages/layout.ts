@@ -28,22 +28,29 @@ export interface PageOptions {
   /** The session's CSRF token, which the sign-out form posts. */
   signOutToken?: string;
   contact?: Html;
+  /** The page's own path and query, where the language switch comes back to. */
+  path?: string;
+  /** CSS of this page only (e.g. print layout), after the shared style. */
+  style?: string;
 }
 
 /** The one page shell: bilingual, accessible landmarks, readable on a phone. */
-export function page({ lang, title, body, user, signOutToken, contact }: PageOptions): string {
+export function page({ lang, title, body, user, signOutToken, contact, path = '/', style = '' }: PageOptions): string {
+  const other: Lang = lang === 'zh' ? 'en' : 'zh';
   return html`<!doctype html>
 <html lang="${lang === 'zh' ? 'zh-CN' : 'en'}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · ${t(lang, 'appName')}</title>
-<style>${raw(STYLE)}</style>
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
+<style>${raw(STYLE + style)}</style>
 </head>
 <body>
 <a class="skip" href="#main">${t(lang, 'skipToContent')}</a>
 <header>
   <a class="brand" href="/">${t(lang, 'appName')}</a>
+  <nav aria-label="${t(lang, 'languageSwitch')}"><a href="/lang/${other}?returnTo=${encodeURIComponent(path)}" lang="${other === 'zh' ? 'zh-CN' : 'en'}" hreflang="${other === 'zh' ? 'zh-CN' : 'en'}">${t(lang, 'language')}</a></nav>
   ${user
     ? html`<form method="post" action="/logout"><span>${t(lang, 'signedInAs')} ${user}</span> <input type="hidden" name="${CSRF_FIELD}" value="${signOutToken ?? ''}"> <button class="button" type="submit">${t(lang, 'signOut')}</button></form>`
     : ''}

@@ -65,7 +65,7 @@ export function contactLine(ctx: RouteContext, lang: Lang) {
 }
 
 /** Send a page in the request's language with the signed-in user and the contact line. */
-export function render(ctx: RouteContext, req: Request, res: Response, status: number, title: string, body: ReturnType<typeof html>) {
+export function render(ctx: RouteContext, req: Request, res: Response, status: number, title: string, body: ReturnType<typeof html>, options: { style?: string } = {}) {
   const user = req.session?.data.user;
   sendPage(res, status, {
     lang: req.lang,
@@ -74,6 +74,8 @@ export function render(ctx: RouteContext, req: Request, res: Response, status: n
     user: user ? (user.displayName ?? user.subject) : undefined,
     signOutToken: user && req.session ? ctx.csrf.token(req.session) : undefined,
     contact: contactLine(ctx, req.lang),
+    path: req.originalUrl,
+    style: options.style,
   });
 }
 

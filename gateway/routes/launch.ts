@@ -4,9 +4,10 @@ import { openUrlQuery } from '../../resource-catalog/openurl';
 import type { Decision } from '../../resource-catalog/policy';
 import type { Resource } from '../../resource-catalog/schema';
 import { defaultTarget, renderWayfless } from '../../resource-catalog/wayfless-template';
-import { pick, t, type MessageKey } from '../i18n';
+import { pick, t } from '../i18n';
+import { deniedMessage } from '../pages/labels';
 import { html } from '../pages/html';
-import { contactLine, render, type RouteContext } from './context';
+import { render, type RouteContext } from './context';
 import { loginTarget } from './login-url';
 import type { Access } from '../access';
 import { labelResource, type LoadControl } from '../load';
@@ -107,12 +108,10 @@ function denied(ctx: RouteContext, req: Request, res: Response, resource: Resour
   const title = pick(resource.title, lang);
   const date = decision.availableFrom ?? decision.endedOn ?? '';
   const delivery = ctx.config.documentDelivery;
-  const contact = contactLine(ctx, lang);
   render(ctx, req, res, 403, t(lang, 'deniedTitle', { title }), html`
-    <p class="notice" role="alert">${t(lang, `denied_${decision.reason}` as MessageKey, { date })}</p>
-    <p><code>${decision.reason}</code></p>
+    <p class="notice" role="alert">${deniedMessage(decision.reason, lang, date)}</p>
+    <p class="how">${t(lang, 'deniedReasonCode')} <code>${decision.reason}</code></p>
     ${decision.reason === 'seats-full' ? html`<p><a class="button" href="${req.originalUrl}">${t(lang, 'deniedTryAgain')}</a></p>` : ''}
     ${delivery ? html`<p>${t(lang, 'deniedDelivery', { service: pick(delivery.name, lang) })} <a class="button" href="${delivery.url.replace('{openurl}', openUrlQuery(target ?? homeOf(resource), resource.title.en))}">${pick(delivery.name, lang)}</a></p>` : ''}
-    ${contact ? html`<p>${contact}</p>` : ''}
     <p><a href="/">${t(lang, 'backHome')}</a></p>`);
 }

@@ -1,9 +1,11 @@
 import { Router, type Request } from 'express';
+import { pinyin } from 'pinyin-pro';
 import QRCode from 'qrcode';
 import { Catalog, parseHttpUrl } from '../../resource-catalog/catalog';
 import type { Access } from '../access';
 import type { AccessMethod, Resource } from '../../resource-catalog/schema';
-import { pick, t, type Lang, type MessageKey } from '../i18n';
+import { pick, t, type Lang } from '../i18n';
+import { affiliationLabel, deniedMessage, subjectLabel } from '../pages/labels';
 import { html } from '../pages/html';
 import { render, type RouteContext } from './context';
 
@@ -14,16 +16,24 @@ function howReached(methods: AccessMethod[], lang: Lang): string {
   return t(lang, 'howDirect');
 }
 
-const initial = (resource: Resource) => (/^[a-z]/i.test(resource.title.en) ? resource.title.en[0]!.toUpperCase() : '#');
+/** The title a reader sees, and its A–Z letter: a Chinese title files under the pinyin of its first character (中国知网 under Z). */
+function initial(resource: Resource, lang: Lang): string {
+  const first = pick(resource.title, lang).trimStart()[0] ?? '';
+  if (/[a-z]/i.test(first)) return first.toUpperCase();
+  if (/\p{Script=Han}/u.test(first)) return pinyin(first, { pattern: 'first', toneType: 'none' }).toUpperCase();
+  return '#';
+}
 
-function matches(resource: Resource, q: string, subject: string, letter: string): boolean {
+const collators = { en: new Intl.Collator('en'), zh: new Intl.Collator('zh-CN') }; // zh-CN collation orders Han by pinyin
+
+function matches(resource: Resource, lang: Lang, q: string, subject: string, letter: string): boolean {
   const needle = q.trim().toLowerCase();
   const text = [resource.id, resource.title.en, resource.title.zh ?? '', resource.vendor, ...resource.subjects].join(' ').toLowerCase();
-  return (!needle || text.includes(needle)) && (!subject || resource.subjects.includes(subject)) && (!letter || initial(resource) === letter);
+  return (!needle || text.includes(needle)) && (!subject || resource.subjects.includes(subject)) && (!letter || initial(resource, lang) === letter);
 }
 
 /** The permanent link of a resource (optionally to one page of it): what QR codes and reading lists carry. */
-function permalink(ctx: RouteContext, resource: Resource, target?: string): string {
+export function permalink(ctx: RouteContext, resource: Resource, target?: string): string {
   const url = new URL(`/go/${resource.id}`, ctx.settings.publicUrl);
   if (target) url.searchParams.set('target', target);
   return url.href;
@@ -42,10 +52,10 @@ export function portalRoutes(ctx: RouteContext, access: Access): Router {
   router.get('/', async (req, res) => {
     const lang = req.lang;
     const [q, subject, letter] = [param(req, 'q'), param(req, 'subject'), param(req, 'letter')];
-    const all = [...ctx.catalog().resources].sort((a, b) => a.title.en.localeCompare(b.title.en, 'en'));
-    const shown = all.filter((r) => matches(r, q, subject, letter));
-    const subjects = [...new Set(all.flatMap((r) => r.subjects))].sort();
-    const letters = [...new Set(all.map(initial))].sort();
+    const all = [...ctx.catalog().resources].sort((a, b) => collators[lang].compare(pick(a.title, lang), pick(b.title, lang)));
+    const shown = all.filter((r) => matches(r, lang, q, subject, letter));
+    const subjects = [...new Set(all.flatMap((r) => r.subjects))].map((tag) => ({ tag, label: subjectLabel(tag, lang, ctx.config.catalog.subjects) })).sort((a, b) => collators[lang].compare(a.label, b.label));
+    const letters = [...new Set(all.map((r) => initial(r, lang)))].sort();
     const session = req.session?.data.user ? req.session : undefined;
     const user = session?.data.user;
     // What the user may use, by the same rule as a launch; listing never takes a seat.
@@ -61,7 +71,7 @@ export function portalRoutes(ctx: RouteContext, access: Access): Router {
         <p>${t(lang, 'demoBody')}</p>
         <table>
           <thead><tr><th scope="col">${t(lang, 'username')}</th><th scope="col">${t(lang, 'password')}</th><th scope="col">${t(lang, 'affiliation')}</th></tr></thead>
-          <tbody>${demo.users.map((u) => html`<tr><td><code>${u.username}</code></td><td><code>${u.password}</code></td><td>${u.displayName} (${u.affiliation})</td></tr>`)}</tbody>
+          <tbody>${demo.users.map((u) => html`<tr><td><code>${u.username}</code></td><td><code>${u.password}</code></td><td>${u.displayName} (${affiliationLabel(u.affiliation, lang)})</td></tr>`)}</tbody>
         </table>
         ${demo.admin ? html`<p>${t(lang, 'demoAdmin')} <a href="/admin/login">/admin</a>: <code>${demo.admin.username}</code> / <code>${demo.admin.password}</code></p>` : ''}
       </section>` : ''}
@@ -72,7 +82,7 @@ export function portalRoutes(ctx: RouteContext, access: Access): Router {
         <label for="subject">${t(lang, 'portalSubject')}</label>
         <select id="subject" name="subject">
           <option value="">${t(lang, 'portalAllSubjects')}</option>
-          ${subjects.map((s) => html`<option value="${s}"${s === subject ? html` selected` : ''}>${s}</option>`)}
+          ${subjects.map((s) => html`<option value="${s.tag}"${s.tag === subject ? html` selected` : ''}>${s.label}</option>`)}
         </select>` : ''}
         <button class="button" type="submit">${t(lang, 'portalSearchButton')}</button>
       </form>
@@ -88,7 +98,7 @@ export function portalRoutes(ctx: RouteContext, access: Access): Router {
           ${r.description ? html`<div>${pick(r.description, lang)}</div>` : ''}
           <div class="how">${howReached(r.access, lang)}</div>
           ${decision?.allow ? html`<div class="ok">✓ ${t(lang, 'portalAvailable')}</div>` : ''}
-          ${decision && !decision.allow ? html`<div class="no">✗ ${t(lang, 'portalUnavailable')} ${t(lang, `denied_${decision.reason}` as MessageKey, { date: decision.availableFrom ?? decision.endedOn ?? '' })}</div>` : ''}
+          ${decision && !decision.allow ? html`<div class="no">✗ ${t(lang, 'portalUnavailable')} ${deniedMessage(decision.reason, lang, decision.availableFrom ?? decision.endedOn)}</div>` : ''}
           <details><summary>${t(lang, 'portalQr')}</summary>
             <img src="/go/${r.id}/qr.svg" width="160" height="160" alt="${t(lang, 'portalQrAlt', { title })}">
             <p><code>${permalink(ctx, r)}</code></p>

@@ -1,13 +1,13 @@
 import type { Config } from '../../../config/schema';
+import { affiliationLabel, AFFILIATION_CODES, reasonCodeLabel } from '../../pages/labels';
 import type { Catalog } from '../../../resource-catalog/catalog';
 import { pick, t, type Lang } from '../../i18n';
 import { html, type Html } from '../../pages/html';
 import { addMonths, lastDay, monthOf, REPORT_IDS } from '../counter';
-import { barChart, lineChart } from './charts';
+import { barChart, dailyBarChart } from './charts';
 import { filterQuery } from './filters';
 import type { UsageSummary } from './summary';
 
-const AFFILIATIONS = ['faculty', 'student', 'staff', 'employee', 'member', 'affiliate', 'alum', 'library-walk-in'];
 /** Lines drawn in the per-day chart; the table lists every resource. */
 const TOP_LINES = 5;
 
@@ -50,7 +50,7 @@ export function usagePage(lang: Lang, config: Config, catalog: Catalog, summary:
   <p><label for="from">${t(lang, 'usageFrom')}</label><br><input id="from" name="from" type="date" value="${f.from}"></p>
   <p><label for="to">${t(lang, 'usageTo')}</label><br><input id="to" name="to" type="date" value="${f.to}"></p>
   ${select('institution', t(lang, 'usageInstitution'), t(lang, 'usageAll'), f.institution, config.institutions.map((i) => ({ value: i.id, label: pick(i.name, lang) })))}
-  ${select('affiliation', t(lang, 'usageAffiliation'), t(lang, 'usageAll'), f.affiliation, AFFILIATIONS.map((a) => ({ value: a, label: a })))}
+  ${select('affiliation', t(lang, 'usageAffiliation'), t(lang, 'usageAll'), f.affiliation, AFFILIATION_CODES.map((a) => ({ value: a, label: affiliationLabel(a, lang) })))}
   ${select('resource', t(lang, 'usageResource'), t(lang, 'usageAll'), f.resource, catalog.resources.map((r) => ({ value: r.id, label: pick(r.title, lang) })))}
   <p><button class="button" type="submit">${t(lang, 'usageShow')}</button></p>
 </form>
@@ -72,12 +72,12 @@ export function usagePage(lang: Lang, config: Config, catalog: Catalog, summary:
   <dt>${t(lang, 'usageOnCampus')}</dt><dd>${summary.totals.onCampus}</dd>
 </dl>
 <h2>${t(lang, 'usagePerDay')}</h2>
-${lineChart({ title: t(lang, 'usagePerDay'), description: `${t(lang, 'usagePerDayDesc', { from: f.from, to: f.to })} ${launchesText}` }, summary.days, top.map((r) => ({ name: n.resource(r.resource), values: summary.launchesByDay.get(r.resource) ?? [] })))}
+${dailyBarChart({ title: t(lang, 'usagePerDay'), description: `${t(lang, 'usagePerDayDesc', { from: f.from, to: f.to })} ${launchesText}` }, summary.days, top.map((r) => ({ name: n.resource(r.resource), values: summary.launchesByDay.get(r.resource) ?? [] })))}
 <h2>${t(lang, 'usageTopResources')}</h2>
 ${barChart({ title: t(lang, 'usageTopResources'), description: launchesText || t(lang, 'usageNone') }, summary.resources.slice(0, 10).map((r) => ({ label: n.resource(r.resource), value: r.launches })))}
 <h2>${t(lang, 'usageDenialsByReason')}</h2>
 ${summary.denialsByReason.length
-    ? barChart({ title: t(lang, 'usageDenialsByReason'), description: summary.denialsByReason.map((d) => `${d.reason}: ${d.count}`).join('; ') }, summary.denialsByReason.map((d) => ({ label: d.reason, value: d.count })))
+    ? barChart({ title: t(lang, 'usageDenialsByReason'), description: summary.denialsByReason.map((d) => `${reasonCodeLabel(d.reason, lang)}: ${d.count}`).join('; ') }, summary.denialsByReason.map((d) => ({ label: reasonCodeLabel(d.reason, lang), value: d.count })))
     : html`<p>${t(lang, 'usageNone')}</p>`}
 <h2>${t(lang, 'usageCampusSplit')}</h2>
 ${barChart({ title: t(lang, 'usageCampusSplit'), description: `${t(lang, 'usageOffCampus')}: ${summary.totals.offCampus}; ${t(lang, 'usageOnCampus')}: ${summary.totals.onCampus}` }, [

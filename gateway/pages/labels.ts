@@ -1,0 +1,91 @@
+import type { Affiliation } from '../../idp-adapters/identity';
+import type { DenyReason } from '../../resource-catalog/policy';
+import { pick, t, type Lang, type MessageKey } from '../i18n';
+
+/**
+ * Readable names for the codes Passway stores and counts (deny reasons, affiliations, subject tags),
+ * so no page shows a code where a reader or librarian expects words. Typed records: a new code does
+ * not compile until it has both names.
+ */
+interface Bilingual {
+  en: string;
+  zh: string;
+}
+
+const DENY_REASONS: Record<DenyReason, Bilingual> = {
+  'not-subscribed': { en: 'not subscribed', zh: '未订购' },
+  'affiliation-not-licensed': { en: 'role not covered by the licence', zh: '身份不在许可范围内' },
+  'not-yet-available': { en: 'licence not started yet', zh: '许可尚未开始' },
+  'licence-ended': { en: 'licence ended', zh: '许可已到期' },
+  'seats-full': { en: 'all seats in use', zh: '并发名额已满' },
+  suspended: { en: 'access suspended', zh: '访问已暂停' },
+  'no-access-method': { en: 'no way in for this sign-in', zh: '此登录方式无法访问' },
+};
+
+const AFFILIATIONS: Record<Affiliation, Bilingual> = {
+  faculty: { en: 'faculty', zh: '教师' },
+  student: { en: 'student', zh: '学生' },
+  staff: { en: 'staff', zh: '职工' },
+  employee: { en: 'employee', zh: '雇员' },
+  member: { en: 'member', zh: '成员' },
+  affiliate: { en: 'affiliate', zh: '附属人员' },
+  alum: { en: 'alumni', zh: '校友' },
+  'library-walk-in': { en: 'library walk-in', zh: '馆内访客' },
+};
+
+/** Subject tags used by the shipped presets and examples; a catalog's own tags can be named in `catalog.subjects`. */
+export const SUBJECTS: Record<string, Bilingual> = {
+  business: { en: 'Business', zh: '商业' },
+  chemistry: { en: 'Chemistry', zh: '化学' },
+  chinese: { en: 'Chinese resources', zh: '中文资源' },
+  'citation-index': { en: 'Citation indexes', zh: '引文索引' },
+  'computer-science': { en: 'Computer science', zh: '计算机科学' },
+  dissertations: { en: 'Dissertations', zh: '学位论文' },
+  engineering: { en: 'Engineering', zh: '工程' },
+  humanities: { en: 'Humanities', zh: '人文' },
+  law: { en: 'Law', zh: '法学' },
+  management: { en: 'Management', zh: '管理' },
+  medicine: { en: 'Medicine', zh: '医学' },
+  multidisciplinary: { en: 'Multidisciplinary', zh: '综合' },
+  'open-access': { en: 'Open access', zh: '开放获取' },
+  physics: { en: 'Physics', zh: '物理' },
+  science: { en: 'Science', zh: '科学' },
+  'social-sciences': { en: 'Social sciences', zh: '社会科学' },
+  technology: { en: 'Technology', zh: '技术' },
+};
+
+/** The sentence that tells a reader why; `date` fills the licence's start or end day. */
+const DENIED_MESSAGES: Record<DenyReason, MessageKey> = {
+  'not-subscribed': 'denied_not-subscribed',
+  'affiliation-not-licensed': 'denied_affiliation-not-licensed',
+  'not-yet-available': 'denied_not-yet-available',
+  'licence-ended': 'denied_licence-ended',
+  'seats-full': 'denied_seats-full',
+  suspended: 'denied_suspended',
+  'no-access-method': 'denied_no-access-method',
+};
+
+export function deniedMessage(reason: DenyReason, lang: Lang, date = ''): string {
+  return t(lang, DENIED_MESSAGES[reason], { date });
+}
+
+export const AFFILIATION_CODES = Object.keys(AFFILIATIONS) as Affiliation[];
+
+export function denyReasonLabel(reason: DenyReason, lang: Lang): string {
+  return pick(DENY_REASONS[reason], lang);
+}
+
+/** A stored reason code (from the usage log, which may hold codes of another version): its name, or the code itself. */
+export function reasonCodeLabel(code: string, lang: Lang): string {
+  return code in DENY_REASONS ? denyReasonLabel(code as DenyReason, lang) : code;
+}
+
+export function affiliationLabel(code: string, lang: Lang): string {
+  return code in AFFILIATIONS ? pick(AFFILIATIONS[code as Affiliation], lang) : code;
+}
+
+/** A subject tag's name: the catalog's own names first, then the built-in ones, else the tag. */
+export function subjectLabel(tag: string, lang: Lang, own: Record<string, { en: string; zh?: string }> = {}): string {
+  const name = own[tag] ?? SUBJECTS[tag];
+  return name ? pick(name, lang) : tag;
+}
