@@ -79,6 +79,10 @@ const messages = {
   password: { en: 'Password', zh: '密码' },
   affiliation: { en: 'Affiliation', zh: '身份' },
   language: { en: '中文', zh: 'English' },
+  wechatHint: {
+    en: 'You are in WeChat, where campus sign-in and PDF downloads often fail. Tap ··· at the top right and choose "Open in Browser".',
+    zh: '您正在微信中浏览，校园账号登录和 PDF 下载常会失败。请点击右上角「···」，选择「在浏览器打开」。',
+  },
   languageSwitch: { en: 'Language', zh: '语言' },
   portalSearchLabel: { en: 'Search databases', zh: '搜索数据库' },
   portalSearchButton: { en: 'Search', zh: '搜索' },

@@ -17,6 +17,8 @@ table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.4rem;bo
 ul.resources{list-style:none;padding:0}ul.resources li{padding:.75rem 0;border-bottom:1px solid #d0d7de}
 .how{color:var(--muted);font-size:.9rem}.button{display:inline-block;padding:.5rem 1rem;background:var(--accent);color:#fff;border-radius:4px;text-decoration:none;border:0;font:inherit;cursor:pointer}
 footer{color:var(--muted);font-size:.9rem}
+input,select,textarea{font:inherit;max-width:100%;min-height:44px;padding:.25rem .5rem}input[type=checkbox],input[type=radio]{min-height:auto}
+.button{min-height:44px}code{overflow-wrap:anywhere}main{overflow-wrap:break-word}
 `;
 
 export interface PageOptions {
@@ -32,10 +34,12 @@ export interface PageOptions {
   path?: string;
   /** CSS of this page only (e.g. print layout), after the shared style. */
   style?: string;
+  /** Show the "open in your browser" hint (the page was opened in WeChat and leads to sign-in or downloads). */
+  wechatHint?: boolean;
 }
 
 /** The one page shell: bilingual, accessible landmarks, readable on a phone. */
-export function page({ lang, title, body, user, signOutToken, contact, path = '/', style = '' }: PageOptions): string {
+export function page({ lang, title, body, user, signOutToken, contact, path = '/', style = '', wechatHint = false }: PageOptions): string {
   const other: Lang = lang === 'zh' ? 'en' : 'zh';
   return html`<!doctype html>
 <html lang="${lang === 'zh' ? 'zh-CN' : 'en'}">
@@ -57,6 +61,7 @@ export function page({ lang, title, body, user, signOutToken, contact, path = '/
 </header>
 <main id="main">
 <h1>${title}</h1>
+${wechatHint ? html`<p class="notice" role="note">${t(lang, 'wechatHint')}</p>` : ''}
 ${body}
 </main>
 <footer>${contact ?? ''}</footer>

@@ -13,7 +13,7 @@ export type ReportDeps = UsageSource;
 
 const ADMIN_CSS = `
 .filters{display:flex;flex-wrap:wrap;gap:0 1rem;align-items:flex-end}.filters p{margin:.25rem 0}
-.filters input,.filters select{font:inherit;padding:.3rem;min-height:2.5rem;max-width:100%}
+.filters input,.filters select{font:inherit;padding:.3rem;min-height:44px;max-width:100%}
 .totals{display:grid;grid-template-columns:repeat(auto-fit,minmax(9rem,1fr));gap:.5rem}.totals dt{color:var(--muted);font-size:.9rem}.totals dd{margin:0 0 .5rem;font-size:1.5rem;font-weight:700}
 .chart{max-width:40rem;height:auto}.scroll{overflow-x:auto}
 `;

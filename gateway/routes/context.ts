@@ -65,7 +65,7 @@ export function contactLine(ctx: RouteContext, lang: Lang) {
 }
 
 /** Send a page in the request's language with the signed-in user and the contact line. */
-export function render(ctx: RouteContext, req: Request, res: Response, status: number, title: string, body: ReturnType<typeof html>, options: { style?: string } = {}) {
+export function render(ctx: RouteContext, req: Request, res: Response, status: number, title: string, body: ReturnType<typeof html>, options: { style?: string; wechatHint?: boolean } = {}) {
   const user = req.session?.data.user;
   sendPage(res, status, {
     lang: req.lang,
@@ -76,6 +76,8 @@ export function render(ctx: RouteContext, req: Request, res: Response, status: n
     contact: contactLine(ctx, req.lang),
     path: req.originalUrl,
     style: options.style,
+    // WeChat's in-app browser fails some sign-ins and every download: on the pages that lead there, say how to leave it.
+    wechatHint: options.wechatHint === true && /MicroMessenger/i.test(req.get('user-agent') ?? ''),
   });
 }
 

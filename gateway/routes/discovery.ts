@@ -75,7 +75,7 @@ export function discoveryRoutes(ctx: RouteContext): Router {
       carry,
       remembered: last && lastChoice ? { choice: lastChoice, login: last } : undefined,
       notice,
-    }));
+    }), { wechatHint: true });
   };
 
   /** An SP (on our own origin) asks which IdP: answer at its `return` URL, or show the page. */

@@ -106,7 +106,7 @@ export function portalRoutes(ctx: RouteContext, access: Access): Router {
         </li>`;
         })}
       </ul>`}
-      <p><a href="/link">${t(lang, 'linkTitle')}</a></p>`);
+      <p><a href="/link">${t(lang, 'linkTitle')}</a></p>`, { wechatHint: true });
   });
 
   router.get('/go/:resource/qr.svg', async (req, res) => {

@@ -161,3 +161,19 @@ describe('the QR sheet and the usage chart', () => {
     await context.close();
   });
 });
+
+describe('inside WeChat', () => {
+  const WECHAT_UA = 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/126.0 Mobile Safari/537.36 MicroMessenger/8.0.50.2701(0x28003237) WeChat/arm64 NetType/WIFI Language/zh_CN';
+  test('the portal and discovery say how to open the page in a browser; other pages and other browsers do not', async () => {
+    const wechat = await browser.newContext({ locale: 'zh-CN', userAgent: WECHAT_UA, viewport: { width: 360, height: 640 }, isMobile: true });
+    const { page } = await open(wechat, `${base}/`);
+    expect(await page.getByRole('note').textContent()).toContain('在浏览器打开');
+    await page.goto(`${base}/link`);
+    expect(await page.getByRole('note').count()).toBe(0);
+    await wechat.close();
+    const plain = await browser.newContext({ locale: 'zh-CN' });
+    const other = await open(plain, `${base}/`);
+    expect(await other.page.getByRole('note').count()).toBe(0);
+    await plain.close();
+  });
+});

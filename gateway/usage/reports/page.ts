@@ -85,7 +85,7 @@ ${barChart({ title: t(lang, 'usageCampusSplit'), description: `${t(lang, 'usageO
     { label: t(lang, 'usageOnCampus'), value: summary.totals.onCampus },
   ])}
 <h2>${t(lang, 'usageByResource')}</h2>
-<div class="scroll"><table>
+<div class="scroll" role="region" tabindex="0" aria-label="${t(lang, 'usageByResource')}"><table>
   <caption>${t(lang, 'usageByResource')} (${f.from} – ${f.to})</caption>
   <thead><tr><th scope="col">${t(lang, 'usageResource')}</th><th scope="col">${t(lang, 'usageLaunches')}</th><th scope="col">${t(lang, 'usageOffCampus')}</th><th scope="col">${t(lang, 'usageOnCampus')}</th><th scope="col">${t(lang, 'usageDenials')}</th><th scope="col">MB</th></tr></thead>
   <tbody>${summary.resources.map((r) => html`<tr><th scope="row">${n.resource(r.resource)}</th><td>${r.launches}</td><td>${r.offCampus}</td><td>${r.onCampus}</td><td>${r.denials}</td><td>${(r.bytes / 1e6).toFixed(1)}</td></tr>`)}</tbody>
