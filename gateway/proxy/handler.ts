@@ -15,7 +15,7 @@ import { RefusedAddressError } from './address-guard';
 import { decoder, encoder, parseContentType, planBody, type BodyPlan as Coding } from './body';
 import type { CookieJars } from './cookie-jar';
 import { HANDOFF_PATH, completeHandoff, startHandoff, type HandoffDeps } from './handoff';
-import { browserCookiesWithout, browserResponseHeaders, mergeCookies, upstreamRequestHeaders } from './headers';
+import { browserCookiesFor, browserResponseHeaders, mergeCookies, upstreamRequestHeaders } from './headers';
 import { redirect, sendProxyPage } from './pages';
 import { Relay, type BodyPlan } from './relay';
 import { createBodyRewriter, createRewriter, isRewritable, type RewriterOptions } from './rewrite';
@@ -184,7 +184,7 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
       req.resume();
       return;
     }
-    const browserCookies = config.proxy.browserCookies === 'forward' ? browserCookiesWithout(req.headers.cookie, config.session.cookieName) : [];
+    const browserCookies = browserCookiesFor(config.proxy.browserCookies, req.headers.cookie, resource.id);
     const headers = upstreamRequestHeaders({
       headers: req.headers,
       upstreamHost: target.host,
