@@ -15,6 +15,8 @@ import { RefusedAddressError } from './address-guard';
 import { decoder, encoder, parseContentType, planBody, type BodyPlan as Coding } from './body';
 import type { CookieJars } from './cookie-jar';
 import { HANDOFF_PATH, completeHandoff, startHandoff, type HandoffDeps } from './handoff';
+import { COOKIE_SHIM_PATH, cookieShimTag, sendCookieShim } from './cookie-shim';
+import { shimNonce } from './csp';
 import { browserCookiesFor, browserResponseHeaders, mergeCookies, upstreamRequestHeaders } from './headers';
 import { redirect, sendProxyPage } from './pages';
 import { Relay, type BodyPlan } from './relay';
@@ -158,6 +160,11 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
       await completeHandoff(deps.handoff, req, res, new URL(proxiedHere), `${gateway}/go/${resource.id}`);
       return;
     }
+    if (target.pathname === COOKIE_SHIM_PATH && (req.method === 'GET' || req.method === 'HEAD')) {
+      req.resume();
+      sendCookieShim(res, resource.id, settings.proxyDomain);
+      return;
+    }
 
     const session = await deps.sessions.load(req);
     const user = session?.data.user;
@@ -196,7 +203,8 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
     const hasRequestBody = req.method !== 'GET' && req.method !== 'HEAD' && (declared > 0 || req.headers['transfer-encoding'] !== undefined);
 
     const kinds = classifyUrl(resource, target.href);
-    const rewriterFor = (contentType: string): RewriterOptions => {
+    const pageCsp = { ...csp, cookieShim: `${gw.publicUrl.protocol}//${host}${COOKIE_SHIM_PATH}` };
+    const rewriterFor = (contentType: string, policy: string | undefined): RewriterOptions => {
       const { type, charset } = parseContentType(contentType);
       return {
         contentType: type,
@@ -205,6 +213,7 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
         baseUrl: target.href,
         rules: resource.rewrite?.rules,
         onUnknownHost: (unknown) => deps.unproxied.note(resource.id, unknown),
+        headHtml: cookieShimTag(shimNonce(policy)),
       };
     };
     const relay = new Relay(res, {
@@ -217,12 +226,13 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
           rewritable: contentType !== '' && status !== 206 && isRewritable(contentType),
           acceptEncoding: req.headers['accept-encoding'],
         });
-        const headers = browserResponseHeaders({ headers: upstreamHeaders, mapUrl: (u) => mapper.mapUrl(u, target.href), bodyChanged: !plan.untouched, csp });
+        const headers = browserResponseHeaders({ headers: upstreamHeaders, mapUrl: (u) => mapper.mapUrl(u, target.href), bodyChanged: !plan.untouched, csp: pageCsp });
         if (plan.encode) {
           headers['content-encoding'] = plan.encode;
           headers.vary = [headers.vary, 'Accept-Encoding'].flat().filter(Boolean).join(', ');
         }
-        const head = { status, headers, body: relayPlan(plan, () => rewriterFor(contentType)) };
+        const policy = upstreamHeaders['content-security-policy'];
+        const head = { status, headers, body: relayPlan(plan, () => rewriterFor(contentType, policy === undefined ? undefined : [policy].flat().join(', '))) };
         const setCookies = [upstreamHeaders['set-cookie'] ?? []].flat();
         // Vendor cookies reach the jar before the browser sees the response (it may follow a redirect at once).
         return setCookies.length > 0 ? deps.jars.storeFromResponse(session.id, target.href, setCookies).then(() => head) : head;
