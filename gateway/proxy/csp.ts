@@ -85,7 +85,7 @@ function rewriteDirective(directive: string, ctx: CspContext): string {
   const name = rawName.toLowerCase();
   if (HTTPS_ONLY.has(name)) return ctx.secureGateway ? directive : '';
   if (name === 'report-uri') return [rawName, ...tokens.map((t) => ctx.mapUrl(t) ?? t)].join(' ');
-  if (!name.endsWith('-src') && name !== 'form-action' && name !== 'frame-ancestors' && name !== 'base-uri') return directive;
+  if (!/-src(-elem|-attr)?$/.test(name) && name !== 'form-action' && name !== 'frame-ancestors' && name !== 'base-uri') return directive;
 
   let sources = tokens.map((token) => mapSource(token, ctx));
   if (INLINE_DIRECTIVES.has(name) && sources.some((s) => HASH.test(s))) {
