@@ -118,11 +118,13 @@ function relayPlan(plan: Coding, rewriter: () => RewriterOptions): BodyPlan {
 
 /**
  * The proxy's hot path: a plain Node handler (not Express). In order: proxied host → upstream
- * origin; only catalogued hosts; session (else the handoff through the gateway, which signs in
- * when needed); the policy must allow this resource by the proxy method (else the launch link,
- * which explains the denial); request headers cleaned and the jar's cookies added; the request
- * body streamed; the response headers mapped, vendor cookies into the jar; the body decoded,
- * rewritten and re-encoded when rewritable, otherwise streamed untouched with backpressure.
+ * origin; only catalogued hosts; the handoff and cookie-shim paths; session (else the handoff
+ * through the gateway, which signs in when needed); the policy must allow this resource by the
+ * proxy method (else the launch link, which explains the denial); request headers cleaned, the
+ * jar's cookies and the resource's scoped browser cookies added; the request body streamed; the
+ * response headers mapped, vendor cookies into the jar; the body decoded, rewritten (HTML pages get
+ * the cookie shim first in <head>) and re-encoded when rewritable, otherwise streamed untouched
+ * with backpressure.
  */
 export function proxyHandler(deps: ProxyHandlerDeps) {
   const { config, settings, logger } = deps;
