@@ -144,3 +144,15 @@ test.each(cases.map((c, i) => ({ ...c, id: String(i) })))('$name', async ({ id, 
   expect(upstream.cookies.has(id)).toBe(true);
   expect(upstream.cookies.get(id)).toBe(want);
 });
+
+test('every proxied host serves the cookie shim of its own resource, without a session and without asking the vendor', async () => {
+  const gw = gateways.get('forward')!;
+  const seenBefore = upstream.cookies.size;
+  for (const [host, scope] of [['a-www', 'pw.vendor-a.'], ['a-cdn', 'pw.vendor-a.'], ['b', 'pw.vendor-b.']] as const) {
+    const res = await get(gw.port, proxiedHost(`${UPSTREAM_NAMES[host].replace(/-/g, '--').replace(/\./g, '-')}---http-${upstream.port}`, gw.port), '/.passway/cookies.js');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(await res.body.text()).toContain(`("${scope}", "p.localhost")`);
+  }
+  expect(upstream.cookies.size).toBe(seenBefore);
+});
