@@ -6,6 +6,7 @@
  */
 import os from 'node:os';
 import { PassThrough, Transform } from 'node:stream';
+import { cookieShimTag } from '../gateway/proxy/cookie-shim';
 import { createRewriter, type RewriterOptions } from '../gateway/proxy/rewrite';
 
 const DURATION_MS = Number(process.env.BENCH_MS ?? 2_000);
@@ -107,6 +108,8 @@ async function main(): Promise<void> {
     ['buffer + regex, UTF-8 (baseline)', bufferThenRegex],
     ['passway rewriter, HTML', () => createRewriter(options)],
     ['passway rewriter, HTML + 2 Find/Replace rules', () => createRewriter(withRules)],
+    // as the proxy runs it on every page since issue 12 item 15
+    ['passway rewriter, HTML + cookie shim in <head>', () => createRewriter({ ...options, headHtml: cookieShimTag() })],
   ];
   console.log(`page: ${(page.length / 1024).toFixed(0)} KB in ${chunks.length} chunks of ${CHUNK / 1024} KB; ${DURATION_MS} ms per row; node ${process.version}`);
   const results: { name: string; mbps: number; wall: number; urls: number }[] = [];

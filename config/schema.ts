@@ -235,7 +235,7 @@ const Proxy = z
     browserCookies: z
       .enum(['forward', 'drop'])
       .default('forward')
-      .describe('cookies the browser holds for a proxied host (set by vendor JavaScript): forward them to the vendor under the server-side jar\'s cookies (jar wins on a name clash), or drop them'),
+      .describe('cookies vendor JavaScript sets in the browser: forward (each proxied page loads a shim from /.passway/cookies.js that keeps them per resource, so one vendor\'s script cannot read another\'s and a vendor gets only its own resource\'s, after the server-side jar\'s cookies, which win on a name clash; the gateway\'s own cookies never) or drop (none reaches a vendor)'),
     summaryEveryRequests: z.number().int().positive().default(100).describe('proxied traffic is summarised per session and resource in memory; a proxy-summary usage event is written after this many requests'),
     summaryIdleSeconds: z.number().positive().default(60).describe('… or after this many seconds without a request from that session to that resource (and for all at shutdown)'),
     unproxiedHostDays: z.number().positive().default(30).describe('hosts seen in vendor pages that no resource claims are counted per resource for this many days (passway vendor check, /admin/unproxied)'),

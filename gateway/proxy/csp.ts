@@ -10,6 +10,10 @@
  *   vendor URLs, so their hashes would block them. Nonces survive (attributes and header are both kept as sent).
  * - `upgrade-insecure-requests` and `block-all-mixed-content` are dropped when the gateway itself is plain http.
  * - `report-uri` URLs of catalogued hosts are mapped like any other URL.
+ * - The proxy's cookie shim (cookie-shim.ts), which every proxied page loads first, is allowed by its exact URL
+ *   in the directive that governs script elements (`script-src-elem`, else `script-src`, else `default-src`),
+ *   unless that is `'none'` (no script runs, so none sets a cookie). Under `'strict-dynamic'` URLs do not count:
+ *   the shim's tag then carries the policy's nonce (`shimNonce`).
  * Several policies in one header (comma-separated) are each rewritten.
  */
 
@@ -20,6 +24,8 @@ export interface CspContext {
   proxiedWildcard: string;
   /** False when the gateway is served over plain http (the demo). */
   secureGateway: boolean;
+  /** Absolute URL of the cookie shim on this proxied host, allowed as a script. */
+  cookieShim?: string;
 }
 
 /** Directives whose inline content the rewriter may change, so hashes of it stop matching. */
@@ -33,14 +39,44 @@ const HOST_SOURCE = /^(?:([a-z][a-z0-9+.-]*):\/\/)?(\*\.)?([a-z0-9.-]+)(:(?:\d{1
 export function rewriteCsp(value: string, ctx: CspContext): string {
   return value
     .split(',')
-    .map((policy) =>
-      policy
+    .map((policy) => {
+      const directives = policy
         .split(';')
         .map((directive) => rewriteDirective(directive.trim(), ctx))
-        .filter((directive) => directive !== '')
-        .join('; '),
-    )
+        .filter((directive) => directive !== '');
+      return (ctx.cookieShim ? allowShim(directives, ctx.cookieShim) : directives).join('; ');
+    })
     .join(', ');
+}
+
+/** Which directive of a policy (directives as written) decides about `<script src>`: its index, or -1 when none does. */
+function scriptElementDirective(directives: readonly string[]): number {
+  const names = directives.map((d) => (d.split(/\s+/)[0] ?? '').toLowerCase());
+  for (const name of ['script-src-elem', 'script-src', 'default-src']) {
+    const at = names.indexOf(name); // the first of a repeated directive counts
+    if (at >= 0) return at;
+  }
+  return -1;
+}
+
+function allowShim(directives: string[], shim: string): string[] {
+  const at = scriptElementDirective(directives);
+  const directive = directives[at];
+  if (directive === undefined || /\s'none'(\s|$)/i.test(directive)) return directives;
+  return directives.map((d, i) => (i === at ? `${d} ${shim}` : d));
+}
+
+/** The nonce the cookie shim's tag needs: from the first enforced policy whose script-element directive has 'strict-dynamic' and a nonce. */
+export function shimNonce(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  for (const policy of value.split(',')) {
+    const directives = policy.split(';').map((d) => d.trim());
+    const tokens = directives[scriptElementDirective(directives)]?.split(/\s+/) ?? [];
+    if (!tokens.some((t) => t.toLowerCase() === "'strict-dynamic'")) continue;
+    const nonce = tokens.find((t) => NONCE.test(t));
+    if (nonce) return nonce.slice("'nonce-".length, -1);
+  }
+  return undefined;
 }
 
 function rewriteDirective(directive: string, ctx: CspContext): string {
@@ -49,7 +85,7 @@ function rewriteDirective(directive: string, ctx: CspContext): string {
   const name = rawName.toLowerCase();
   if (HTTPS_ONLY.has(name)) return ctx.secureGateway ? directive : '';
   if (name === 'report-uri') return [rawName, ...tokens.map((t) => ctx.mapUrl(t) ?? t)].join(' ');
-  if (!name.endsWith('-src') && name !== 'form-action' && name !== 'frame-ancestors' && name !== 'base-uri') return directive;
+  if (!/-src(-elem|-attr)?$/.test(name) && name !== 'form-action' && name !== 'frame-ancestors' && name !== 'base-uri') return directive;
 
   let sources = tokens.map((token) => mapSource(token, ctx));
   if (INLINE_DIRECTIVES.has(name) && sources.some((s) => HASH.test(s))) {

@@ -15,7 +15,9 @@ import { RefusedAddressError } from './address-guard';
 import { decoder, encoder, parseContentType, planBody, type BodyPlan as Coding } from './body';
 import type { CookieJars } from './cookie-jar';
 import { HANDOFF_PATH, completeHandoff, startHandoff, type HandoffDeps } from './handoff';
-import { browserCookiesWithout, browserResponseHeaders, mergeCookies, upstreamRequestHeaders } from './headers';
+import { COOKIE_SHIM_PATH, cookieShimTag, sendCookieShim } from './cookie-shim';
+import { shimNonce } from './csp';
+import { browserCookiesFor, browserResponseHeaders, mergeCookies, upstreamRequestHeaders } from './headers';
 import { redirect, sendProxyPage } from './pages';
 import { Relay, type BodyPlan } from './relay';
 import { createBodyRewriter, createRewriter, isRewritable, type RewriterOptions } from './rewrite';
@@ -116,11 +118,13 @@ function relayPlan(plan: Coding, rewriter: () => RewriterOptions): BodyPlan {
 
 /**
  * The proxy's hot path: a plain Node handler (not Express). In order: proxied host → upstream
- * origin; only catalogued hosts; session (else the handoff through the gateway, which signs in
- * when needed); the policy must allow this resource by the proxy method (else the launch link,
- * which explains the denial); request headers cleaned and the jar's cookies added; the request
- * body streamed; the response headers mapped, vendor cookies into the jar; the body decoded,
- * rewritten and re-encoded when rewritable, otherwise streamed untouched with backpressure.
+ * origin; only catalogued hosts; the handoff and cookie-shim paths; session (else the handoff
+ * through the gateway, which signs in when needed); the policy must allow this resource by the
+ * proxy method (else the launch link, which explains the denial); request headers cleaned, the
+ * jar's cookies and the resource's scoped browser cookies added; the request body streamed; the
+ * response headers mapped, vendor cookies into the jar; the body decoded, rewritten (HTML pages get
+ * the cookie shim first in <head>) and re-encoded when rewritable, otherwise streamed untouched
+ * with backpressure.
  */
 export function proxyHandler(deps: ProxyHandlerDeps) {
   const { config, settings, logger } = deps;
@@ -158,6 +162,11 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
       await completeHandoff(deps.handoff, req, res, new URL(proxiedHere), `${gateway}/go/${resource.id}`);
       return;
     }
+    if (target.pathname === COOKIE_SHIM_PATH && (req.method === 'GET' || req.method === 'HEAD')) {
+      req.resume();
+      sendCookieShim(res, resource.id, settings.proxyDomain);
+      return;
+    }
 
     const session = await deps.sessions.load(req);
     const user = session?.data.user;
@@ -184,7 +193,7 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
       req.resume();
       return;
     }
-    const browserCookies = config.proxy.browserCookies === 'forward' ? browserCookiesWithout(req.headers.cookie, config.session.cookieName) : [];
+    const browserCookies = browserCookiesFor(config.proxy.browserCookies, req.headers.cookie, resource.id);
     const headers = upstreamRequestHeaders({
       headers: req.headers,
       upstreamHost: target.host,
@@ -196,7 +205,8 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
     const hasRequestBody = req.method !== 'GET' && req.method !== 'HEAD' && (declared > 0 || req.headers['transfer-encoding'] !== undefined);
 
     const kinds = classifyUrl(resource, target.href);
-    const rewriterFor = (contentType: string): RewriterOptions => {
+    const pageCsp = { ...csp, cookieShim: `${gw.publicUrl.protocol}//${host}${COOKIE_SHIM_PATH}` };
+    const rewriterFor = (contentType: string, policy: string | undefined): RewriterOptions => {
       const { type, charset } = parseContentType(contentType);
       return {
         contentType: type,
@@ -205,6 +215,7 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
         baseUrl: target.href,
         rules: resource.rewrite?.rules,
         onUnknownHost: (unknown) => deps.unproxied.note(resource.id, unknown),
+        headHtml: cookieShimTag(shimNonce(policy)),
       };
     };
     const relay = new Relay(res, {
@@ -217,12 +228,13 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
           rewritable: contentType !== '' && status !== 206 && isRewritable(contentType),
           acceptEncoding: req.headers['accept-encoding'],
         });
-        const headers = browserResponseHeaders({ headers: upstreamHeaders, mapUrl: (u) => mapper.mapUrl(u, target.href), bodyChanged: !plan.untouched, csp });
+        const headers = browserResponseHeaders({ headers: upstreamHeaders, mapUrl: (u) => mapper.mapUrl(u, target.href), bodyChanged: !plan.untouched, csp: pageCsp });
         if (plan.encode) {
           headers['content-encoding'] = plan.encode;
           headers.vary = [headers.vary, 'Accept-Encoding'].flat().filter(Boolean).join(', ');
         }
-        const head = { status, headers, body: relayPlan(plan, () => rewriterFor(contentType)) };
+        const policy = upstreamHeaders['content-security-policy'];
+        const head = { status, headers, body: relayPlan(plan, () => rewriterFor(contentType, policy === undefined ? undefined : [policy].flat().join(', '))) };
         const setCookies = [upstreamHeaders['set-cookie'] ?? []].flat();
         // Vendor cookies reach the jar before the browser sees the response (it may follow a redirect at once).
         return setCookies.length > 0 ? deps.jars.storeFromResponse(session.id, target.href, setCookies).then(() => head) : head;

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import { cookieScope } from './cookie-shim';
 import { rewriteCsp, type CspContext } from './csp';
 
 /**
@@ -59,13 +60,25 @@ export function upstreamRequestHeaders(input: RequestHeaderInput): Record<string
   return out;
 }
 
-/** The browser's Cookie header minus the gateway's own session cookie (and nothing else removed). */
-export function browserCookiesWithout(cookieHeader: string | undefined, gatewayCookie: string): string[] {
-  if (!cookieHeader) return [];
-  return cookieHeader
-    .split(';')
-    .map((c) => c.trim())
-    .filter((c) => c && c.includes('=') && c.slice(0, c.indexOf('=')).trim() !== gatewayCookie);
+/**
+ * The browser cookies a proxied request takes to its vendor (`proxy.browserCookies`): with `forward`, only
+ * those the cookie shim scoped to the requested host's resource, under their own names, in the order sent;
+ * cookies set around the shim, other resources' and the gateway's own (never scoped) are dropped. `drop`: none.
+ */
+export function browserCookiesFor(mode: 'forward' | 'drop', cookieHeader: string | undefined, resourceId: string): string[] {
+  if (mode === 'drop' || !cookieHeader) return [];
+  const scope = cookieScope(resourceId);
+  const out: string[] = [];
+  for (const pair of cookieHeader.split(';')) {
+    const cookie = pair.trim();
+    if (!cookie.startsWith(scope)) continue;
+    const own = cookie.slice(scope.length);
+    // `pw.<id>.=v` is a nameless cookie, which browsers send as its value alone
+    if (own.startsWith('=')) {
+      if (own.length > 1) out.push(own.slice(1));
+    } else if (own.includes('=')) out.push(own);
+  }
+  return out;
 }
 
 /** Jar cookies first; browser cookies only for names the jar does not hold (the jar wins a clash). */

@@ -11,7 +11,7 @@ import type { Settings } from '../settings';
 import type { RecordUsage } from '../usage/record';
 import { RefusedAddressError } from './address-guard';
 import type { CookieJars } from './cookie-jar';
-import { browserCookiesWithout, browserResponseHeaders, mergeCookies, upstreamRequestHeaders } from './headers';
+import { browserCookiesFor, browserResponseHeaders, mergeCookies, upstreamRequestHeaders } from './headers';
 import type { ProxiedHosts } from './proxied-hosts';
 import type { CatalogMapping } from './url-mapper';
 
@@ -73,7 +73,7 @@ export function webSocketUpgrade(deps: WebSocketDeps) {
     // Origin would not map); 'null' (sandboxed frames) passes as on the HTTP path.
     const pageOrigin = req.headers.origin;
     if (pageOrigin && pageOrigin !== 'null' && !mapper.toUpstream(pageOrigin)) return refuse(req, socket, 403, 'proxyBadRequestTitle', 'proxyBadRequestBody');
-    const browserCookies = config.proxy.browserCookies === 'forward' ? browserCookiesWithout(req.headers.cookie, config.session.cookieName) : [];
+    const browserCookies = browserCookiesFor(config.proxy.browserCookies, req.headers.cookie, resource.id);
     const headers = upstreamRequestHeaders({
       headers: req.headers,
       upstreamHost: target.host,

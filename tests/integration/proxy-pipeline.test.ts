@@ -5,6 +5,7 @@ import { upstreamRequestHeaders } from '../../gateway/proxy/headers';
 import { DEMO_PDF, startDemoPlainVendor } from '../../demo/plain-vendor';
 import type { DemoServerHandle } from '../../demo/server';
 import { get, member, proxiedHost, signedIn, startEcho, startGateway, type Echo, type RunningGateway, demoLibrary } from './proxy-harness';
+import { cookieShimTag } from '../../gateway/proxy/cookie-shim';
 
 let vendor: DemoServerHandle;
 let echo: Echo;
@@ -143,7 +144,7 @@ describe('proxy: headers', () => {
     expect(res.headers.location).toBe(`http://${vendorHost}/article/42`);
   });
 
-  it('strips hop-by-hop headers both ways, never sends the gateway cookie upstream, and sets Host, encodings and Referer itself', async () => {
+  it('strips hop-by-hop headers both ways, never sends the gateway cookie upstream (only the resource’s scoped browser cookies), and sets Host, encodings and Referer itself', async () => {
     // node:http, not undici: undici manages Connection itself and would not send ours.
     const res = await new Promise<{ statusCode: number; headers: http.IncomingHttpHeaders; text: string }>((resolve, reject) => {
       http
@@ -154,7 +155,7 @@ describe('proxy: headers', () => {
             path: '/echo',
             headers: {
               host: echoHost,
-              cookie: `${cookie}; js_pref=dark`,
+              cookie: `${cookie}; js_pref=raw; pw.echo.js_pref=dark; pw.internal.other=1`,
               connection: 'keep-alive, X-Custom',
               'x-custom': 'hop',
               'proxy-authorization': 'Basic Zm9vOmJhcg==',
@@ -235,8 +236,8 @@ describe('proxy: bodies', () => {
 
   it('decodes a gzip page and re-encodes it as the browser accepts (gzip, br, or none)', async () => {
     const direct = await request(`${vendor.url}/big`);
-    // The rewriter maps the vendor's absolute links to the proxied host; nothing else changes.
-    const original = (await direct.body.text()).replaceAll(vendor.url, `http://${vendorHost}`);
+    // The rewriter maps the vendor's absolute links to the proxied host and puts the cookie shim first in <head>; nothing else changes.
+    const original = (await direct.body.text()).replaceAll(vendor.url, `http://${vendorHost}`).replace('<head>', `<head>${cookieShimTag()}`);
     expect(original).toContain(`http://${vendorHost}/article/900`);
     const gz = await get(gw.port, vendorHost, '/big', { cookie, 'accept-encoding': 'gzip' });
     expect(gz.headers['content-encoding']).toBe('gzip');

@@ -4,6 +4,7 @@ import { sign } from 'cookie-signature';
 import { RedisStore } from '../../gateway/store';
 import { TEST_SECRET } from '../helpers/gateway';
 import { get, proxiedHost, signedIn, startGateway, type RunningGateway } from './proxy-harness';
+import { cookieShimTag } from '../../gateway/proxy/cookie-shim';
 
 /**
  * The relay between the vendor's response and the browser (gateway/proxy/relay.ts): bodies that
@@ -100,7 +101,8 @@ afterAll(async () => {
 
 it('rewrites a page that arrives in hundreds of pieces exactly as a whole one, to the last byte', async () => {
   const origin = `http://localhost:${vendor.port}`;
-  const expected = linkPage(`http://${host}`, 2500);
+  // The URLs mapped, and the cookie shim first in <head> (gateway/proxy/cookie-shim.ts).
+  const expected = linkPage(`http://${host}`, 2500).replace('<head>', `<head>${cookieShimTag()}`);
   const res = await get(gw.port, host, '/pieces', { cookie });
   expect(res.statusCode).toBe(200);
   expect(res.headers['content-length']).toBeUndefined();

@@ -1,4 +1,4 @@
-import { rewriteCsp, type CspContext } from '../../gateway/proxy/csp';
+import { rewriteCsp, shimNonce, type CspContext } from '../../gateway/proxy/csp';
 import { browserResponseHeaders } from '../../gateway/proxy/headers';
 
 /** Vendor CSP headers fitted to proxied pages (gateway/proxy/csp.ts). Catalogued: www.vendor.com, cdn.vendor.com:8443, *.vendor-cdn.com. */
@@ -53,5 +53,32 @@ describe('Content-Security-Policy of proxied pages', () => {
     });
     expect(out['content-security-policy']).toBe('script-src https://www-vendor-com.p.gw.example.edu');
     expect(out['content-security-policy-report-only']).toBe('img-src https://www-vendor-com.p.gw.example.edu');
+  });
+
+  describe('the cookie shim', () => {
+    const shim = 'https://www-vendor-com.p.gw.example.edu/.passway/cookies.js';
+    const withShim = { ...ctx, cookieShim: shim };
+
+    it('is allowed by its exact URL in the directive that governs script elements, in every policy', () => {
+      expect(rewriteCsp("default-src 'self'; img-src *", withShim)).toBe(`default-src 'self' ${shim}; img-src *`);
+      expect(rewriteCsp("default-src 'none'; script-src 'unsafe-inline'", withShim)).toBe(`default-src 'none'; script-src 'unsafe-inline' ${shim}`);
+      expect(rewriteCsp("script-src 'self'; script-src-elem https://www.vendor.com", withShim)).toBe(`script-src 'self'; script-src-elem https://www-vendor-com.p.gw.example.edu ${shim}`);
+      expect(rewriteCsp("script-src 'self', img-src 'self'", withShim)).toBe(`script-src 'self' ${shim}, img-src 'self'`);
+    });
+
+    it('is not added where no script may run, or where scripts are not restricted', () => {
+      expect(rewriteCsp("script-src 'none'", withShim)).toBe("script-src 'none'");
+      expect(rewriteCsp("default-src 'none'", withShim)).toBe("default-src 'none'");
+      expect(rewriteCsp("img-src 'self'; frame-ancestors 'none'", withShim)).toBe("img-src 'self'; frame-ancestors 'none'");
+    });
+
+    it('takes the policy’s nonce under strict-dynamic (where URLs do not count), and only there', () => {
+      expect(shimNonce("script-src 'nonce-r4nd0m' 'strict-dynamic'; object-src 'none'")).toBe('r4nd0m');
+      expect(shimNonce("default-src 'self' 'nonce-a+b/c=' 'strict-dynamic'")).toBe('a+b/c=');
+      expect(shimNonce("img-src 'self', script-src-elem 'strict-dynamic' 'nonce-second'")).toBe('second');
+      expect(shimNonce("script-src 'self' 'nonce-r4nd0m'")).toBeUndefined();
+      expect(shimNonce("script-src 'nonce-x'; script-src-elem 'strict-dynamic' 'sha256-abc='")).toBeUndefined();
+      expect(shimNonce(undefined)).toBeUndefined();
+    });
   });
 });

@@ -1,7 +1,8 @@
-/** Assembles the stages for a content type: Find/Replace rules (if any), then URLs (+ HTML fix-ups), bytes in and out. */
+/** Assembles the stages for a content type: Find/Replace rules (if any), then URLs (+ HTML fix-ups), then the head snippet for HTML, bytes in and out. */
 import { PassThrough, Transform } from 'node:stream';
 import { ChunkCarry } from './carry';
 import { charsetOf, contentKind, isAsciiCompatible } from './content-types';
+import { HeadInsert, ThenHeadInsert } from './head-insert';
 import { OriginMap, OriginReporter, type OriginMapOptions } from './origin-map';
 import { RulesScanner, type FindReplaceRule } from './rules';
 import { UrlStage } from './url-stage';
@@ -17,6 +18,8 @@ interface RewriteOf {
   rules?: FindReplaceRule[];
   /** Called once per response for each host of an absolute URL that is not catalogued. */
   onUnknownHost?: (host: string) => void;
+  /** HTML documents only: inserted as the first thing in <head>, after the other stages (head-insert.ts). */
+  headHtml?: string;
 }
 
 /**
@@ -43,7 +46,8 @@ export function createBodyRewriter(options: RewriterOptions): BodyRewriter | und
   const reporter = options.onUnknownHost && new OriginReporter(options.onUnknownHost);
   const urls = new UrlStage(options.origins ?? new OriginMap(options), kind, schemeOf(options.baseUrl), reporter);
   const rules = new RulesScanner(options.rules ?? []);
-  return rules.empty ? urls : new RulesThenUrls(new ChunkCarry(rules), urls);
+  const rewriter = rules.empty ? urls : new RulesThenUrls(new ChunkCarry(rules), urls);
+  return kind === 'html' && options.headHtml ? new ThenHeadInsert(rewriter, new HeadInsert(Buffer.from(options.headHtml, 'latin1'))) : rewriter;
 }
 
 /** The same as a byte Transform (for bodies that are also decoded or encoded). */
