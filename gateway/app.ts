@@ -27,6 +27,7 @@ import { requestScope, type DemoInfo, type RouteContext } from './routes/context
 import { errorPage, notFound } from './routes/errors';
 import { healthRoutes } from './routes/health';
 import { iconRoutes } from './routes/icon';
+import { clientScriptRoutes } from './pages/client-scripts';
 import { portalRoutes } from './routes/portal';
 import { languageRoutes } from './routes/language';
 import { adminRoutes } from './routes/admin'; // admin and reports
@@ -177,7 +178,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   );
   app.use(load.metricsRoute(), load.overloadShedding()); // /metrics (allow-list), 503 for new logins/launches when overloaded
   app.use(healthRoutes(ctx, deps.usage)); // /readyz: degraded while the usage log cannot be written
-  app.use(iconRoutes());
+  app.use(iconRoutes(), clientScriptRoutes()); // favicon, the pages' browser scripts
   app.use(express.urlencoded({ extended: false, limit: '64kb' }));
   app.use(requestScope(ctx));
   app.use(languageRoutes(ctx));

@@ -83,6 +83,8 @@ const messages = {
     en: 'You are in WeChat, where campus sign-in and PDF downloads often fail. Tap ··· at the top right and choose "Open in Browser".',
     zh: '您正在微信中浏览，校园账号登录和 PDF 下载常会失败。请点击右上角「···」，选择「在浏览器打开」。',
   },
+  linkCopy: { en: 'Copy', zh: '复制' },
+  linkCopied: { en: 'Copied.', zh: '已复制。' },
   languageSwitch: { en: 'Language', zh: '语言' },
   portalSearchLabel: { en: 'Search databases', zh: '搜索数据库' },
   portalSearchButton: { en: 'Search', zh: '搜索' },
@@ -94,7 +96,7 @@ const messages = {
   portalUnavailable: { en: 'Not available to you:', zh: '您暂不能使用：' },
   portalQr: { en: 'QR code and permanent link', zh: '二维码和永久链接' },
   portalQrAlt: { en: 'QR code for {title}', zh: '{title} 的二维码' },
-  portalCount: { en: '{count} databases', zh: '共 {count} 个数据库' },
+  portalCount: { en: { one: '{count} database', other: '{count} databases' }, zh: '共 {count} 个数据库' },
   linkTitle: { en: 'Make a library link', zh: '生成图书馆链接' },
   linkIntro: {
     en: 'Paste the address of an article or page at a vendor; you get a link that takes readers there through the library, on or off campus.',
@@ -251,11 +253,17 @@ const messages = {
   adminPassword: { en: 'Password', zh: '密码' },
   adminSignIn: { en: 'Sign in', zh: '登录' },
   adminLoginFailed: { en: 'The user name or password is not right.', zh: '用户名或密码不正确。' },
-  adminLoginThrottled: { en: 'Too many failed sign-ins from this address. Please try again in {minutes} minute(s).', zh: '此地址登录失败次数过多，请 {minutes} 分钟后再试。' },
+  adminLoginThrottled: {
+    en: { one: 'Too many failed sign-ins from this address. Please try again in {count} minute.', other: 'Too many failed sign-ins from this address. Please try again in {count} minutes.' },
+    zh: '此地址登录失败次数过多，请 {count} 分钟后再试。',
+  },
   loginStartsThrottledTitle: { en: 'Too many sign-ins started', zh: '登录请求过多' },
   loginStartsThrottledBody: {
-    en: 'Too many sign-ins were started from your network address in the last minute, so this one was not. Please try again in {seconds} seconds. If you are on a shared campus or mobile network and this keeps happening, tell the library.',
-    zh: '您所在的网络地址在过去一分钟内发起的登录过多，本次登录未能开始。请 {seconds} 秒后重试。如果您使用的是校园或移动网络的共享地址且经常遇到此提示，请联系图书馆。',
+    en: {
+      one: 'Too many sign-ins were started from your network address in the last minute, so this one was not. Please try again in {count} second. If you are on a shared campus or mobile network and this keeps happening, tell the library.',
+      other: 'Too many sign-ins were started from your network address in the last minute, so this one was not. Please try again in {count} seconds. If you are on a shared campus or mobile network and this keeps happening, tell the library.',
+    },
+    zh: '您所在的网络地址在过去一分钟内发起的登录过多，本次登录未能开始。请 {count} 秒后重试。如果您使用的是校园或移动网络的共享地址且经常遇到此提示，请联系图书馆。',
   },
   qrSheetTitle: { en: 'QR codes to print', zh: '打印二维码' },
   qrSheetIntro: {
@@ -297,16 +305,19 @@ const messages = {
     zh: '请使用 /admin/usage/counter/dr、dr_d1、dr_d2、pr 或 pr_p1，并提供 month=YYYY-MM（已开始的月份）与 format=json 或 tsv；单个机构的报表再加 institution=<机构 id>。',
   },
   adminCatalog: { en: 'Resource catalog', zh: '资源目录' },
-  adminCatalogCount: { en: '{count} databases are in the catalog now.', zh: '目录中现有 {count} 个数据库。' },
+  adminCatalogCount: { en: { one: '{count} database is in the catalog now.', other: '{count} databases are in the catalog now.' }, zh: '目录中现有 {count} 个数据库。' },
   adminCatalogReload: { en: 'Reload the catalog files', zh: '重新加载目录文件' },
-  adminCatalogReloaded: { en: 'Catalog reloaded: {count} databases.', zh: '目录已重新加载：{count} 个数据库。' },
+  adminCatalogReloaded: { en: { one: 'Catalog reloaded: {count} database.', other: 'Catalog reloaded: {count} databases.' }, zh: '目录已重新加载：{count} 个数据库。' },
   adminCatalogKept: { en: 'The catalog files have problems, so the current catalog was kept:', zh: '目录文件有问题，因此保留了当前目录：' },
   // --- end admin and usage reports ---
   // --- load control (gateway/load) ---
   overloadTitle: { en: 'Very busy right now', zh: '当前访问人数过多' },
   overloadBody: {
-    en: 'Passway is very busy, so new sign-ins and database launches are paused for a moment. If you are already reading, carry on. Please try again in about {minutes} minute(s).',
-    zh: 'Passway 当前访问量过大，新的登录和数据库访问暂时暂停。已经在使用数据库的读者不受影响。请约 {minutes} 分钟后重试。',
+    en: {
+      one: 'Passway is very busy, so new sign-ins and database launches are paused for a moment. If you are already reading, carry on. Please try again in about {count} minute.',
+      other: 'Passway is very busy, so new sign-ins and database launches are paused for a moment. If you are already reading, carry on. Please try again in about {count} minutes.',
+    },
+    zh: 'Passway 当前访问量过大，新的登录和数据库访问暂时暂停。已经在使用数据库的读者不受影响。请约 {count} 分钟后重试。',
   },
   overloadRetry: { en: 'Try again', zh: '重试' },
   suspendedTitle: { en: 'Access to {title} is suspended', zh: '{title} 的访问已暂停' },
@@ -326,6 +337,7 @@ const messages = {
   loadResource: { en: 'Database', zh: '数据库' },
   loadActiveUsers: { en: 'Active users', zh: '活跃用户' },
   loadSeats: { en: 'Seats in use', zh: '已占用席位' },
+  loadNoSeatLimit: { en: 'no seat limit', zh: '不限并发' },
   loadPeakToday: { en: 'Peak today', zh: '今日峰值' },
   loadPeaks: { en: 'Peaks on {day}, per node', zh: '{day} 各节点峰值' },
   loadHistory: { en: 'Overload and suspension history (14 days)', zh: '过载与暂停记录（14 天）' },
@@ -354,10 +366,19 @@ const messages = {
   csrfRefusedTitle: { en: 'Form expired', zh: '表单已失效' },
   csrfRefusedBody: { en: 'This form has expired or did not come from Passway. Open the page again and retry.', zh: '此表单已失效或并非来自 Passway。请重新打开页面后重试。' },
   // --- end load control ---
-} satisfies Record<string, { en: string; zh: string }>;
+} satisfies Record<string, { en: string | Plural; zh: string }>;
+
+/** English forms by count (CLDR: "one" and "other"); Chinese has one form. The count is the `count` variable. */
+interface Plural {
+  one: string;
+  other: string;
+}
+const englishPlural = new Intl.PluralRules('en');
 
 export type MessageKey = keyof typeof messages;
 
 export function t(lang: Lang, key: MessageKey, vars: Record<string, string> = {}): string {
-  return messages[key][lang].replace(/\{(\w+)\}/g, (whole, name: string) => vars[name] ?? whole);
+  const message: string | Plural = messages[key][lang];
+  const text = typeof message === 'string' ? message : message[englishPlural.select(Number(vars.count)) === 'one' ? 'one' : 'other'];
+  return text.replace(/\{(\w+)\}/g, (whole, name: string) => vars[name] ?? whole);
 }

@@ -102,7 +102,7 @@ export function overloadShedding(guard: OverloadGuard, retryAfterSeconds: number
       lang,
       title: t(lang, 'overloadTitle'),
       body: html`
-        <p class="notice" role="status">${t(lang, 'overloadBody', { minutes })}</p>
+        <p class="notice" role="status">${t(lang, 'overloadBody', { count: minutes })}</p>
         <p><a class="button" href="${req.originalUrl}">${t(lang, 'overloadRetry')}</a></p>
         <p><a href="/">${t(lang, 'backHome')}</a></p>`,
     });

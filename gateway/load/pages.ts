@@ -60,7 +60,7 @@ export function loadAdminRoutes(ctx: RouteContext, load: LoadControl, access: Ac
       <table>
         <thead><tr><th>${t(lang, 'loadResource')}</th><th>${t(lang, 'loadActiveUsers')}</th><th>${t(lang, 'loadSeats')}</th><th>${t(lang, 'loadPeakToday')}</th></tr></thead>
         <tbody>${now.map(
-          (row) => html`<tr data-resource="${row.resource.id}"><td>${pick(row.resource.title, lang)}</td><td>${String(row.active)}</td><td>${row.seats.map((s) => html`${s.institution}: ${String(s.used)}/${String(s.seats)} `)}</td><td>${String(peaks.resources[row.resource.id] ?? 0)}</td></tr>`,
+          (row) => html`<tr data-resource="${row.resource.id}"><td>${pick(row.resource.title, lang)}</td><td>${String(row.active)}</td><td>${row.seats.length ? row.seats.map((s) => html`${s.institution}: ${String(s.used)}/${String(s.seats)} `) : html`<span class="how">${t(lang, 'loadNoSeatLimit')}</span>`}</td><td>${String(peaks.resources[row.resource.id] ?? 0)}</td></tr>`,
         )}</tbody>
       </table>
       <h2>${t(lang, 'loadPeaks', { day })}</h2>

@@ -1,5 +1,6 @@
 import type { Config, Institution, Login, SamlLoginConfig } from '../../config/schema';
 import { pick, type Lang } from '../i18n';
+export { searchMatches } from './search-matches';
 
 /** One institution on the discovery page with the sign-in methods configured for it. */
 export interface InstitutionChoice {
@@ -21,19 +22,6 @@ export function institutionChoices(config: Config, logins: Login[], lang: Lang):
     })
     .filter((choice) => choice.logins.length > 0)
     .sort((a, b) => pick(a.institution.name, lang).localeCompare(pick(b.institution.name, lang), lang === 'zh' ? 'zh-CN' : 'en'));
-}
-
-/**
- * Does a search match an institution? By any part of its Chinese or English name or id, or by
- * domain: `pku`, `北京大学`, `pku.edu.cn`, `someone@pku.edu.cn` and `mail.pku.edu.cn` all match.
- * Self-contained on purpose: the browser script is built from this very function's source.
- */
-export function searchMatches(haystack: string, domains: string[], query: string): boolean {
-  let q = query.normalize('NFKC').trim().toLowerCase();
-  if (q === '') return true;
-  const at = q.lastIndexOf('@');
-  if (at >= 0 && at < q.length - 1) q = q.slice(at + 1);
-  return haystack.includes(q) || domains.some((d) => q === d || q.endsWith('.' + d));
 }
 
 /** The SAML login whose IdP has this entityID. */

@@ -1,3 +1,4 @@
+import { clientScript } from './client-scripts';
 import type { Login } from '../../config/schema';
 import { pick, t, type Lang } from '../i18n';
 import { html, type Html } from './html';
@@ -62,7 +63,7 @@ export function discoveryBody(view: DiscoveryView): Html {
     <ul class="ds-list" aria-label="${t(lang, 'dsInstitutions')}">
       ${choices.map((choice) => choiceItem(view, choice))}
     </ul>
-    <script src="/ds/discovery.js" defer></script>`;
+    ${clientScript('client/discovery.js')}`;
 }
 
 function showAllHref(carry: Record<string, string>): string {

@@ -73,7 +73,7 @@ export function adminRoutes(ctx: RouteContext, reloadCatalog?: ReloadCatalog): R
     if (isRefusal(attempt)) {
       audit(ctx, req, 'login', false, { reason: 'too-many-failures' });
       res.set('Retry-After', String(attempt.retryAfterSeconds));
-      await showLogin(req, res, 429, t(req.lang, 'adminLoginThrottled', { minutes: String(Math.ceil(attempt.retryAfterSeconds / 60)) }));
+      await showLogin(req, res, 429, t(req.lang, 'adminLoginThrottled', { count: String(Math.ceil(attempt.retryAfterSeconds / 60)) }));
       return;
     }
     const identity = await check(text(body.username), text(body.password));

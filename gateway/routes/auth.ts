@@ -53,7 +53,7 @@ export function authRoutes(ctx: RouteContext, saml: SamlHub | undefined, callbac
   const startsLimited = ctx.limits.loginStart((req, res, refusal) => {
     res.set('Retry-After', String(refusal.retryAfterSeconds));
     render(ctx, req, res, 429, t(req.lang, 'loginStartsThrottledTitle'), html`
-      <p role="alert">${t(req.lang, 'loginStartsThrottledBody', { seconds: String(refusal.retryAfterSeconds) })}</p><p><a href="/">${t(req.lang, 'backHome')}</a></p>`);
+      <p role="alert">${t(req.lang, 'loginStartsThrottledBody', { count: String(refusal.retryAfterSeconds) })}</p><p><a href="/">${t(req.lang, 'backHome')}</a></p>`);
   });
 
   router.get('/auth/:login/login', startsLimited, async (req: Request, res: Response, next: NextFunction) => {

@@ -2,7 +2,7 @@ import { parseCookie, stringifySetCookie } from 'cookie';
 import { Router, type Request, type Response } from 'express';
 import type { Login } from '../../config/schema';
 import { t } from '../i18n';
-import { DISCOVERY_CSS, DISCOVERY_JS } from '../pages/discovery-assets';
+import { DISCOVERY_CSS } from '../pages/discovery-assets';
 import { institutionChoices, samlLoginByEntityID } from '../pages/discovery-choices';
 import { discoveryBody } from '../pages/discovery-page';
 import { html } from '../pages/html';
@@ -189,9 +189,6 @@ export function discoveryRoutes(ctx: RouteContext): Router {
       <p><a href="${again}">${t(req.lang, 'dsChooseAgain')}</a></p>`);
   });
 
-  router.get('/ds/discovery.js', (_req, res) => {
-    res.type('text/javascript').set('Cache-Control', 'public, max-age=3600').send(DISCOVERY_JS);
-  });
   router.get('/ds/discovery.css', (_req, res) => {
     res.type('text/css').set('Cache-Control', 'public, max-age=3600').send(DISCOVERY_CSS);
   });

@@ -6,6 +6,7 @@ import type { Access } from '../access';
 import type { AccessMethod, Resource } from '../../resource-catalog/schema';
 import { pick, t, type Lang } from '../i18n';
 import { affiliationLabel, deniedMessage, subjectLabel } from '../pages/labels';
+import { clientScript } from '../pages/client-scripts';
 import { html } from '../pages/html';
 import { render, type RouteContext } from './context';
 
@@ -138,10 +139,12 @@ export function portalRoutes(ctx: RouteContext, access: Access): Router {
       ${resource && link && target ? html`
       <section class="panel" aria-live="polite">
         <p>${t(lang, 'linkResult', { title: pick(resource.title, lang) })}</p>
-        <p><input aria-label="${t(lang, 'linkResult', { title: pick(resource.title, lang) })}" readonly value="${link}" size="60"></p>
+        <p><input id="permalink" aria-label="${t(lang, 'linkResult', { title: pick(resource.title, lang) })}" readonly value="${link}" size="60">
+          <button type="button" class="button" data-copy="permalink" data-done="${t(lang, 'linkCopied')}" hidden>${t(lang, 'linkCopy')}</button> <span id="permalink-status" role="status"></span></p>
         <p><a href="${link}">${link}</a></p>
         <img src="/go/${resource.id}/qr.svg?target=${encodeURIComponent(target.href)}" width="160" height="160" alt="${t(lang, 'portalQrAlt', { title: pick(resource.title, lang) })}">
-      </section>` : ''}
+      </section>
+      ${clientScript('client/copy.js')}` : ''}
       <p><a href="/">${t(lang, 'backHome')}</a></p>`);
   });
 

@@ -177,3 +177,17 @@ describe('inside WeChat', () => {
     await plain.close();
   });
 });
+
+describe('the link generator', () => {
+  test('a Copy button copies the permanent link (shown only where the browser can copy)', async () => {
+    const context = await browser.newContext({ locale: 'en-US', permissions: ['clipboard-read', 'clipboard-write'] });
+    const { page, problems } = await open(context, `${base}/link?url=${encodeURIComponent('http://localhost:8083/article/1')}`);
+    const link = await page.locator('#permalink').inputValue();
+    expect(link).toContain('/go/demo-library?target=');
+    await page.getByRole('button', { name: 'Copy' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Copied.' }).count()).resolves.toBe(1);
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(link);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+});

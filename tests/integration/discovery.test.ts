@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 /**
  * Discovery (/ds): our own WAYF for Passway's sign-in and for SPs on this gateway (OASIS IdP
  * Discovery protocol), the remembered choice, and the client side of an external discovery service.
@@ -72,7 +73,7 @@ describe('our own discovery page', () => {
     expect(en.text).toContain('href="/ds?returnTo=%2Fx&#38;login=pku-idp"');
     expect(en.text).toContain('<label for="ds-q">');
     expect(en.text).toContain('<input type="hidden" name="returnTo" value="/x">');
-    expect(en.text).toContain('<script src="/ds/discovery.js" defer></script>');
+    expect(en.text).toMatch(/<script type="module" src="\/assets\/[0-9a-f]{12}\/client\/discovery.js" integrity="sha384-[^"]+"><\/script>/);
     // Sorted by name in the page's language.
     expect(visibleEntries(en.text).map((h) => h.split(' ')[0])).toEqual(['peking', 'riverside', 'tsinghua']);
 
@@ -159,17 +160,25 @@ describe('our own discovery page', () => {
     }
     const page = await request(handle).get('/ds?returnTo=%2F%2Fevil.example');
     expect(page.text).toContain('<input type="hidden" name="returnTo" value="/">');
-    expect(page.text).not.toContain('evil.example');
+    // The only mention left is inside the language switch's link back to this very page (a local path).
+    expect(page.text.replace(/href="\/lang\/zh\?returnTo=[^"]*"/, '')).not.toContain('evil.example');
   });
 
-  test('the filtering script and styles are same-origin files (CSP allows no inline script)', async () => {
-    const js = await request(handle).get('/ds/discovery.js');
+  test('the filtering script and styles are same-origin files (CSP allows no inline script), the script with its integrity hash', async () => {
+    const page = await request(handle).get('/ds');
+    const [, src, integrity] = /<script type="module" src="(\/assets\/[0-9a-f]{12}\/client\/discovery\.js)" integrity="(sha384-[^"]+)"><\/script>/.exec(page.text) ?? [];
+    const js = await request(handle).get(src!);
     expect(js.status).toBe(200);
     expect(js.headers['content-type']).toContain('text/javascript');
-    expect(js.text).toContain('function searchMatches');
+    expect(js.headers['cache-control']).toContain('immutable');
+    expect(`sha384-${createHash('sha384').update(js.text).digest('base64')}`).toBe(integrity);
+    // the match rule is the server's own module, imported, not a copy
+    expect(js.text).toContain("from '../search-matches.js'");
+    const rule = await request(handle).get(src!.replace('client/discovery.js', 'search-matches.js'));
+    expect(rule.text).toContain('export function searchMatches');
+    expect((await request(handle).get('/assets/000000000000/client/discovery.js')).status).toBe(404);
     const css = await request(handle).get('/ds/discovery.css');
     expect(css.headers['content-type']).toContain('text/css');
-    const page = await request(handle).get('/ds');
     expect(page.headers['content-security-policy']).toContain("script-src 'self'");
     expect(page.text).not.toMatch(/<script>/);
   });
