@@ -5,7 +5,7 @@ import type { Decision } from '../../resource-catalog/policy';
 import type { Resource } from '../../resource-catalog/schema';
 import { defaultTarget, renderWayfless } from '../../resource-catalog/wayfless-template';
 import { pick, t } from '../i18n';
-import { deniedMessage } from '../pages/labels';
+import { deniedBody } from '../pages/denied-page';
 import { html } from '../pages/html';
 import { render, type RouteContext } from './context';
 import { loginTarget } from './login-url';
@@ -105,13 +105,12 @@ async function launch(ctx: RouteContext, { access, load }: LaunchDeps, req: Requ
 
 function denied(ctx: RouteContext, req: Request, res: Response, resource: Resource, decision: Extract<Decision, { allow: false }>, target: string | undefined): void {
   const lang = req.lang;
-  const title = pick(resource.title, lang);
-  const date = decision.availableFrom ?? decision.endedOn ?? '';
   const delivery = ctx.config.documentDelivery;
-  render(ctx, req, res, 403, t(lang, 'deniedTitle', { title }), html`
-    <p class="notice" role="alert">${deniedMessage(decision.reason, lang, date)}</p>
-    <p class="how">${t(lang, 'deniedReasonCode')} <code>${decision.reason}</code></p>
-    ${decision.reason === 'seats-full' ? html`<p><a class="button" href="${req.originalUrl}">${t(lang, 'deniedTryAgain')}</a></p>` : ''}
-    ${delivery ? html`<p>${t(lang, 'deniedDelivery', { service: pick(delivery.name, lang) })} <a class="button" href="${delivery.url.replace('{openurl}', openUrlQuery(target ?? homeOf(resource), resource.title.en))}">${pick(delivery.name, lang)}</a></p>` : ''}
-    <p><a href="/">${t(lang, 'backHome')}</a></p>`);
+  render(ctx, req, res, 403, t(lang, 'deniedTitle', { title: pick(resource.title, lang) }), deniedBody({
+    lang,
+    reason: decision.reason,
+    date: decision.availableFrom ?? decision.endedOn,
+    retryHref: req.originalUrl,
+    delivery: delivery && { name: pick(delivery.name, lang), href: delivery.url.replace('{openurl}', openUrlQuery(target ?? homeOf(resource), resource.title.en)) },
+  }));
 }
