@@ -83,6 +83,30 @@ describe('launching the demo databases', () => {
     await context.close();
   });
 
+  it('keyboard only: portal → sign-in → the database, with Tab, typing and Enter', async () => {
+    const context = await browser.newContext({ locale: 'en-US' });
+    const page = await context.newPage();
+    const tabTo = async (matches: () => boolean, limit = 60) => {
+      for (let i = 0; i < limit; i++) {
+        await page.keyboard.press('Tab');
+        if (await page.evaluate(matches)) return;
+      }
+      throw new Error(`not reached with Tab on ${page.url()}`);
+    };
+    await page.goto(`${node.url}/`);
+    await tabTo(() => document.activeElement?.textContent?.trim() === 'Demo Journal Platform');
+    await page.keyboard.press('Enter');
+    await page.waitForURL((url) => url.href.startsWith(federation.idp.ssoUrl));
+    await tabTo(() => (document.activeElement as HTMLInputElement | null)?.autocomplete === 'username' || (document.activeElement as HTMLInputElement | null)?.name === 'username');
+    await page.keyboard.type('faculty');
+    await tabTo(() => (document.activeElement as HTMLInputElement | null)?.type === 'password');
+    await page.keyboard.type('faculty-demo');
+    await page.keyboard.press('Enter');
+    await page.waitForURL((url) => url.href.startsWith(federation.samlVendor.url) && !url.pathname.startsWith('/Shibboleth.sso'));
+    expect(await page.locator('#signin-status').textContent()).toContain('faculty@demo.edu.cn');
+    await context.close();
+  });
+
   it('alum: denied the SAML vendor with the reason on screen', async () => {
     const context = await browser.newContext({ locale: 'zh-CN' });
     const page = await context.newPage();
