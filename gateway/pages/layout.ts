@@ -28,16 +28,19 @@ export interface PageOptions {
   /** The session's CSRF token, which the sign-out form posts. */
   signOutToken?: string;
   contact?: Html;
+  /** Go on to this URL at once (a meta refresh: not subject to CSP form-action, unlike a redirect answering a form). */
+  refreshTo?: string;
 }
 
 /** The one page shell: bilingual, accessible landmarks, readable on a phone. */
-export function page({ lang, title, body, user, signOutToken, contact }: PageOptions): string {
+export function page({ lang, title, body, user, signOutToken, contact, refreshTo }: PageOptions): string {
   return html`<!doctype html>
 <html lang="${lang === 'zh' ? 'zh-CN' : 'en'}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · ${t(lang, 'appName')}</title>
+${refreshTo ? html`<meta http-equiv="refresh" content="0;url=${refreshTo}">` : ''}
 <style>${raw(STYLE)}</style>
 </head>
 <body>
