@@ -82,6 +82,7 @@ export function logoutRoutes(ctx: RouteContext, { adapters, saml }: Logins, camp
     if (adminRole(ctx.config, req.session?.data.user)) audit(ctx, req, 'logout', true);
     const campus = req.session?.data.campus as CampusSignIn | undefined;
     await ctx.sessions.destroy(res, req.session); // Passway's own session ends whatever the campus does
+    req.session = undefined; // the pages that follow show nobody signed in
     const adapter = campus ? adapters.get(campus.login) : undefined;
     if (!campus || !adapter) {
       res.redirect(303, SignedOutPage.PATH); // no campus sign-in (the bootstrap admin), or its login is no longer configured
