@@ -160,6 +160,26 @@ describe('SP-initiated: the gateway signs out at the IdP', () => {
       await postOnly.close();
     }
   });
+  test('an IdP without SingleLogoutService: signed out of Passway, and the page says the campus sign-in may still be active, with a link to it', async () => {
+    const metadata = (await readFile(idp.metadataFile, 'utf8')).replace(/\s*<md:SingleLogoutService [^>]*\/>/g, '');
+    const noSloFile = path.join(stateDir, 'idp-no-slo.xml');
+    await writeFile(noSloFile, metadata);
+    const noSlo = await startGatewayNode({ institutions: INSTITUTIONS, logins: [{ ...samlLogin('demo-idp', idp), metadataFile: noSloFile }], saml: { signing: keys } });
+    try {
+      idp.trustSpMetadataUrl(`${noSlo.url}/auth/saml/metadata`);
+      const { jar } = await signedIn('staff', noSlo);
+      const token = /name="_csrf" value="([^"]+)"/.exec(await (await get(`${noSlo.url}/`, jar)).text())?.[1] ?? '';
+      const out = await post(`${noSlo.url}/logout`, { _csrf: token }, jar);
+      expect(out.status).toBe(303);
+      expect(await sessionOf(noSlo, jar)).toBeUndefined();
+      const page = await (await get(out.headers.get('location') ?? '', jar, { 'accept-language': 'zh-CN' })).text();
+      expect(page).toContain('无法从这里退出您在演示大学的校园统一身份认证登录');
+      expect(page).toContain(`href="${new URL(idp.ssoUrl).origin}"`);
+      expect(noSlo.lines).toContainEqual(expect.objectContaining({ msg: 'campus sign-in not ended', why: 'the IdP metadata lists no SingleLogoutService' }));
+    } finally {
+      await noSlo.close();
+    }
+  });
 });
 
 describe('IdP-initiated: the IdP ends the sign-in', () => {
