@@ -144,7 +144,11 @@ describe('SP-initiated: the gateway signs out at the IdP', () => {
       const postIdp = samlify.IdentityProvider({ metadata, privateKey: idpKeys.privateKeyPem, wantLogoutRequestSigned: true });
       const { jar } = await signedIn('staff', postOnly);
       const token = /name="_csrf" value="([^"]+)"/.exec(await (await get(`${postOnly.url}/`, jar)).text())?.[1] ?? '';
-      const page = await (await post(`${postOnly.url}/logout`, { _csrf: token }, jar)).text();
+      const form = await post(`${postOnly.url}/logout`, { _csrf: token }, jar);
+      // Submitting it must not be blocked by the page's own CSP.
+      expect(form.headers.get('content-security-policy')).toContain(`form-action 'self' ${new URL(idp.url).origin}`);
+      const page = await form.text();
+      expect(page).not.toContain('action="/logout"'); // nobody signed in any more
       const action = /<form method="post" action="([^"]+)">/.exec(page)?.[1]?.replace(/&#(\d+);/g, (_m, c: string) => String.fromCharCode(Number(c)));
       const samlRequest = /name="SAMLRequest" value="([^"]+)"/.exec(page)?.[1] ?? '';
       expect(action).toBe(`${idp.url}/slo`);
