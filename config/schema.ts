@@ -637,5 +637,7 @@ export type ConfigInput = z.input<typeof ConfigSchema>;
 export type Login = z.infer<typeof Login>;
 export type Institution = z.infer<typeof Institution>;
 export type SamlLoginConfig = z.infer<typeof SamlLogin>;
+export type CasLoginConfig = z.infer<typeof CasLogin>;
+export type OidcLoginConfig = z.infer<typeof OidcLogin>;
 export type SamlSpConfig = z.infer<typeof Saml>;
 export type FederationConfig = z.infer<typeof Federation>;

@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
-import type { Config, SamlLoginConfig } from '../config/schema';
-import { defaultMetadataSource, IdpRegistry, loadSpKeys, SamlHub, spSettings, startFederations, type KeyPairPem } from '../idp-adapters/saml';
+import type { Config } from '../config/schema';
+import type { KeyPairPem, SamlHub } from '../idp-adapters/saml';
 import { createAccess, type Access } from './access';
 import type { Logger } from './logger';
 import { authRoutes } from './routes/auth';
+import { logoutRoutes } from './routes/logout';
+import { CampusSessions } from './campus-sessions';
+import { SignedOutPage } from './signed-out';
 import { discoveryRoutes } from './routes/discovery';
 import { launchRoutes } from './routes/launch';
 import { usageMetrics } from './load/metrics';
@@ -19,7 +20,7 @@ import type { Resolve } from './proxy/address-guard';
 import { Catalog } from '../resource-catalog/catalog';
 import { campusMatcher } from './campus';
 import { createLimits } from './limits';
-import { callbackAdapters } from './logins';
+import { createLogins } from './logins';
 import { LoginState } from '../idp-adapters/login-state';
 import { usageRecorder } from './usage/record';
 import type { UsageLog } from './usage';
@@ -187,8 +188,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.use(launchRoutes(ctx, { access, load }));
   app.use(proxy.routes);
   const loginState = new LoginState({ secret: sessionSecret, publicUrl: settings.publicUrl }); // logins bound to the browser
-  const saml = samlHub(config, settings.publicUrl, store, loginState, logger, samlSigningKey);
-  app.use(authRoutes(ctx, saml, callbackAdapters(config, settings.publicUrl, store, loginState)));
+  const logins = createLogins({ config, publicUrl: settings.publicUrl, store, loginState, logger, samlSigningKey }); // one adapter per login, by kind
+  const saml = logins.saml;
+  const campusSessions = new CampusSessions(store, sessions, config.session.absoluteLifetimeHours * 3_600_000); // sessions by their campus logout keys
+  app.use(authRoutes(ctx, logins, campusSessions));
+  app.use(logoutRoutes(ctx, logins, campusSessions, new SignedOutPage(sessionSecret, settings.publicUrl))); // sign-out here and at the campus; the campus ending sign-ins
   // Load control: /admin/load, /admin/suspensions (admin role, CSRF, audit) and the user's /suspended/<resource> page
   app.use(
     loadAdminRoutes(ctx, load, access, {
@@ -232,16 +236,4 @@ export function createGateway(deps: GatewayDeps): Gateway {
     load.close(); // its timer and event-loop monitor
   };
   return { handle, shouldUpgrade, handleUpgrade, app, sessions, saml, setCatalog, close, load, access, proxy };
-}
-
-/** The SAML SP hub when a SAML login is configured (or SP keys are); a missing key throws SpConfigError. */
-function samlHub(config: Config, publicUrl: URL, store: Store, loginState: LoginState, logger: Logger, generated?: KeyPairPem): SamlHub | undefined {
-  const logins = config.logins.filter((l): l is SamlLoginConfig => l.kind === 'saml');
-  if (logins.length === 0 && !config.saml.signing && !generated) return undefined;
-  const keys = loadSpKeys(config.saml, (file) => readFileSync(file, 'utf8'), generated);
-  const registry = new IdpRegistry(logins, defaultMetadataSource({ readFile: (file) => readFile(file, 'utf8') }), {
-    onRefreshFailed: (login, error) => logger.warn({ reason: 'metadata-unavailable', idp: login.entityID, err: error.message }, 'IdP metadata could not be loaded'),
-    federations: startFederations(config.federations, { logger }),
-  });
-  return new SamlHub(spSettings(config.saml, publicUrl, keys), registry, store, loginState);
 }

@@ -1,37 +1,66 @@
+/**
+ * The adapter factory: one IdpAdapter per configured login, built by its kind from the config
+ * type of that kind (config/schema.ts). The routes see only IdpAdapter.
+ */
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import type { Config, Login, SamlLoginConfig } from '../config/schema';
 import { CasAdapter } from '../idp-adapters/cas';
-import { OidcAdapter } from '../idp-adapters/oidc';
-import type { Config } from '../config/schema';
 import type { LoginState } from '../idp-adapters/login-state';
+import { OidcAdapter } from '../idp-adapters/oidc';
+import { defaultMetadataSource, IdpRegistry, loadSpKeys, SamlAdapter, SamlHub, spSettings, startFederations, type KeyPairPem } from '../idp-adapters/saml';
+import type { IdpAdapter } from '../idp-adapters/types';
+import type { Logger } from './logger';
 import type { Store } from './store/types';
 
-/** Sign-in adapters that finish at `/auth/<id>/callback` (CAS and OIDC; SAML finishes at the shared ACS). */
-export type CallbackAdapter = CasAdapter | OidcAdapter;
+export interface LoginDeps {
+  config: Config;
+  publicUrl: URL;
+  store: Store;
+  loginState: LoginState;
+  logger: Logger;
+  /** SP signing key generated in demo mode. */
+  samlSigningKey?: KeyPairPem;
+}
 
-export function callbackAdapters(config: Config, publicUrl: URL, store: Store, loginState: LoginState): Map<string, CallbackAdapter> {
-  const adapters = new Map<string, CallbackAdapter>();
-  for (const login of config.logins) {
-    const callbackUrl = new URL(`/auth/${encodeURIComponent(login.id)}/callback`, publicUrl).href;
-    if (login.kind === 'cas') {
-      adapters.set(
-        login.id,
-        new CasAdapter({ login, store, loginState, callbackUrl, protocol: login.protocol, attributeMapping: login.attributeMapping, timeoutMs: login.timeoutSeconds * 1000 }),
-      );
-    } else if (login.kind === 'oidc') {
-      adapters.set(
-        login.id,
-        new OidcAdapter({
-          login,
-          store,
-          loginState,
-          callbackUrl,
-          scopes: login.scopes,
-          tokenEndpointAuthMethod: login.tokenEndpointAuthMethod,
-          claimMapping: login.claimMapping,
-          clockSkewSeconds: login.clockSkewSeconds,
-          timeoutMs: login.timeoutSeconds * 1000,
-        }),
-      );
-    }
+export interface Logins {
+  /** By login id, in config order. */
+  adapters: Map<string, IdpAdapter>;
+  /** The SAML SP every SAML login shares (metadata, ACS, SingleLogoutService); absent without SAML. */
+  saml?: SamlHub;
+}
+
+export function createLogins(deps: LoginDeps): Logins {
+  const saml = samlHub(deps);
+  const adapters = new Map<string, IdpAdapter>();
+  for (const login of deps.config.logins) adapters.set(login.id, createAdapter(login, deps, saml));
+  return { adapters, saml };
+}
+
+function createAdapter(login: Login, deps: LoginDeps, saml: SamlHub | undefined): IdpAdapter {
+  const callbackUrl = new URL(`/auth/${encodeURIComponent(login.id)}/callback`, deps.publicUrl).href;
+  const { store, loginState } = deps;
+  switch (login.kind) {
+    case 'saml':
+      if (!saml) throw new Error('a SAML login needs the SAML hub'); // samlHub() builds one whenever a SAML login exists
+      return new SamlAdapter(login, saml);
+    case 'cas':
+      return new CasAdapter({ login, store, loginState, callbackUrl });
+    case 'oidc':
+      return new OidcAdapter({ login, store, loginState, callbackUrl, tokenEndpointAuthMethod: login.tokenEndpointAuthMethod });
   }
-  return adapters;
+}
+
+/** The SAML SP hub when a SAML login is configured (or SP keys are); a missing key throws SpConfigError. */
+function samlHub({ config, publicUrl, store, loginState, logger, samlSigningKey }: LoginDeps): SamlHub | undefined {
+  const logins = config.logins.filter((l): l is SamlLoginConfig => l.kind === 'saml');
+  if (logins.length === 0 && !config.saml.signing && !samlSigningKey) return undefined;
+  const keys = loadSpKeys(config.saml, (file) => readFileSync(file, 'utf8'), samlSigningKey);
+  const registry = new IdpRegistry(logins, defaultMetadataSource({ readFile: (file) => readFile(file, 'utf8') }), {
+    onRefreshFailed: (login, error) => logger.warn({ reason: 'metadata-unavailable', idp: login.entityID, err: error.message }, 'IdP metadata could not be loaded'),
+    federations: startFederations(config.federations, { logger }),
+  });
+  return new SamlHub(spSettings(config.saml, publicUrl, keys), registry, store, loginState, {
+    onDropped: (dropped, login) => logger.warn({ reason: dropped.reason, idp: login.entityID, attribute: dropped.attribute, value: dropped.value }, 'attribute value dropped'),
+  });
 }

@@ -108,16 +108,17 @@ export class Sessions {
    * Sign a user in: the old id (if any) is destroyed and a new one issued, so an id planted
    * before login (session fixation) is worthless after it. The absolute lifetime starts now.
    * Only the keys in CARRIED_ACROSS_LOGIN survive: nothing a page stored before sign-in (a
-   * token, a role, state of another user) can reach the signed-in session.
+   * token, a role, state of another user) can reach the signed-in session; `extra` is what the
+   * sign-in itself brings (the campus sign-in's logout data).
    */
-  async login(res: ServerResponse, previous: Session | undefined, user: Identity): Promise<Session> {
+  async login(res: ServerResponse, previous: Session | undefined, user: Identity, extra: Partial<SessionData> = {}): Promise<Session> {
     const carried: Partial<SessionData> = {};
     for (const key of CARRIED_ACROSS_LOGIN) if (previous && key in previous.data) carried[key] = previous.data[key];
     if (previous) {
       await this.store.del(KEY(previous.id));
       await this.options.observer?.ended(previous);
     }
-    const session = await this.create(res, { ...carried, user });
+    const session = await this.create(res, { ...carried, ...extra, user });
     for (const id of (await this.options.observer?.signedIn(session)) ?? []) await this.end(id);
     return session;
   }

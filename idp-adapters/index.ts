@@ -1,3 +1,3 @@
 export type { Identity, Affiliation } from './identity';
-export { LoginError, type IdpAdapter, type LoginErrorReason, type LoginResult } from './types';
+export { LoginError, type CampusSignIn, type IdpAdapter, type LoginErrorReason, type LoginKind, type LoginResult, type LogoutStep, type SignedOutUrl } from './types';
 export { identityFromAttributes, type SamlAttribute, type DroppedValue } from './attributes';

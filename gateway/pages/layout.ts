@@ -36,10 +36,12 @@ export interface PageOptions {
   style?: string;
   /** Show the "open in your browser" hint (the page was opened in WeChat and leads to sign-in or downloads). */
   wechatHint?: boolean;
+  /** Go on to this URL at once (a meta refresh: not subject to CSP form-action, unlike a redirect answering a form). */
+  refreshTo?: string;
 }
 
 /** The one page shell: bilingual, accessible landmarks, readable on a phone. */
-export function page({ lang, title, body, user, signOutToken, contact, path = '/', style = '', wechatHint = false }: PageOptions): string {
+export function page({ lang, title, body, user, signOutToken, contact, path = '/', style = '', wechatHint = false, refreshTo }: PageOptions): string {
   const other: Lang = lang === 'zh' ? 'en' : 'zh';
   return html`<!doctype html>
 <html lang="${lang === 'zh' ? 'zh-CN' : 'en'}">
@@ -48,6 +50,7 @@ export function page({ lang, title, body, user, signOutToken, contact, path = '/
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · ${t(lang, 'appName')}</title>
 <link rel="icon" href="/favicon.svg" type="image/svg+xml">
+${refreshTo ? html`<meta http-equiv="refresh" content="0;url=${refreshTo}">` : ''}
 <style>${raw(STYLE + style)}</style>
 </head>
 <body>

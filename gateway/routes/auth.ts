@@ -1,24 +1,24 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
-import { LoginError, type LoginResult } from '../../idp-adapters/types';
-import type { CallbackAdapter } from '../logins';
-import { spMetadataXml, type SamlHub } from '../../idp-adapters/saml';
+import { LoginError, type IdpAdapter, type LoginResult } from '../../idp-adapters/types';
+import type { Logins } from '../logins';
+import { spMetadataXml } from '../../idp-adapters/saml';
 import { render, type RouteContext } from './context';
 import { sendLoginError } from './login-error-page';
 import { t } from '../i18n';
 import { html } from '../pages/html';
-import { audit } from '../admin/audit';
-import { postForm } from '../admin/forms';
-import { adminRole } from '../admin/roles';
 import { localPath } from '../local-path';
 import { launchedResource } from '../usage/launch-target';
+import type { CampusSessions } from '../campus-sessions';
 
-/** Sign-in: SAML (start, SP metadata, ACS), CAS and OIDC (start, callback), and sign-out. */
-export function authRoutes(ctx: RouteContext, saml: SamlHub | undefined, callbacks: Map<string, CallbackAdapter>): Router {
+/** Sign-in, the same for every adapter: start, and the IdP's answer (the shared SAML ACS, or `/auth/<id>/callback`); the SP metadata. */
+export function authRoutes(ctx: RouteContext, { adapters, saml }: Logins, campusSessions: CampusSessions): Router {
   const router = Router();
 
   /** One way in for every protocol: rotate the session, record the login, continue where the user was going. */
-  const signIn = async (req: Request, res: Response, login: { id: string; kind: string }, result: LoginResult) => {
-    await ctx.sessions.login(res, req.session, result.identity);
+  const signIn = async (req: Request, res: Response, result: LoginResult) => {
+    const { login } = result;
+    const session = await ctx.sessions.login(res, req.session, result.identity, { campus: result.campus });
+    await campusSessions.remember(result.logoutKeys, session.id); // so the campus can end it later, on any node
     const returnTo = localPath(result.returnTo);
     const resource = launchedResource(returnTo, ctx.catalog()); // a sign-in started by a launch link counts for its database
     ctx.recordUsage({ type: 'login-success', login: login.id, adapter: login.kind, institution: result.identity.institution, subject: result.identity.subject, affiliations: result.identity.affiliations, resource });
@@ -34,13 +34,12 @@ export function authRoutes(ctx: RouteContext, saml: SamlHub | undefined, callbac
       res.type('application/samlmetadata+xml').send(metadata);
     });
 
+    // Every SAML login's answer comes here; the response names the login (any SAML adapter completes it).
+    const anySaml = [...adapters.values()].find((a) => a.returnPath === '/auth/saml/acs');
     router.post('/auth/saml/acs', async (req: Request, res: Response, next: NextFunction) => {
       try {
-        const result = await saml.consume(req, res);
-        for (const dropped of result.dropped) {
-          ctx.logger.warn({ reason: dropped.reason, idp: result.login.entityID, attribute: dropped.attribute, value: dropped.value }, 'attribute value dropped');
-        }
-        await signIn(req, res, result.login, result);
+        if (!anySaml) throw new LoginError('idp-unknown', 'no SAML login is configured');
+        await signIn(req, res, await anySaml.complete(req, res));
       } catch (error) {
         // The IdP is known once the response is matched to its sign-in; before that, no login and no institution.
         if (error instanceof LoginError) sendLoginError(ctx, req, res, error, retryPath, error.login ?? { kind: 'saml' });
@@ -58,7 +57,7 @@ export function authRoutes(ctx: RouteContext, saml: SamlHub | undefined, callbac
 
   router.get('/auth/:login/login', startsLimited, async (req: Request, res: Response, next: NextFunction) => {
     const id = String(req.params.login);
-    const login = ctx.config.logins.find((l) => l.id === id);
+    const login = adapters.get(id);
     if (!login) {
       render(ctx, req, res, 404, t(req.lang, 'loginUnknownTitle'), html`
         <p>${t(req.lang, 'loginUnknownBody', { login: id })}</p><p><a href="/">${t(req.lang, 'backHome')}</a></p>`);
@@ -66,51 +65,28 @@ export function authRoutes(ctx: RouteContext, saml: SamlHub | undefined, callbac
     }
     const returnTo = localPath(req.query.returnTo);
     try {
-      if (login.kind === 'saml' && saml) res.redirect(303, await saml.begin(res, login, returnTo));
-      else await callbacks.get(login.id)?.begin(req, res, { returnTo });
+      await login.begin(req, res, { returnTo });
     } catch (error) {
-      if (error instanceof LoginError) sendLoginError(ctx, req, res, error, loginPath(login.id, returnTo), login);
+      if (error instanceof LoginError) sendLoginError(ctx, req, res, error, loginPath(login.id, returnTo), described(login));
       else next(error);
     }
   });
 
   // CAS and OIDC come back here; SAML comes back to the shared ACS above.
   router.get('/auth/:login/callback', async (req: Request, res: Response, next: NextFunction) => {
-    const adapter = callbacks.get(String(req.params.login));
-    if (!adapter) {
+    const adapter = adapters.get(String(req.params.login));
+    if (!adapter || adapter.returnPath !== req.path) {
       next();
       return;
     }
     try {
-      await signIn(req, res, { id: adapter.id, kind: adapter.kind }, await adapter.complete(req, res));
+      await signIn(req, res, await adapter.complete(req, res));
     } catch (error) {
-      if (error instanceof LoginError) sendLoginError(ctx, req, res, error, loginPath(adapter.id), { id: adapter.id, kind: adapter.kind });
+      if (error instanceof LoginError) sendLoginError(ctx, req, res, error, loginPath(adapter.id), described(adapter));
       else next(error);
     }
   });
-
-  // Sign-out changes state, so only a POST from one of our pages (with the session's CSRF
-  // token) does it: a link or form on any other page, a proxied vendor page included, cannot.
-  const confirmSignOut = (req: Request, res: Response, status: number, notice?: string) => {
-    if (!req.session?.data.user) {
-      render(ctx, req, res, status, t(req.lang, 'signOut'), html`<p role="status">${t(req.lang, 'signOutNotSignedIn')}</p><p><a href="/">${t(req.lang, 'backHome')}</a></p>`);
-      return;
-    }
-    render(ctx, req, res, status, t(req.lang, 'signOutConfirmTitle'), html`
-      ${notice ? html`<p class="notice" role="alert">${notice}</p>` : ''}
-      ${postForm('/logout', ctx.csrf.token(req.session), html`<p>${t(req.lang, 'signOutConfirmBody')}</p><p><button class="button" type="submit">${t(req.lang, 'signOut')}</button></p>`)}
-      <p><a href="/">${t(req.lang, 'backHome')}</a></p>`);
-  };
-  router.get('/logout', (req, res) => confirmSignOut(req, res, 200));
-  router.post('/logout', async (req, res) => {
-    if (req.session && !ctx.csrf.validFor(req)) {
-      if (adminRole(ctx.config, req.session.data.user)) audit(ctx, req, 'csrf-check', false, { target: req.path });
-      confirmSignOut(req, res, 403, t(req.lang, 'signOutRefused'));
-      return;
-    }
-    if (adminRole(ctx.config, req.session?.data.user)) audit(ctx, req, 'logout', true);
-    await ctx.sessions.destroy(res, req.session);
-    res.redirect(303, '/');
-  });
   return router;
 }
+
+const described = (adapter: IdpAdapter) => ({ id: adapter.id, kind: adapter.kind, institution: adapter.institution });

@@ -9,20 +9,14 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request, Response } from 'express';
+import type { CasLoginConfig } from '../../config/schema';
 import type { Store } from '../../gateway/store/types';
 import type { Identity } from '../identity';
 import type { LoginState } from '../login-state';
-import { LoginError, type IdpAdapter, type LoginResult } from '../types';
+import { logoutKey } from '../logout-keys';
+import { LoginError, type CampusSignIn, type IdpAdapter, type LogoutStep, type LoginResult, type SignedOutUrl } from '../types';
 import { CAS_DEFAULT_MAPPING, mapAttributes, mergeMapping, type AttributeMapping } from '../mapping';
-import { CasResponseError, parseServiceResponse } from './response';
-
-export interface CasLoginConfig {
-  kind: 'cas';
-  id: string;
-  institution: string;
-  /** CAS server base URL, e.g. https://cas.example.edu.cn/cas */
-  serverUrl: string;
-}
+import { CasResponseError, parseLogoutRequest, parseServiceResponse } from './response';
 
 export interface CasAdapterOptions {
   login: CasLoginConfig;
@@ -32,12 +26,6 @@ export interface CasAdapterOptions {
   /** `<publicUrl>/auth/<id>/callback` */
   callbackUrl: string;
   fetch?: typeof fetch;
-  /** '3.0' (default) validates at /p3/serviceValidate, '2.0' at /serviceValidate. */
-  protocol?: '2.0' | '3.0';
-  /** Overrides merged over CAS_DEFAULT_MAPPING (affiliationValues are merged too). */
-  attributeMapping?: Partial<AttributeMapping>;
-  /** Timeout of the validation request. Default 10 s. */
-  timeoutMs?: number;
 }
 
 interface PendingLogin {
@@ -56,6 +44,7 @@ export class CasAdapter implements IdpAdapter {
   readonly kind = 'cas' as const;
   readonly id: string;
   readonly institution: string;
+  readonly returnPath: string;
   private readonly serverUrl: string;
   private readonly fetch: typeof fetch;
   private readonly mapping: AttributeMapping;
@@ -63,9 +52,10 @@ export class CasAdapter implements IdpAdapter {
   constructor(private readonly options: CasAdapterOptions) {
     this.id = options.login.id;
     this.institution = options.login.institution;
+    this.returnPath = new URL(options.callbackUrl).pathname;
     this.serverUrl = options.login.serverUrl.replace(/\/+$/, '');
     this.fetch = options.fetch ?? globalThis.fetch;
-    this.mapping = mergeMapping(CAS_DEFAULT_MAPPING, options.attributeMapping);
+    this.mapping = mergeMapping(CAS_DEFAULT_MAPPING, options.login.attributeMapping);
   }
 
   async begin(_req: Request, res: Response, ctx: { returnTo: string }): Promise<void> {
@@ -113,7 +103,48 @@ export class CasAdapter implements IdpAdapter {
       source: { adapter: 'cas', idp: this.serverUrl, ...(result.authenticationDate ? { authnInstant: result.authenticationDate } : {}) },
       attributes: result.attributes,
     };
-    return { identity, returnTo: pending.returnTo };
+    return {
+      identity,
+      returnTo: pending.returnTo,
+      login: { id: this.id, kind: 'cas', institution: this.institution },
+      campus: { login: this.id },
+      // CAS single sign-out names the session by the service ticket it was validated with.
+      logoutKeys: [this.ticketKey(ticket)],
+    };
+  }
+
+  /** Passway's session has ended: CAS ends its own at /logout, then (if it allows) returns to the signed-out page. */
+  async logout(_campus: CampusSignIn, signedOut: SignedOutUrl): Promise<LogoutStep> {
+    const url = new URL(`${this.serverUrl}/logout`);
+    url.searchParams.set('service', signedOut('ended', this.id));
+    return { kind: 'redirect', url: url.href };
+  }
+
+  async campusUrl(): Promise<string> {
+    return `${this.serverUrl}/logout`;
+  }
+
+  /**
+   * CAS single sign-out: the CAS server POSTs `logoutRequest` (a SAML LogoutRequest whose
+   * SessionIndex is the service ticket) to the service URL when the reader signs out of CAS.
+   * Returns the logout keys of the sessions to end; the ticket itself is the credential, known
+   * only to CAS and to the node that validated it.
+   */
+  async campusLogout(body: unknown): Promise<string[]> {
+    const xml = (body as Record<string, unknown> | undefined)?.logoutRequest;
+    if (typeof xml !== 'string' || xml.length > 10_000) throw new LoginError('malformed', 'CAS logout POST without a logoutRequest', { adapter: this.id });
+    let ticket: string | undefined;
+    try {
+      ticket = parseLogoutRequest(xml);
+    } catch (error) {
+      if (error instanceof CasResponseError) throw new LoginError('malformed', `CAS logoutRequest: ${error.message}`, { adapter: this.id });
+      throw error;
+    }
+    return [this.ticketKey(ticket)];
+  }
+
+  private ticketKey(ticket: string): string {
+    return logoutKey('cas', this.id, ticket);
   }
 
   private key(state: string): string {
@@ -121,7 +152,7 @@ export class CasAdapter implements IdpAdapter {
   }
 
   private async validate(service: string, ticket: string): Promise<string> {
-    const url = new URL(`${this.serverUrl}${this.options.protocol === '2.0' ? '/serviceValidate' : '/p3/serviceValidate'}`);
+    const url = new URL(`${this.serverUrl}${this.options.login.protocol === '2.0' ? '/serviceValidate' : '/p3/serviceValidate'}`);
     url.searchParams.set('service', service);
     url.searchParams.set('ticket', ticket);
     const unavailable = (why: string, cause?: unknown) =>
@@ -131,7 +162,7 @@ export class CasAdapter implements IdpAdapter {
       });
     let response: globalThis.Response;
     try {
-      response = await this.fetch(url, { signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000), redirect: 'error' });
+      response = await this.fetch(url, { signal: AbortSignal.timeout(this.options.login.timeoutSeconds * 1000), redirect: 'error' });
     } catch (error) {
       throw unavailable((error as Error).name === 'TimeoutError' ? 'validation timed out' : (error as Error).message, error);
     }

@@ -64,3 +64,15 @@ export function parseServiceResponse(xml: string): CasValidation {
   const authenticationDate = attributes.authenticationDate?.[0];
   return { ok: true, user, attributes, ...(authenticationDate ? { authenticationDate } : {}) };
 }
+
+const SAMLP_NS = 'urn:oasis:names:tc:SAML:2.0:protocol';
+
+/** The service ticket named by a CAS single sign-out `logoutRequest` (samlp:LogoutRequest/samlp:SessionIndex). */
+export function parseLogoutRequest(xml: string): string {
+  const root = parseDocument(xml);
+  if (root.namespaceURI !== SAMLP_NS || root.localName !== 'LogoutRequest') throw new CasResponseError('not a samlp:LogoutRequest');
+  const index = elements(root).find((e) => e.namespaceURI === SAMLP_NS && e.localName === 'SessionIndex');
+  const ticket = index ? text(index) : '';
+  if (!ticket) throw new CasResponseError('LogoutRequest without SessionIndex');
+  return ticket;
+}

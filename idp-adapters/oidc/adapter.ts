@@ -10,24 +10,16 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request, Response } from 'express';
 import { createRemoteJWKSet, customFetch, type JWTVerifyGetKey } from 'jose';
+import type { OidcLoginConfig } from '../../config/schema';
 import type { Store } from '../../gateway/store/types';
-import type { AttributeMapping } from '../mapping';
 import type { Identity } from '../identity';
 import type { LoginState } from '../login-state';
-import { LoginError, type IdpAdapter, type LoginResult } from '../types';
+import { logoutKey } from '../logout-keys';
+import { LoginError, type CampusSignIn, type IdpAdapter, type LogoutStep, type LoginResult, type SignedOutUrl } from '../types';
 import { mapClaims } from './claims';
 import { Discovery, type ProviderMetadata } from './discovery';
-import { verifyIdToken } from './id-token';
+import { verifyIdToken, verifyLogoutToken } from './id-token';
 import { exchangeCode, type ClientAuthMethod } from './token';
-
-export interface OidcLoginConfig {
-  kind: 'oidc';
-  id: string;
-  institution: string;
-  issuer: string;
-  clientId: string;
-  clientSecret?: string;
-}
 
 export interface OidcAdapterOptions {
   login: OidcLoginConfig;
@@ -38,18 +30,10 @@ export interface OidcAdapterOptions {
   callbackUrl: string;
   /** Used for discovery, the token request and the JWKS. */
   fetch?: typeof fetch;
-  /** Default 'openid profile email'; 'openid' is always included. */
-  scopes?: string[];
   /** Extra authorization request parameters (e.g. `claims`, `acr_values`, `ui_locales`). */
   authorizationParams?: Record<string, string>;
   /** Default: client_secret_basic when a secret is configured (or _post if the OP supports only that), else none. */
   tokenEndpointAuthMethod?: ClientAuthMethod;
-  /** Overrides merged over OIDC_DEFAULT_MAPPING. */
-  claimMapping?: Partial<AttributeMapping>;
-  /** Per request to the OP. Default 10 s. */
-  timeoutMs?: number;
-  /** Tolerance on exp/iat. Default 60 s. */
-  clockSkewSeconds?: number;
   /** Oldest acceptable ID token `iat`. Default 600 s. */
   maxIdTokenAgeSeconds?: number;
   /** How long the discovery document is cached. Default 1 hour. */
@@ -78,6 +62,7 @@ export class OidcAdapter implements IdpAdapter {
   readonly kind = 'oidc' as const;
   readonly id: string;
   readonly institution: string;
+  readonly returnPath: string;
   private readonly fetch: typeof fetch;
   private readonly discovery: Discovery;
   private jwks?: { uri: string; keys: JWTVerifyGetKey };
@@ -85,6 +70,7 @@ export class OidcAdapter implements IdpAdapter {
   constructor(private readonly options: OidcAdapterOptions) {
     this.id = options.login.id;
     this.institution = options.login.institution;
+    this.returnPath = new URL(options.callbackUrl).pathname;
     this.fetch = options.fetch ?? globalThis.fetch;
     this.discovery = new Discovery({
       issuer: options.login.issuer,
@@ -101,7 +87,7 @@ export class OidcAdapter implements IdpAdapter {
     const pending: PendingLogin = { nonce: random(), codeVerifier: random(), returnTo: ctx.returnTo };
     await this.options.store.set(this.key(state), JSON.stringify(pending), this.options.loginState.ttlMs);
     this.options.loginState.begin(res, state, 'get');
-    const scopes = new Set(['openid', ...(this.options.scopes ?? ['profile', 'email'])]);
+    const scopes = new Set(['openid', ...this.options.login.scopes]);
     const url = new URL(op.authorization_endpoint);
     for (const [name, value] of Object.entries(this.options.authorizationParams ?? {})) url.searchParams.set(name, value);
     url.searchParams.set('response_type', 'code');
@@ -158,14 +144,14 @@ export class OidcAdapter implements IdpAdapter {
         clientId,
         nonce: pending.nonce,
         algorithms: this.algorithms(op),
-        clockSkewSeconds: this.options.clockSkewSeconds ?? 60,
+        clockSkewSeconds: this.options.login.clockSkewSeconds,
         maxAgeSeconds: this.options.maxIdTokenAgeSeconds ?? 600,
       },
       this.id,
     );
     if (!(await this.options.store.take(this.key(state)))) throw new LoginError('state-mismatch', 'this OIDC login state was used meanwhile', { adapter: this.id });
     this.options.loginState.end(res, state, 'get');
-    const { attributes, ...mapped } = mapClaims(claims, this.options.claimMapping);
+    const { attributes, ...mapped } = mapClaims(claims, this.options.login.claimMapping);
     const authTime = typeof claims.auth_time === 'number' ? new Date(claims.auth_time * 1000).toISOString() : undefined;
     const identity: Identity = {
       subject: claims.sub as string,
@@ -174,11 +160,71 @@ export class OidcAdapter implements IdpAdapter {
       source: { adapter: 'oidc', idp: issuer, ...(authTime ? { authnInstant: authTime } : {}) },
       attributes,
     };
-    return { identity, returnTo: pending.returnTo };
+    const sid = typeof claims.sid === 'string' && claims.sid !== '' ? claims.sid : undefined;
+    return {
+      identity,
+      returnTo: pending.returnTo,
+      login: { id: this.id, kind: 'oidc', institution: this.institution },
+      // RP-initiated logout sends the ID token back as id_token_hint.
+      campus: { login: this.id, idToken, ...(sid ? { sid } : {}) },
+      // Back-channel logout names the OP session (sid), or only the person (sub).
+      logoutKeys: [...(sid ? [this.sidKey(sid)] : []), this.subKey(claims.sub as string)],
+    };
+  }
+
+  /** RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0) at the OP's end_session_endpoint. */
+  async logout(campus: CampusSignIn, signedOut: SignedOutUrl): Promise<LogoutStep> {
+    let op: ProviderMetadata;
+    try {
+      op = await this.discovery.get();
+    } catch {
+      return { kind: 'not-ended', campusUrl: this.options.login.issuer, why: 'discovery failed' };
+    }
+    if (!op.end_session_endpoint) return { kind: 'not-ended', campusUrl: this.options.login.issuer, why: 'the provider has no end_session_endpoint' };
+    const url = new URL(op.end_session_endpoint);
+    if (campus.idToken) url.searchParams.set('id_token_hint', campus.idToken);
+    url.searchParams.set('client_id', this.options.login.clientId);
+    // The registered post_logout_redirect_uri is fixed; the signed outcome travels in state.
+    const back = new URL(signedOut('ended', this.id));
+    url.searchParams.set('post_logout_redirect_uri', `${back.origin}${back.pathname}`);
+    url.searchParams.set('state', back.searchParams.get('o') ?? '');
+    return { kind: 'redirect', url: url.href };
+  }
+
+  async campusUrl(): Promise<string> {
+    return this.options.login.issuer;
+  }
+
+  /**
+   * OpenID Connect Back-Channel Logout 1.0: the OP POSTs a signed logout token; once verified
+   * (signature against the JWKS, iss, aud, iat, the logout event, sid or sub, no nonce, jti
+   * used once), returns the logout keys of the sessions to end.
+   */
+  async campusLogout(body: unknown): Promise<string[]> {
+    const token = (body as Record<string, unknown> | undefined)?.logout_token;
+    if (typeof token !== 'string' || token === '') throw new LoginError('malformed', 'back-channel logout without logout_token', { adapter: this.id });
+    const op = await this.discovery.get();
+    const claims = await verifyLogoutToken(token, this.keys(op), {
+      issuer: this.options.login.issuer,
+      clientId: this.options.login.clientId,
+      algorithms: this.algorithms(op),
+      clockSkewSeconds: this.options.login.clockSkewSeconds,
+    }, this.id);
+    const fresh = await this.options.store.setIfAbsent(`oidc:logout-jti:${logoutKey('oidc', this.id, claims.jti)}`, '1', 10 * 60_000);
+    if (!fresh) throw new LoginError('replayed', 'this logout token was already used', { adapter: this.id });
+    return claims.sid !== undefined ? [this.sidKey(claims.sid)] : [this.subKey(claims.sub ?? '')];
+  }
+
+  private sidKey(sid: string): string {
+    return logoutKey('oidc', this.options.login.issuer, 'sid', sid);
+  }
+
+  private subKey(sub: string): string {
+    return logoutKey('oidc', this.options.login.issuer, 'sub', sub);
   }
 
   private get timeoutMs(): number {
-    return this.options.timeoutMs ?? 10_000;
+    return this.options.login.timeoutSeconds * 1000;
   }
 
   private key(state: string): string {

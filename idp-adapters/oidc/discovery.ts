@@ -8,6 +8,9 @@ export interface ProviderMetadata {
   jwks_uri: string;
   token_endpoint_auth_methods_supported?: string[];
   id_token_signing_alg_values_supported?: string[];
+  /** RP-initiated logout. */
+  end_session_endpoint?: string;
+  backchannel_logout_supported?: boolean;
 }
 
 export interface DiscoveryOptions {

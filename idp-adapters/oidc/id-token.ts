@@ -56,3 +56,46 @@ export async function verifyIdToken(token: string, keys: JWTVerifyGetKey, expect
   if (typeof payload.sub !== 'string' || payload.sub === '') throw new LoginError('no-subject', 'ID token without sub', { adapter: adapterId });
   return payload;
 }
+
+const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
+
+export interface LogoutTokenExpectations {
+  issuer: string;
+  clientId: string;
+  algorithms: string[];
+  clockSkewSeconds: number;
+}
+
+/** A verified logout token's session (sid) or person (sub), and its jti (used once). */
+export interface LogoutClaims {
+  jti: string;
+  sid?: string;
+  sub?: string;
+}
+
+/** Back-Channel Logout 1.0 §2.6: the checks on a logout token, with jose. */
+export async function verifyLogoutToken(token: string, keys: JWTVerifyGetKey, expect: LogoutTokenExpectations, adapterId: string): Promise<LogoutClaims> {
+  let payload: JWTPayload;
+  try {
+    ({ payload } = await jwtVerify(token, keys, {
+      issuer: expect.issuer,
+      audience: expect.clientId,
+      algorithms: expect.algorithms,
+      clockTolerance: expect.clockSkewSeconds,
+      maxTokenAge: '10 minutes',
+      requiredClaims: ['iss', 'aud', 'iat', 'jti', 'events'],
+    }));
+  } catch (error) {
+    throw new LoginError(reasonFor(error), `logout token rejected: ${(error as Error).message}`, { adapter: adapterId, ...(error instanceof errors.JOSEError ? { code: error.code } : {}) });
+  }
+  const events = payload.events as Record<string, unknown> | undefined;
+  if (typeof events !== 'object' || events === null || typeof events[BACKCHANNEL_LOGOUT_EVENT] !== 'object') {
+    throw new LoginError('token-invalid', 'logout token without the back-channel logout event', { adapter: adapterId, claim: 'events' });
+  }
+  // A nonce would make it confusable with an ID token (§2.4).
+  if ('nonce' in payload) throw new LoginError('token-invalid', 'logout token carries a nonce', { adapter: adapterId, claim: 'nonce' });
+  const sid = typeof payload.sid === 'string' && payload.sid !== '' ? payload.sid : undefined;
+  const sub = typeof payload.sub === 'string' && payload.sub !== '' ? payload.sub : undefined;
+  if (!sid && !sub) throw new LoginError('no-subject', 'logout token names neither sid nor sub', { adapter: adapterId });
+  return { jti: String(payload.jti), ...(sid ? { sid } : {}), ...(sub ? { sub } : {}) };
+}

@@ -1,3 +1,3 @@
-export { OidcAdapter, type OidcAdapterOptions, type OidcLoginConfig } from './adapter';
+export { OidcAdapter, type OidcAdapterOptions } from './adapter';
 export { OIDC_DEFAULT_MAPPING } from './claims';
 export type { ClientAuthMethod } from './token';

@@ -88,8 +88,15 @@ function checkBearer(assertion: Element, expect: Expectations): number {
   throw failure ?? new LoginError('confirmation-invalid', 'no usable bearer SubjectConfirmation');
 }
 
-/** Attributes, NameID and AuthnInstant of a verified assertion. */
-export function assertionContents(assertion: Element): { attributes: SamlAttribute[]; nameID?: { value: string; format?: string }; authnInstant?: string } {
+export interface SamlNameID {
+  value: string;
+  format?: string;
+  nameQualifier?: string;
+  spNameQualifier?: string;
+}
+
+/** Attributes, NameID, AuthnInstant and SessionIndex of a verified assertion. */
+export function assertionContents(assertion: Element): { attributes: SamlAttribute[]; nameID?: SamlNameID; authnInstant?: string; sessionIndex?: string } {
   const attributes = path(assertion, [[NS.saml, 'AttributeStatement'], [NS.saml, 'Attribute']]).map((el) => ({
     name: attr(el, 'Name') ?? '',
     friendlyName: attr(el, 'FriendlyName'),
@@ -98,9 +105,13 @@ export function assertionContents(assertion: Element): { attributes: SamlAttribu
   }));
   const nameIdEl = path(assertion, [[NS.saml, 'Subject'], [NS.saml, 'NameID']])[0];
   const nameValue = text(nameIdEl);
+  const authn = path(assertion, [[NS.saml, 'AuthnStatement']])[0];
   return {
     attributes,
-    nameID: nameValue ? { value: nameValue, format: attr(nameIdEl, 'Format') } : undefined,
-    authnInstant: attr(path(assertion, [[NS.saml, 'AuthnStatement']])[0], 'AuthnInstant'),
+    nameID: nameValue
+      ? { value: nameValue, format: attr(nameIdEl, 'Format'), nameQualifier: attr(nameIdEl, 'NameQualifier'), spNameQualifier: attr(nameIdEl, 'SPNameQualifier') }
+      : undefined,
+    authnInstant: attr(authn, 'AuthnInstant'),
+    sessionIndex: attr(authn, 'SessionIndex'),
   };
 }

@@ -11,7 +11,9 @@ import type { SamlLoginConfig } from '../../config/schema';
 import type { Store } from '../../gateway/store/types';
 import { identityFromAttributes, type DroppedValue } from '../attributes';
 import type { LoginState } from '../login-state';
+import { logoutKey } from '../logout-keys';
 import { LoginError, type LoginResult } from '../types';
+import { SamlSlo } from './slo';
 import { assertionContents, checkAssertion, checkResponse, type Expectations } from './acs-checks';
 import { refusedAlgorithm } from './algorithms';
 import type { IdpRegistry } from './registry';
@@ -30,26 +32,28 @@ interface PendingRequest {
   createdAt: number;
 }
 
-export interface AcsResult extends LoginResult {
-  login: SamlLoginConfig;
-  /** Scoped values dropped because they named another domain than the IdP's scopes. */
-  dropped: DroppedValue[];
-}
+/** Told of scoped values dropped because they named another domain than the IdP's scopes. */
+export type OnDropped = (dropped: DroppedValue, login: SamlLoginConfig) => void;
 
 const requestKey = (id: string) => `saml:req:${id}`;
 const assertionKey = (idp: string, id: string) => `saml:assertion:${createHash('sha256').update(`${idp}\n${id}`).digest('base64url')}`;
 
 export class SamlHub {
   private readonly now: () => number;
+  private readonly onDropped: OnDropped;
+  /** Single Logout, both directions, at the shared SingleLogoutService. */
+  readonly slo: SamlSlo;
 
   constructor(
     readonly sp: SpSettings,
     readonly registry: IdpRegistry,
     private readonly store: Store,
     private readonly loginState: LoginState,
-    options: { now?: () => number } = {},
+    options: { now?: () => number; onDropped?: OnDropped } = {},
   ) {
     this.now = options.now ?? Date.now;
+    this.onDropped = options.onDropped ?? (() => undefined);
+    this.slo = new SamlSlo(sp, registry, store);
   }
 
   /**
@@ -84,7 +88,7 @@ export class SamlHub {
    * pending request is consumed only once the response is verified, so a forged response naming a
    * victim's request id cannot spoil the victim's login.
    */
-  async consume(req: Pick<IncomingMessage, 'headers'> & { body?: unknown }, res: ServerResponse): Promise<AcsResult> {
+  async consume(req: Pick<IncomingMessage, 'headers'> & { body?: unknown }, res: ServerResponse): Promise<LoginResult> {
     const samlResponse = (req.body as Record<string, unknown> | undefined)?.SAMLResponse;
     if (typeof samlResponse !== 'string' || samlResponse === '' || !BASE64.test(samlResponse)) {
       throw new LoginError('malformed', 'SAMLResponse is missing or not base64');
@@ -110,7 +114,7 @@ export class SamlHub {
     }
   }
 
-  private async consumeFor(res: ServerResponse, response: Element, samlResponse: string, login: SamlLoginConfig, pending: PendingRequest | undefined, requestId: string | undefined): Promise<AcsResult> {
+  private async consumeFor(res: ServerResponse, response: Element, samlResponse: string, login: SamlLoginConfig, pending: PendingRequest | undefined, requestId: string | undefined): Promise<LoginResult> {
     const expect: Expectations = {
       acsUrl: this.sp.acsUrl,
       spEntityID: this.sp.entityID,
@@ -146,7 +150,20 @@ export class SamlHub {
     });
     if (!identity) throw new LoginError('no-subject', 'the assertion carries no usable identifier (pairwise-id, eduPersonTargetedID, persistent NameID, subject-id or ePPN)');
     if (requestId !== undefined) this.loginState.end(res, requestId, 'post');
-    return { identity, returnTo: pending?.returnTo ?? '/', login, dropped };
+    for (const value of dropped) this.onDropped(value, login);
+    const { nameID, sessionIndex } = contents;
+    return {
+      identity,
+      returnTo: pending?.returnTo ?? '/',
+      login: { id: login.id, kind: 'saml', institution: login.institution },
+      // Single Logout names the sign-in by NameID and SessionIndex, in both directions.
+      campus: {
+        login: login.id,
+        ...(nameID ? { nameID: nameID.value, nameIDFormat: nameID.format, nameQualifier: nameID.nameQualifier, spNameQualifier: nameID.spNameQualifier } : {}),
+        ...(sessionIndex ? { sessionIndex } : {}),
+      },
+      logoutKeys: nameID ? samlLogoutKeys(login.entityID, nameID.value, sessionIndex) : [],
+    };
   }
 
   /**
@@ -197,6 +214,14 @@ export class SamlHub {
       throw error instanceof LoginError ? error : asLoginError(error);
     }
   }
+}
+
+/**
+ * The names an IdP's LogoutRequest may end this sign-in by: its NameID with its SessionIndex,
+ * and its NameID alone (a LogoutRequest without SessionIndex ends all of the principal's sessions).
+ */
+export function samlLogoutKeys(idp: string, nameID: string, sessionIndex: string | undefined): string[] {
+  return [...(sessionIndex ? [logoutKey('saml', idp, nameID, sessionIndex)] : []), logoutKey('saml', idp, nameID)];
 }
 
 /**

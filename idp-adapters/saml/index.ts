@@ -1,4 +1,5 @@
-export { SamlHub, PENDING_REQUEST_TTL_MS, type AcsResult } from './hub';
+export { SamlHub, PENDING_REQUEST_TTL_MS, type OnDropped } from './hub';
+export { SamlAdapter } from './adapter';
 export { IdpRegistry, defaultMetadataSource, type MetadataSource } from './registry';
 export { loadSpKeys, spSettings, SpConfigError, type SpKeys, type SpSettings, type KeyPairPem } from './sp-config';
 export { spMetadataXml, parseIdpMetadata, idpFromEntityDescriptor, type IdpMetadata } from './metadata';

@@ -10,9 +10,16 @@ export interface IdpMetadata {
   /** PEM certificates from KeyDescriptors for signing (or without `use`). */
   signingCerts: string[];
   ssoRedirectUrl: string;
+  /** SingleLogoutService by binding (Location, and ResponseLocation when the IdP takes responses elsewhere). */
+  slo: { redirect?: SloEndpoint; post?: SloEndpoint };
   /** shibmd:Scope values (regexp scopes are kept as patterns). */
   scopes: { value: string; regexp: boolean }[];
   displayName: { en?: string; zh?: string };
+}
+
+export interface SloEndpoint {
+  location: string;
+  responseLocation: string;
 }
 
 /**
@@ -52,6 +59,13 @@ export function idpFromEntityDescriptor(entity: Element): IdpMetadata {
   const ssoRedirectUrl = attr(sso, 'Location');
   if (!ssoRedirectUrl) throw new Error(`${entityID} has no HTTP-Redirect SingleSignOnService`);
 
+  const slo: IdpMetadata['slo'] = {};
+  for (const service of children(idp, NS.md, 'SingleLogoutService')) {
+    const location = attr(service, 'Location');
+    const binding = attr(service, 'Binding') === BINDING_REDIRECT ? 'redirect' : attr(service, 'Binding') === BINDING_POST ? 'post' : undefined;
+    if (location && binding) slo[binding] ??= { location, responseLocation: attr(service, 'ResponseLocation') ?? location };
+  }
+
   const extensions = children(idp, NS.md, 'Extensions');
   const scopes = extensions
     .flatMap((ext) => children(ext, NS.shibmd, 'Scope'))
@@ -63,7 +77,7 @@ export function idpFromEntityDescriptor(entity: Element): IdpMetadata {
     if (lang.startsWith('zh')) displayName.zh ??= text(el);
     else if (lang.startsWith('en')) displayName.en ??= text(el);
   }
-  return { entityID, signingCerts, ssoRedirectUrl, scopes, displayName };
+  return { entityID, signingCerts, ssoRedirectUrl, slo, scopes, displayName };
 }
 
 /** Attributes the SP asks for, by OID (NameFormat uri), as CARSI and eduGAIN release them. */
@@ -81,7 +95,7 @@ export const REQUESTED_ATTRIBUTES: { name: string; friendlyName: string }[] = [
 const keyDescriptor = (use: 'signing' | 'encryption', pem: string) =>
   `    <md:KeyDescriptor use="${use}"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${certBody(pem)}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>\n`;
 
-/** The SP's metadata: both signing certificates during a rollover, encryption key, ACS, attributes, names. */
+/** The SP's metadata: both signing certificates during a rollover, encryption key, SLO (Redirect and POST), ACS, attributes, names. */
 export function spMetadataXml(sp: SpSettings): string {
   const { keys } = sp;
   const signing = [keys.signing.certificatePem, ...(keys.previousSigningCert ? [keys.previousSigningCert] : [])];
@@ -95,7 +109,9 @@ export function spMetadataXml(sp: SpSettings): string {
       <mdui:UIInfo>
 ${names.map(([lang, name]) => `        <mdui:DisplayName xml:lang="${lang}">${escapeXml(name)}</mdui:DisplayName>\n`).join('')}      </mdui:UIInfo>
     </md:Extensions>
-${signing.map((pem) => keyDescriptor('signing', pem)).join('')}${keys.encryption ? keyDescriptor('encryption', keys.encryption.certificatePem) : ''}    <md:NameIDFormat>urn:oasis:names:tc:SAML:2.0:nameid-format:persistent</md:NameIDFormat>
+${signing.map((pem) => keyDescriptor('signing', pem)).join('')}${keys.encryption ? keyDescriptor('encryption', keys.encryption.certificatePem) : ''}    <md:SingleLogoutService Binding="${BINDING_REDIRECT}" Location="${escapeXml(sp.sloUrl)}"/>
+    <md:SingleLogoutService Binding="${BINDING_POST}" Location="${escapeXml(sp.sloUrl)}"/>
+    <md:NameIDFormat>urn:oasis:names:tc:SAML:2.0:nameid-format:persistent</md:NameIDFormat>
     <md:NameIDFormat>urn:oasis:names:tc:SAML:2.0:nameid-format:transient</md:NameIDFormat>
     <md:AssertionConsumerService Binding="${BINDING_POST}" Location="${escapeXml(sp.acsUrl)}" index="0" isDefault="true"/>
     <md:AttributeConsumingService index="0" isDefault="true">

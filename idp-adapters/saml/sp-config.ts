@@ -17,6 +17,8 @@ export interface SpKeys {
 export interface SpSettings {
   entityID: string;
   acsUrl: string;
+  /** SingleLogoutService, for both bindings. */
+  sloUrl: string;
   metadataUrl: string;
   keys: SpKeys;
   clockSkewMs: number;
@@ -72,6 +74,7 @@ export function spSettings(saml: SamlSpConfig, publicUrl: URL, keys: SpKeys): Sp
   return {
     entityID: saml.entityID ?? metadataUrl,
     acsUrl: new URL('/auth/saml/acs', publicUrl).href,
+    sloUrl: new URL('/auth/saml/slo', publicUrl).href,
     metadataUrl,
     keys,
     clockSkewMs: saml.clockSkewSeconds * 1000,

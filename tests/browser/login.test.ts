@@ -1,13 +1,14 @@
 /**
  * Campus sign-in in a real browser (Debian chromium): portal → discovery page (two institutions) →
  * search in Chinese → Demo University → demo IdP login form → auto-POST → back on the portal,
- * signed in; then sign out. And the discovery page on a phone.
+ * signed in; then sign out (at the IdP too), and the next sign-in asks for the password again, so
+ * another reader signs in as themselves. And the discovery page on a phone.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
-import type { DemoIdpHandle } from '../../demo';
+import { DEMO_USERS, type DemoIdpHandle } from '../../demo';
 import { launchChromium } from '../helpers/browser';
 import { samlLogin, spKeyFiles, startGatewayNode, startIdp, type GatewayNode } from '../integration/saml-harness';
 
@@ -74,13 +75,27 @@ describe('campus sign-in in a real browser', () => {
     expect(await page.locator('header').textContent()).toContain('张伟 Zhang Wei');
     expect(await page.getByRole('link', { name: '使用校园账号登录' }).count()).toBe(0);
 
+    // Sign-out ends the demo IdP's sign-in too (SAML Single Logout) and says so.
     await page.getByRole('button', { name: '退出登录' }).click();
-    await page.waitForURL(`${node.url}/`);
+    await page.waitForURL((url) => url.href.startsWith(`${node.url}/signed-out?`));
     expect(await page.locator('header').textContent()).not.toContain('张伟');
+    expect(await page.getByRole('status').textContent()).toBe('您已退出 Passway。');
+    expect(await page.locator('main').textContent()).toContain('您在演示大学的校园统一身份认证登录也已退出');
 
-    // Next time the choice is offered first.
+    // Next time the choice is offered first, and the IdP asks for the password again.
+    await page.goto(`${node.url}/`);
     await page.getByRole('link', { name: '使用校园账号登录' }).click();
-    expect(await page.getByRole('link', { name: '继续使用 演示大学' }).count()).toBe(1);
+    await page.getByRole('link', { name: '继续使用 演示大学' }).click();
+    await page.waitForURL((url) => url.href.startsWith(demoIdp.ssoUrl));
+    expect(await page.getByLabel('Password 密码').isVisible()).toBe(true);
+    // …so another reader can sign in on this browser as themselves.
+    await page.getByLabel('Username 用户名').fill('student');
+    await page.getByLabel('Password 密码').fill(DEMO_USERS.find((u) => u.username === 'student')!.password);
+    await page.getByRole('button', { name: 'Sign in 登录' }).click();
+    await page.waitForURL(`${node.url}/`);
+    const header = await page.locator('header').textContent();
+    expect(header).not.toContain('张伟');
+    expect(header).toContain(DEMO_USERS.find((u) => u.username === 'student')!.displayName);
     await context.close();
   });
 

@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { validateConfig, formatProblems, type ConfigInput } from '../../config';
-import type { Config } from '../../config/schema';
+import type { Config, Login } from '../../config/schema';
 import { createGateway, type GatewayDeps } from '../../gateway/app';
 import type { Session, Sessions } from '../../gateway/session';
 import { MemoryStore } from '../../gateway/store';
@@ -49,4 +49,10 @@ export async function signIn(sessions: Sessions, identity: Identity): Promise<{ 
   const res = { appendHeader: (_name: string, value: string) => (cookie = value.split(';')[0]!) } as unknown as ServerResponse;
   const session = await sessions.login(res, undefined, identity);
   return { cookie, session };
+}
+
+/** One login as the config loader makes it (defaults filled in), for tests that build an adapter directly. */
+export function parsedLogin<K extends Login['kind']>(login: NonNullable<ConfigInput['logins']>[number] & { kind: K; institution: string }): Extract<Login, { kind: K }> {
+  const config = testConfig({ institutions: [{ id: login.institution, name: { en: login.institution } }], logins: [login] });
+  return config.logins[0] as Extract<Login, { kind: K }>;
 }

@@ -96,10 +96,10 @@ describe('portal and pages', () => {
     expect((await request(gateway.handle).get('/readyz')).body).toEqual({ status: 'ready', store: 'memory' });
   });
 
-  it('logs out: the session cookie is cleared and the user goes home', async () => {
+  it('logs out: the session cookie is cleared and the user sees the signed-out page', async () => {
     const res = await request(gateway.handle).post('/logout');
     expect(res.status).toBe(303);
-    expect(res.headers.location).toBe('/');
+    expect(res.headers.location).toBe('/signed-out');
     expect(res.headers['set-cookie']?.[0]).toMatch(/^passway_sid=; Max-Age=0; Domain=localhost; Path=\/; HttpOnly; SameSite=Lax$/);
   });
 });

@@ -72,7 +72,7 @@ describe('CAS through the gateway', () => {
     expect(page).toContain('<code>state-mismatch</code>');
     expect(page).toContain('href="/auth/campus-cas/login?returnTo=%2F"');
     expect(page).not.toMatch(/\n\s+at /);
-    expect(usage('login-failure')).toContainEqual({ type: 'login-failure', login: 'campus-cas', adapter: 'cas', reason: 'state-mismatch' });
+    expect(usage('login-failure')).toContainEqual({ type: 'login-failure', login: 'campus-cas', adapter: 'cas', institution: 'example-college', reason: 'state-mismatch' });
   });
 });
 

@@ -10,7 +10,8 @@ import { LoginError } from '../../idp-adapters/types';
 import { RedisStore } from '../../gateway/store';
 import { startCasServer, type CasServer } from '../fixtures/cas-server';
 import { closeServer, listen } from '../../demo/server';
-import { TEST_SECRET } from '../helpers/gateway';
+import { parsedLogin, TEST_SECRET } from '../helpers/gateway';
+import type { CasLoginConfig } from '../../config/schema';
 import { cookieHeader } from '../helpers/http-browser';
 import { deletePrefix, REDIS_URL, testPrefix } from '../helpers/stores';
 import { LoginState } from '../../idp-adapters/login-state';
@@ -22,18 +23,19 @@ interface MiniGateway {
 }
 
 /** One gateway node: its own adapter instance and its own connection to the shared Redis. */
-async function startNode(cas: CasServer, prefix: string, publicUrl: string | null, extra: Partial<CasAdapterOptions> = {}): Promise<MiniGateway> {
+async function startNode(cas: CasServer, prefix: string, publicUrl: string | null, extra: Partial<CasAdapterOptions> & { config?: Partial<CasLoginConfig> } = {}): Promise<MiniGateway> {
   const store = new RedisStore({ url: REDIS_URL, keyPrefix: prefix });
   const app = express();
   const server = http.createServer(app);
   const port = await listen(server, '127.0.0.1', 0);
   const base = publicUrl ?? `http://127.0.0.1:${port}`;
+  const { config, ...options } = extra;
   const adapter = new CasAdapter({
-    login: { kind: 'cas', id: 'campus-cas', institution: 'example-u', serverUrl: cas.url },
+    login: parsedLogin({ kind: 'cas', id: 'campus-cas', institution: 'example-u', serverUrl: cas.url, ...config }),
     store,
     loginState: new LoginState({ secret: TEST_SECRET, publicUrl: new URL(base) }),
     callbackUrl: `${base}/auth/campus-cas/callback`,
-    ...extra,
+    ...options,
   });
   app.get('/auth/campus-cas/login', (req, res) => adapter.begin(req, res, { returnTo: String(req.query.returnTo ?? '/') }));
   app.get('/auth/campus-cas/callback', async (req, res) => {
@@ -154,7 +156,7 @@ describe('CAS adapter against a CAS 3.0 server', () => {
   });
 
   it('honours a configured affiliation mapping over the defaults', async () => {
-    const custom = await startNode(cas, prefix, null, { attributeMapping: { affiliation: ['userType'], affiliationValues: { 教师: 'staff' } } });
+    const custom = await startNode(cas, prefix, null, { config: { attributeMapping: { affiliation: ['userType'], affiliationValues: { 教师: 'staff' } } } });
     try {
       const { result } = await fullLogin(custom, cas, 'zhang3', 'teacher-pass');
       expect((result.body.identity as { affiliations: string[] }).affiliations).toEqual(['staff']);
@@ -229,7 +231,7 @@ describe('CAS adapter against a CAS 3.0 server', () => {
 
   it('reports an unreachable CAS server, an HTTP error and a validation timeout as metadata-unavailable', async () => {
     cas.autoLogin = 'zhang3';
-    const fast = await startNode(cas, prefix, null, { timeoutMs: 300 });
+    const fast = await startNode(cas, prefix, null, { config: { timeoutSeconds: 0.3 } });
     try {
       for (const fault of ['error', 'hang'] as const) {
         cas.validationFault = null;
@@ -306,7 +308,7 @@ describe('CAS adapter, protocol 2.0', () => {
   it('validates at /serviceValidate and maps the user without attributes', async () => {
     const cas = await startCasServer();
     const prefix = testPrefix('cas2');
-    const node = await startNode(cas, prefix, null, { protocol: '2.0' });
+    const node = await startNode(cas, prefix, null, { config: { protocol: '2.0' } });
     try {
       const { result } = await fullLogin(node, cas, 'li4', 'student-pass');
       expect(result.status).toBe(200);

@@ -15,7 +15,8 @@ import { closeServer, listen } from '../../demo/server';
 import { startOidcProvider, type TestOidcProvider } from '../fixtures/oidc-provider';
 import { deletePrefix, REDIS_URL, testPrefix } from '../helpers/stores';
 import { cookieHeader, HttpBrowser, location } from '../helpers/http-browser';
-import { TEST_SECRET } from '../helpers/gateway';
+import { parsedLogin, TEST_SECRET } from '../helpers/gateway';
+import type { OidcLoginConfig } from '../../config/schema';
 import { LoginState } from '../../idp-adapters/login-state';
 
 const PUBLIC_URL = 'https://gw.lib.example.edu';
@@ -29,7 +30,7 @@ interface MiniGateway {
 }
 
 /** One gateway node with its own adapter and Redis connection; the public callback URL is shared. */
-async function startNode(op: TestOidcProvider, prefix: string, extra: Partial<OidcAdapterOptions> = {}): Promise<MiniGateway> {
+async function startNode(op: TestOidcProvider, prefix: string, extra: Partial<OidcAdapterOptions> & { config?: Partial<OidcLoginConfig> } = {}): Promise<MiniGateway> {
   const store = new RedisStore({ url: REDIS_URL, keyPrefix: prefix });
   const app = express();
   const server = http.createServer(app);
@@ -50,14 +51,14 @@ async function startNode(op: TestOidcProvider, prefix: string, extra: Partial<Oi
     body.id_token = await rewrite(body.id_token);
     return new Response(JSON.stringify(body), { status: res.status, headers: res.headers });
   };
+  const { config, ...options } = extra;
   const adapter = new OidcAdapter({
-    login: { kind: 'oidc', id: 'campus-oidc', institution: 'example-u', issuer: op.issuer, clientId: op.clientId, clientSecret: op.clientSecret },
+    login: parsedLogin({ kind: 'oidc', id: 'campus-oidc', institution: 'example-u', issuer: op.issuer, clientId: op.clientId, clientSecret: op.clientSecret, scopes: ['profile', 'email', 'eduperson', 'groups'], ...config }),
     store,
     loginState: new LoginState({ secret: TEST_SECRET, publicUrl: new URL(PUBLIC_URL) }),
     callbackUrl: CALLBACK,
-    scopes: ['profile', 'email', 'eduperson', 'groups'],
     fetch: intercepting,
-    ...extra,
+    ...options,
   });
   app.get('/auth/campus-oidc/login', async (req, res) => {
     try {
@@ -265,9 +266,7 @@ describe('OIDC adapter against oidc-provider', () => {
   });
 
   it('refuses to start when discovery names another issuer than configured', async () => {
-    const misconfigured = await startNode(op, prefix, {
-      login: { kind: 'oidc', id: 'campus-oidc', institution: 'example-u', issuer: `${op.issuer}/`, clientId: op.clientId, clientSecret: op.clientSecret },
-    });
+    const misconfigured = await startNode(op, prefix, { config: { issuer: `${op.issuer}/` } });
     try {
       const res = await fetch(`${misconfigured.url}/auth/campus-oidc/login`, { redirect: 'manual' });
       expect(res.status).toBe(502);
