@@ -191,6 +191,19 @@ const Saml = z
     encryption: KeyPair.optional().describe('IdPs encrypt assertions to this certificate; without it assertions come unencrypted'),
     clockSkewSeconds: z.number().int().min(0).max(3600).default(180).describe('tolerated clock difference with IdPs (Shibboleth\'s default)'),
     displayName: Bilingual.default({ en: 'Passway library access', zh: '图书馆校外访问' }).describe('mdui:DisplayName in the SP metadata, shown by IdPs'),
+    entityCategory: z
+      .enum(['anonymous', 'pseudonymous', 'personalized'])
+      .optional()
+      .describe('the REFEDS entity category the SP metadata asserts (https://refeds.org/category/…), and the attribute bundle it then requests: anonymous (scoped affiliation, home organisation), pseudonymous (+ pairwise-id, assurance), personalized (+ subject-id, name, mail); eduPersonEntitlement is always requested (licences are decided on it). Not set: no category, and the attributes of every bundle are requested'),
+    metadata: z
+      .strictObject({
+        validDays: z.number().int().min(1).max(365).default(10).describe('validUntil of the SP metadata: this many days after it was made (it is made again when half of that has passed)'),
+        cacheDurationHours: z.number().positive().max(24 * 30).default(6).describe('cacheDuration: how often IdPs and federations should fetch it again'),
+        sign: z.boolean().default(true).describe('sign the SP metadata (enveloped XML signature, RSA-SHA256) with metadata.signing, else saml.signing'),
+        signing: KeyPair.optional().describe('a key of its own for the metadata signature (e.g. the one the federation registered), instead of saml.signing'),
+      })
+      .prefault({})
+      .describe('the SP metadata at /auth/saml/metadata'),
   })
   .prefault({})
   .describe('the SAML service provider that campus IdPs sign people in to');

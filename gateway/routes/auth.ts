@@ -1,7 +1,7 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { LoginError, type IdpAdapter, type LoginResult } from '../../idp-adapters/types';
 import type { Logins } from '../logins';
-import { spMetadataXml } from '../../idp-adapters/saml';
+import { spMetadataSource } from '../../idp-adapters/saml';
 import { render, type RouteContext } from './context';
 import { sendLoginError } from './login-error-page';
 import { t } from '../i18n';
@@ -29,9 +29,9 @@ export function authRoutes(ctx: RouteContext, { adapters, saml }: Logins, campus
   const retryPath = only ? loginPath(only.id) : '/ds';
 
   if (saml) {
-    const metadata = spMetadataXml(saml.sp);
+    const metadata = spMetadataSource(saml.sp);
     router.get('/auth/saml/metadata', (_req, res) => {
-      res.type('application/samlmetadata+xml').send(metadata);
+      res.type('application/samlmetadata+xml').send(metadata());
     });
 
     // Every SAML login's answer comes here; the response names the login (any SAML adapter completes it).

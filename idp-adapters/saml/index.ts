@@ -2,6 +2,6 @@ export { SamlHub, PENDING_REQUEST_TTL_MS, type OnDropped } from './hub';
 export { SamlAdapter } from './adapter';
 export { IdpRegistry, defaultMetadataSource, type MetadataSource } from './registry';
 export { loadSpKeys, spSettings, SpConfigError, type SpKeys, type SpSettings, type KeyPairPem } from './sp-config';
-export { spMetadataXml, parseIdpMetadata, idpFromEntityDescriptor, type IdpMetadata } from './metadata';
+export { spMetadataXml, spMetadataSource, parseIdpMetadata, idpFromEntityDescriptor, type IdpMetadata } from './metadata';
 export { FederationMetadata, startFederations, type FederationStatus } from './federation';
-export { verifyMetadataSignature, MetadataSignatureError } from './metadata-signature';
+export { verifyMetadataSignature, signMetadata, MetadataSignatureError } from './metadata-signature';

@@ -11,6 +11,22 @@ import { SignedXml } from 'xml-crypto';
 import { DIGEST_ALGORITHMS, SIGNATURE_ALGORITHMS } from './algorithms';
 import { attr, certPem, children, NS, parseXml, path, text } from './xml';
 
+const RSA_SHA256 = 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256';
+const SHA256 = 'http://www.w3.org/2001/04/xmlenc#sha256';
+const EXC_C14N = 'http://www.w3.org/2001/10/xml-exc-c14n#';
+const ENVELOPED = 'http://www.w3.org/2000/09/xmldsig#enveloped-signature';
+
+/**
+ * Sign a metadata document as federations do (and as verifyMetadataSignature checks): an enveloped
+ * RSA-SHA256 signature over the root element, by its ID, as the root's first child.
+ */
+export function signMetadata(xml: string, key: { privateKeyPem: string; certificatePem: string }): string {
+  const sig = new SignedXml({ privateKey: key.privateKeyPem, publicCert: key.certificatePem, signatureAlgorithm: RSA_SHA256, canonicalizationAlgorithm: EXC_C14N });
+  sig.addReference({ xpath: '/*', transforms: [ENVELOPED, EXC_C14N], digestAlgorithm: SHA256 });
+  sig.computeSignature(xml, { prefix: 'ds', location: { reference: '/*', action: 'prepend' } });
+  return sig.getSignedXml();
+}
+
 export class MetadataSignatureError extends Error {
   override readonly name = 'MetadataSignatureError';
 }

@@ -1,6 +1,8 @@
 /** IdP metadata in (signing certificates, SSO endpoint, scopes, names) and SP metadata out. */
 import { attr, certBody, certPem, children, escapeXml, NS, parseXml, path, text } from './xml';
-import type { SpSettings } from './sp-config';
+import { randomBytes } from 'node:crypto';
+import { signMetadata } from './metadata-signature';
+import type { EntityCategory, SpSettings } from './sp-config';
 
 export const BINDING_REDIRECT = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect';
 export const BINDING_POST = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST';
@@ -80,31 +82,65 @@ export function idpFromEntityDescriptor(entity: Element): IdpMetadata {
   return { entityID, signingCerts, ssoRedirectUrl, slo, scopes, displayName };
 }
 
-/** Attributes the SP asks for, by OID (NameFormat uri), as CARSI and eduGAIN release them. */
-export const REQUESTED_ATTRIBUTES: { name: string; friendlyName: string }[] = [
-  { name: 'urn:oid:1.3.6.1.4.1.5923.1.1.1.9', friendlyName: 'eduPersonScopedAffiliation' },
-  { name: 'urn:oid:1.3.6.1.4.1.5923.1.1.1.10', friendlyName: 'eduPersonTargetedID' },
-  { name: 'urn:oid:1.3.6.1.4.1.5923.1.1.1.7', friendlyName: 'eduPersonEntitlement' },
-  { name: 'urn:oid:1.3.6.1.4.1.5923.1.1.1.6', friendlyName: 'eduPersonPrincipalName' },
-  { name: 'urn:oasis:names:tc:SAML:attribute:pairwise-id', friendlyName: 'pairwise-id' },
-  { name: 'urn:oasis:names:tc:SAML:attribute:subject-id', friendlyName: 'subject-id' },
-  { name: 'urn:oid:2.16.840.1.113730.3.1.241', friendlyName: 'displayName' },
-  { name: 'urn:oid:0.9.2342.19200300.100.1.3', friendlyName: 'mail' },
-];
+const attribute = (name: string, friendlyName: string) => ({ name, friendlyName });
+const A = {
+  scopedAffiliation: attribute('urn:oid:1.3.6.1.4.1.5923.1.1.1.9', 'eduPersonScopedAffiliation'),
+  homeOrganization: attribute('urn:oid:1.3.6.1.4.1.25178.1.2.9', 'schacHomeOrganization'),
+  entitlement: attribute('urn:oid:1.3.6.1.4.1.5923.1.1.1.7', 'eduPersonEntitlement'),
+  pairwiseId: attribute('urn:oasis:names:tc:SAML:attribute:pairwise-id', 'pairwise-id'),
+  subjectId: attribute('urn:oasis:names:tc:SAML:attribute:subject-id', 'subject-id'),
+  assurance: attribute('urn:oid:1.3.6.1.4.1.5923.1.1.1.11', 'eduPersonAssurance'),
+  targetedId: attribute('urn:oid:1.3.6.1.4.1.5923.1.1.1.10', 'eduPersonTargetedID'),
+  principalName: attribute('urn:oid:1.3.6.1.4.1.5923.1.1.1.6', 'eduPersonPrincipalName'),
+  displayName: attribute('urn:oid:2.16.840.1.113730.3.1.241', 'displayName'),
+  givenName: attribute('urn:oid:2.5.4.42', 'givenName'),
+  surname: attribute('urn:oid:2.5.4.4', 'sn'),
+  mail: attribute('urn:oid:0.9.2342.19200300.100.1.3', 'mail'),
+};
+
+/**
+ * Attributes the SP asks for, by OID (NameFormat uri), as CARSI and eduGAIN release them: with an
+ * entity category, its REFEDS bundle (https://refeds.org/category/anonymous, …/pseudonymous,
+ * …/personalized, version 2) plus eduPersonEntitlement, which licences are decided on.
+ */
+export const REQUESTED_ATTRIBUTES: Record<EntityCategory | 'none', { name: string; friendlyName: string }[]> = {
+  anonymous: [A.scopedAffiliation, A.homeOrganization, A.entitlement],
+  pseudonymous: [A.scopedAffiliation, A.homeOrganization, A.entitlement, A.pairwiseId, A.assurance],
+  personalized: [A.scopedAffiliation, A.homeOrganization, A.entitlement, A.subjectId, A.assurance, A.displayName, A.givenName, A.surname, A.mail],
+  none: [A.scopedAffiliation, A.targetedId, A.entitlement, A.principalName, A.pairwiseId, A.subjectId, A.displayName, A.mail],
+};
+
+const ENTITY_CATEGORY = 'http://macedir.org/entity-category';
+const MDATTR = 'urn:oasis:names:tc:SAML:metadata:attribute';
+const SAML_ASSERTION = 'urn:oasis:names:tc:SAML:2.0:assertion';
+const HOUR_MS = 3_600_000;
 
 const keyDescriptor = (use: 'signing' | 'encryption', pem: string) =>
   `    <md:KeyDescriptor use="${use}"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${certBody(pem)}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>\n`;
 
-/** The SP's metadata: both signing certificates during a rollover, encryption key, SLO (Redirect and POST), ACS, attributes, names. */
-export function spMetadataXml(sp: SpSettings): string {
+/**
+ * The SP's metadata: valid for metadata.validDays from `now`, with a cacheDuration, the entity
+ * category, both signing certificates during a rollover, encryption key, SLO (Redirect and POST),
+ * ACS, attributes and names; signed unless metadata.sign is false.
+ */
+export function spMetadataXml(sp: SpSettings, now = new Date()): string {
   const { keys } = sp;
   const signing = [keys.signing.certificatePem, ...(keys.previousSigningCert ? [keys.previousSigningCert] : [])];
   const names = (['en', 'zh'] as const)
     .map((lang) => [lang, sp.displayName[lang]] as const)
     .filter((entry): entry is readonly ['en' | 'zh', string] => entry[1] !== undefined);
-  return `<?xml version="1.0" encoding="UTF-8"?>
-<md:EntityDescriptor xmlns:md="${NS.md}" xmlns:ds="${NS.ds}" xmlns:mdui="${NS.mdui}" entityID="${escapeXml(sp.entityID)}">
-  <md:SPSSODescriptor AuthnRequestsSigned="true" WantAssertionsSigned="true" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
+  const validUntil = new Date(now.getTime() + sp.metadata.validDays * 24 * HOUR_MS).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const category = sp.entityCategory
+    ? `  <md:Extensions>
+    <mdattr:EntityAttributes xmlns:mdattr="${MDATTR}">
+      <saml:Attribute xmlns:saml="${SAML_ASSERTION}" Name="${ENTITY_CATEGORY}" NameFormat="urn:oasis:names:tc:SAML:2.0:attrname-format:uri"><saml:AttributeValue>https://refeds.org/category/${sp.entityCategory}</saml:AttributeValue></saml:Attribute>
+    </mdattr:EntityAttributes>
+  </md:Extensions>
+`
+    : '';
+  const xml = `<?xml version="1.0" encoding="UTF-8"?>
+<md:EntityDescriptor xmlns:md="${NS.md}" xmlns:ds="${NS.ds}" xmlns:mdui="${NS.mdui}" ID="_${randomBytes(16).toString('hex')}" entityID="${escapeXml(sp.entityID)}" validUntil="${validUntil}" cacheDuration="PT${Math.round(sp.metadata.cacheDurationHours * 3600)}S">
+${category}  <md:SPSSODescriptor AuthnRequestsSigned="true" WantAssertionsSigned="true" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
     <md:Extensions>
       <mdui:UIInfo>
 ${names.map(([lang, name]) => `        <mdui:DisplayName xml:lang="${lang}">${escapeXml(name)}</mdui:DisplayName>\n`).join('')}      </mdui:UIInfo>
@@ -115,8 +151,20 @@ ${signing.map((pem) => keyDescriptor('signing', pem)).join('')}${keys.encryption
     <md:NameIDFormat>urn:oasis:names:tc:SAML:2.0:nameid-format:transient</md:NameIDFormat>
     <md:AssertionConsumerService Binding="${BINDING_POST}" Location="${escapeXml(sp.acsUrl)}" index="0" isDefault="true"/>
     <md:AttributeConsumingService index="0" isDefault="true">
-${names.map(([lang, name]) => `      <md:ServiceName xml:lang="${lang}">${escapeXml(name)}</md:ServiceName>\n`).join('')}${REQUESTED_ATTRIBUTES.map((a) => `      <md:RequestedAttribute NameFormat="urn:oasis:names:tc:SAML:2.0:attrname-format:uri" Name="${a.name}" FriendlyName="${a.friendlyName}"/>\n`).join('')}    </md:AttributeConsumingService>
+${names.map(([lang, name]) => `      <md:ServiceName xml:lang="${lang}">${escapeXml(name)}</md:ServiceName>\n`).join('')}${REQUESTED_ATTRIBUTES[sp.entityCategory ?? 'none'].map((a) => `      <md:RequestedAttribute NameFormat="urn:oasis:names:tc:SAML:2.0:attrname-format:uri" Name="${a.name}" FriendlyName="${a.friendlyName}"/>\n`).join('')}    </md:AttributeConsumingService>
   </md:SPSSODescriptor>
 </md:EntityDescriptor>
 `;
+  return sp.metadata.sign ? signMetadata(xml, keys.metadataSigning ?? keys.signing) : xml;
+}
+
+/** The metadata as served: made again when half of its validity has passed, so what IdPs fetch never expires. */
+export function spMetadataSource(sp: SpSettings, now: () => Date = () => new Date()): () => string {
+  let made: { xml: string; at: number } | undefined;
+  const refreshMs = (sp.metadata.validDays * 24 * HOUR_MS) / 2;
+  return () => {
+    const at = now().getTime();
+    if (!made || at - made.at >= refreshMs) made = { xml: spMetadataXml(sp, new Date(at)), at };
+    return made.xml;
+  };
 }

@@ -12,6 +12,8 @@ export interface SpKeys {
   /** Certificate of the key being rolled over: still published, no longer used to sign. */
   previousSigningCert?: string;
   encryption?: KeyPairPem;
+  /** Signs the SP metadata when saml.metadata.signing is given (else the signing key does). */
+  metadataSigning?: KeyPairPem;
 }
 
 export interface SpSettings {
@@ -23,7 +25,12 @@ export interface SpSettings {
   keys: SpKeys;
   clockSkewMs: number;
   displayName: { en: string; zh?: string };
+  /** The REFEDS entity category the metadata asserts (and the attribute bundle it requests). */
+  entityCategory?: EntityCategory;
+  metadata: { validDays: number; cacheDurationHours: number; sign: boolean };
 }
+
+export type EntityCategory = 'anonymous' | 'pseudonymous' | 'personalized';
 
 /** A problem in the SAML part of the config, named by key path like the config checker does. */
 export class SpConfigError extends Error {
@@ -66,6 +73,7 @@ export function loadSpKeys(saml: SamlSpConfig, readFile: ReadFile, generated?: K
     signing,
     previousSigningCert: saml.previousSigning ? readPair(saml.previousSigning, 'saml.previousSigning', readFile).certificatePem : undefined,
     encryption: saml.encryption ? readPair(saml.encryption, 'saml.encryption', readFile) : undefined,
+    metadataSigning: saml.metadata.signing ? readPair(saml.metadata.signing, 'saml.metadata.signing', readFile) : undefined,
   };
 }
 
@@ -79,5 +87,7 @@ export function spSettings(saml: SamlSpConfig, publicUrl: URL, keys: SpKeys): Sp
     keys,
     clockSkewMs: saml.clockSkewSeconds * 1000,
     displayName: saml.displayName,
+    entityCategory: saml.entityCategory,
+    metadata: { validDays: saml.metadata.validDays, cacheDurationHours: saml.metadata.cacheDurationHours, sign: saml.metadata.sign },
   };
 }
