@@ -185,7 +185,7 @@ describe('the link generator', () => {
     const link = await page.locator('#permalink').inputValue();
     expect(link).toContain('/go/demo-library?target=');
     await page.getByRole('button', { name: 'Copy' }).click();
-    await expect(page.getByRole('status').filter({ hasText: 'Copied.' }).count()).resolves.toBe(1);
+    await page.getByRole('status').filter({ hasText: 'Copied.' }).waitFor({ timeout: 5000 }); // the clipboard answers asynchronously
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(link);
     expect(problems).toEqual([]);
     await context.close();
