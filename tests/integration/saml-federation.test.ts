@@ -9,7 +9,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { SignedXml } from 'xml-crypto';
-import type { FederationMetadata } from '../../idp-adapters/saml';
+import type { AggregateSource } from '../../idp-adapters/saml/aggregate-source';
 import type { DemoIdpHandle } from '../../demo';
 import { loadOrCreateKeyPair, type DemoKeyPair } from '../../demo/keys';
 import { CookieJar, get, post, signInAtIdp, spKeyFiles, startGatewayNode, startIdp, type GatewayNode, type SpKeyFiles } from './saml-harness';
@@ -39,7 +39,7 @@ let served: string | undefined;
 let metadataServer: http.Server;
 let metadataUrl: string;
 let node: GatewayNode;
-let federation: FederationMetadata;
+let federation: AggregateSource;
 
 /** The aggregate's text, signed as a federation signs it: enveloped, exclusive c14n, first child of the root. */
 function sign(xml: string, key: DemoKeyPair, algorithms: { signature: string; digest: string } = { signature: RSA_SHA256, digest: SHA256 }): string {
@@ -70,9 +70,10 @@ function nodeInput(cacheDir: string, url = metadataUrl) {
   };
 }
 
-const federationOf = (n: GatewayNode): FederationMetadata => {
-  const found = n.gateway.saml?.registry.federations.get('testfed');
-  if (!found) throw new Error('no federation testfed in the gateway');
+/** The federation's aggregate source (this federation has no MDQ service: tests/integration/saml-mdq.test.ts has). */
+const federationOf = (n: GatewayNode): AggregateSource => {
+  const found = n.gateway.saml?.registry.federations.get('testfed')?.aggregate;
+  if (!found) throw new Error('no federation testfed with an aggregate in the gateway');
   return found;
 };
 
@@ -140,12 +141,18 @@ describe('a signed federation aggregate', () => {
   test('is verified and loaded: both IdPs (not the SP), its status, and the verified copy on disk', async () => {
     expect(federation.status).toEqual({
       federation: 'testfed',
+      kind: 'aggregate',
       source: metadataUrl,
+      lastFetch: expect.any(String),
       lastSuccess: expect.any(String),
       loadedFrom: 'source',
+      signature: 'verified',
       entities: 2,
       validUntil: expect.any(String),
+      nextRefresh: expect.any(String),
     });
+    // cacheDuration PT1H is sooner than refreshMinutes (60): the next fetch is an hour after the last
+    expect(Date.parse(federation.status.nextRefresh ?? '') - Date.parse(federation.status.lastFetch ?? '')).toBeGreaterThanOrEqual(3_599_000);
     expect(await readFile(federation.cacheFile, 'utf8')).toBe(goodXml);
     const idp = await federation.idp(idpB.entityID);
     expect(idp.ssoRedirectUrl).toBe(idpB.ssoUrl);
@@ -207,7 +214,9 @@ describe('a refused refresh keeps the old list, the disk copy and the logins', (
       const status = federation.status;
       expect(status.lastError?.reason).toMatch(reason);
       expect(status.entities).toBe(2);
-      expect(node.lines).toContainEqual(expect.objectContaining({ level: 40, federation: 'testfed', reason: status.lastError?.reason }));
+      expect(node.lines).toContainEqual(
+        expect.objectContaining({ level: 40, federation: 'testfed', reason: status.lastError?.reason, msg: expect.stringMatching(/^federation metadata refused; the last good copy \(verified .*, valid until .*\) stays in use$/) }),
+      );
       expect(await readFile(federation.cacheFile, 'utf8')).toBe(goodXml);
       await expectUnknown(node, 'evil');
     } finally {
@@ -264,6 +273,10 @@ describe('the on-disk copy', () => {
       await loaded.start();
       expect(loaded.status).toMatchObject({ entities: 0, lastError: { reason: expect.stringMatching(/incorrect/) } });
       expect(loaded.status.lastSuccess).toBeUndefined();
+      expect(loaded.status.signature).toBe('refused');
+      // There is no last good copy, and the log says so (it used to claim one "stays in use").
+      const refusal = third.lines.find((l) => l.federation === 'testfed' && l.level === 40);
+      expect(refusal?.msg).toBe('federation metadata refused; no verified copy is loaded: sign-ins through this federation fail until one is');
       await expect(readFile(loaded.cacheFile, 'utf8')).rejects.toMatchObject({ code: 'ENOENT' });
       const res = await get(`${third.url}/auth/idp-a/login`);
       expect(res.status).toBe(503);
