@@ -179,7 +179,7 @@ describe('a signed federation aggregate', () => {
 
 describe('a refused refresh keeps the old list, the disk copy and the logins', () => {
   const cases: [string, () => string, RegExp][] = [
-    ['one byte changed in an entity', () => goodXml.replace('Demo University</mdui:DisplayName>', 'Demo Universitz</mdui:DisplayName>'), /signed part of the aggregate was changed/],
+    ['one byte changed in an entity', () => goodXml.replace('Demo University</mdui:DisplayName>', 'Demo Universitz</mdui:DisplayName>'), /signed part of the metadata was changed/],
     ['signed by a different key (its certificate in KeyInfo)', () => sign(aggregate([entity.a, entity.b, entity.evil]), rogueKey), /signature value .* is incorrect/],
     ['expired validUntil', () => sign(aggregate([entity.a, entity.b, entity.evil], { validUntil: new Date(Date.now() - DAY) }), federationKey), /expired at .* \(validUntil\)/],
     ['RSA-SHA1', () => sign(aggregate([entity.a, entity.b, entity.evil]), federationKey, { signature: 'http://www.w3.org/2000/09/xmldsig#rsa-sha1', digest: 'http://www.w3.org/2000/09/xmldsig#sha1' }), /not RSA-SHA256 or better/],
@@ -204,7 +204,7 @@ describe('a refused refresh keeps the old list, the disk copy and the logins', (
       /multiple elements with the same value for the ID/,
     ],
     ['wrapping: an injected IdP as a second root element after the signed one', () => `${goodXml}${entity.evil}`, /not well-formed/],
-    ['an unsigned IdP injected into the signed root', () => goodXml.replace('</md:EntitiesDescriptor>', `${entity.evil}</md:EntitiesDescriptor>`), /signed part of the aggregate was changed/],
+    ['an unsigned IdP injected into the signed root', () => goodXml.replace('</md:EntitiesDescriptor>', `${entity.evil}</md:EntitiesDescriptor>`), /signed part of the metadata was changed/],
   ];
 
   test.each(cases)('%s → refused', async (_name, forged, reason) => {
