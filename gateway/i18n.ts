@@ -360,6 +360,8 @@ const messages = {
   fedSourceAggregate: { en: 'Signed aggregate', zh: '签名聚合元数据' },
   fedSourceMdq: { en: 'MDQ service (one IdP per query)', zh: 'MDQ 查询服务（按需逐个查询 IdP）' },
   fedSource: { en: 'Source', zh: '来源' },
+  fedAlertSourceAggregate: { en: 'signed aggregate', zh: '签名聚合元数据' },
+  fedAlertSourceMdq: { en: 'MDQ answers', zh: 'MDQ 查询结果' },
   fedLastFetch: { en: 'Last fetch', zh: '最近获取' },
   fedLastGood: { en: 'Last good', zh: '最近成功' },
   fedFromCache: { en: '(from the copy on disk)', zh: '（来自磁盘副本）' },

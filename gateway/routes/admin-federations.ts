@@ -18,16 +18,15 @@ const sourceName = (lang: Lang, kind: SourceStatus['kind']) => t(lang, kind === 
 /** /admin/federations (admin role): per federation and source, how fresh its metadata is, with an alert when it nears expiry. */
 export function adminFederationRoutes(ctx: RouteContext, guard: Guard, federations: ReadonlyMap<string, FederationMetadata>): Router {
   const router = Router();
-  const when = (lang: Lang, iso: string | undefined): Html | string =>
-    iso
-      ? html`<time datetime="${iso}">${new Intl.DateTimeFormat(lang === 'zh' ? 'zh-CN' : 'en-GB', { timeZone: ctx.config.catalog.timeZone, dateStyle: 'medium', timeStyle: 'medium', timeZoneName: 'short' }).format(new Date(iso))}</time>`
-      : t(lang, 'fedNever');
+  // In the catalog's time zone, as the other admin pages show times.
+  const format = (lang: Lang, iso: string) =>
+    new Intl.DateTimeFormat(lang === 'zh' ? 'zh-CN' : 'en-GB', { timeZone: ctx.config.catalog.timeZone, dateStyle: 'medium', timeStyle: 'medium' }).format(new Date(iso));
+  const when = (lang: Lang, iso: string | undefined): Html | string => (iso ? html`<time datetime="${iso}">${format(lang, iso)}</time>` : t(lang, 'fedNever'));
 
   const alertText = (lang: Lang, alert: FederationAlert): string => {
-    const vars = { federation: alert.federation, source: sourceName(lang, alert.source).toLowerCase() };
+    const vars = { federation: alert.federation, source: t(lang, alert.source === 'mdq' ? 'fedAlertSourceMdq' : 'fedAlertSourceAggregate') };
     if (alert.kind === 'unavailable') return t(lang, 'fedAlertUnavailable', { ...vars, reason: alert.reason });
-    const until = new Intl.DateTimeFormat(lang === 'zh' ? 'zh-CN' : 'en-GB', { timeZone: ctx.config.catalog.timeZone, dateStyle: 'medium', timeStyle: 'short', timeZoneName: 'short' }).format(new Date(alert.validUntil));
-    return t(lang, alert.kind === 'expired' ? 'fedAlertExpired' : 'fedAlertExpiring', { ...vars, until });
+    return t(lang, alert.kind === 'expired' ? 'fedAlertExpired' : 'fedAlertExpiring', { ...vars, until: format(lang, alert.validUntil) });
   };
 
   const source = (lang: Lang, s: SourceStatus) => html`
