@@ -172,7 +172,7 @@ const Mdq = z.strictObject({
   baseUrl: z
     .url()
     .refine((value) => value.startsWith('https://') || (value.startsWith('http://') && isLoopbackUrl(new URL(value))), 'must be an https:// URL (http only to a mirror on this machine, 127.0.0.1 or ::1)')
-    .describe('the federation\'s Metadata Query (MDQ) service, e.g. https://mdq.incommon.org/; one IdP is fetched from <baseUrl>/entities/<id> when a login needs it'),
+    .describe('the federation\'s Metadata Query (MDQ) service, e.g. https://mdq.incommon.org/; one IdP is fetched from <baseUrl>/entities/<id> when a login needs it. https (http only to a mirror on this machine); every answer is signature-checked either way'),
   signingCertFile: z
     .string()
     .min(1)
@@ -455,7 +455,7 @@ export const ConfigSchema = z
     store: Store,
     institutions: z.array(Institution).default([]).describe('institutions whose members use Passway'),
     logins: z.array(Login).default([]).describe('campus sign-in methods: saml, cas, oidc'),
-    federations: z.array(Federation).default([]).describe('signed federation metadata aggregates (CARSI, eduGAIN) that SAML logins take their IdP from'),
+    federations: z.array(Federation).default([]).describe('signed federation metadata (aggregates such as CARSI\'s or eduGAIN\'s, MDQ services such as InCommon\'s) that SAML logins take their IdP from; their status is at /admin/federations'),
     discovery: Discovery,
     saml: Saml,
     resources: z.array(Resource).default([]).describe('licensed databases (see resource-catalog/); more may come from catalog.files'),
