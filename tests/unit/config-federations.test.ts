@@ -1,5 +1,8 @@
 /** Config: federations[] and logins[].federation as a third source of SAML metadata. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { preflight } from '../../gateway/preflight';
 import { PACKAGE_ROOT, formatProblems, loadConfigFile, validateConfig } from '../../config';
 
 const SECRET = 'x'.repeat(40);
@@ -63,4 +66,23 @@ describe('federations[].mdq', () => {
     expect(problems({ federations: [{ ...carsi, metadataFile: '/x.xml', mdq }] }).get('federations[0]')).toMatch(/only one of metadataUrl or metadataFile/);
     expect(problems({ federations: [{ ...carsi, mdq: { ...mdq, identifier: 'md5' } }] }).get('federations[0].mdq.identifier')).toBeDefined();
   });
+});
+
+test('config check reads the pinned certificates: a missing file and a file that is no certificate are problems', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'passway-federation-preflight-'));
+  const notPem = path.join(dir, 'not.pem');
+  writeFileSync(notPem, 'hello');
+  const file = path.join(dir, 'passway.yaml');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      session: { secret: SECRET },
+      institutions,
+      federations: [{ id: 'fed', metadataFile: path.join(dir, 'agg.xml'), signingCertFile: path.join(dir, 'missing.pem'), cacheDir: dir, mdq: { baseUrl: 'https://mdq.example.org/', signingCertFile: notPem } }],
+    }),
+  );
+  const result = preflight(file);
+  const found = new Map(result.ok ? [] : result.problems.map((p) => [p.path, p.message]));
+  expect(found.get('federations[0].signingCertFile')).toMatch(/cannot read .*missing\.pem: ENOENT/);
+  expect(found.get('federations[0].mdq.signingCertFile')).toMatch(/not\.pem is not a PEM certificate/);
 });
