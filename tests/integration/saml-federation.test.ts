@@ -3,23 +3,15 @@
  * xml-crypto and a test federation key, served from a small HTTP server; logins from both IdPs;
  * forged, expired and wrapped aggregates refused with the old list kept; the on-disk copy.
  */
-import { randomBytes } from 'node:crypto';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { SignedXml } from 'xml-crypto';
 import type { AggregateSource } from '../../idp-adapters/saml/aggregate-source';
 import type { DemoIdpHandle } from '../../demo';
 import { loadOrCreateKeyPair, type DemoKeyPair } from '../../demo/keys';
+import { aggregateOf as aggregate, DAY, MD, sign, withoutXmlDecl } from '../helpers/signed-metadata';
 import { CookieJar, get, post, signInAtIdp, spKeyFiles, startGatewayNode, startIdp, type GatewayNode, type SpKeyFiles } from './saml-harness';
-
-const MD = 'urn:oasis:names:tc:SAML:2.0:metadata';
-const RSA_SHA256 = 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256';
-const SHA256 = 'http://www.w3.org/2001/04/xmlenc#sha256';
-const EXC_C14N = 'http://www.w3.org/2001/10/xml-exc-c14n#';
-const ENVELOPED = 'http://www.w3.org/2000/09/xmldsig#enveloped-signature';
-const DAY = 86_400_000;
 
 const INSTITUTIONS = [
   { id: 'uni-a', name: { en: 'University A', zh: '甲大学' }, domains: ['demo.edu.cn'] },
@@ -41,21 +33,7 @@ let metadataUrl: string;
 let node: GatewayNode;
 let federation: AggregateSource;
 
-/** The aggregate's text, signed as a federation signs it: enveloped, exclusive c14n, first child of the root. */
-function sign(xml: string, key: DemoKeyPair, algorithms: { signature: string; digest: string } = { signature: RSA_SHA256, digest: SHA256 }): string {
-  const sig = new SignedXml({ privateKey: key.privateKeyPem, publicCert: key.certificatePem, signatureAlgorithm: algorithms.signature, canonicalizationAlgorithm: EXC_C14N });
-  sig.addReference({ xpath: '/*', transforms: [ENVELOPED, EXC_C14N], digestAlgorithm: algorithms.digest });
-  sig.computeSignature(xml, { prefix: 'ds', location: { reference: '/*', action: 'prepend' } });
-  return sig.getSignedXml();
-}
-
-function aggregate(entities: string[], opts: { validUntil?: Date; id?: string } = {}): string {
-  const validUntil = (opts.validUntil ?? new Date(Date.now() + 7 * DAY)).toISOString();
-  return `<md:EntitiesDescriptor xmlns:md="${MD}" ID="${opts.id ?? `_fed${randomBytes(8).toString('hex')}`}" Name="urn:passway:test-federation" validUntil="${validUntil}" cacheDuration="PT1H">\n${entities.join('\n')}\n</md:EntitiesDescriptor>\n`;
-}
-
 const entityOf = async (idp: DemoIdpHandle) => (await (await fetch(idp.metadataUrl)).text()).replace(/<\?xml[^>]*\?>\s*/, '');
-const withoutXmlDecl = (xml: string) => xml.replace(/<\?xml[^>]*\?>\s*/, '');
 const signatureOf = (signed: string) => /<ds:Signature[\s\S]*<\/ds:Signature>/.exec(signed)?.[0] ?? '';
 const withoutSignature = (signed: string) => signed.replace(signatureOf(signed), '');
 
