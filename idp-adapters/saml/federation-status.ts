@@ -39,7 +39,7 @@ export type FederationAlert =
 
 /**
  * Why this federation needs IT's attention now: a source whose copy in use expires within a day
- * (or has expired), or an aggregate tried but with no verified copy at all.
+ * (or has expired), or an aggregate that failed with no verified copy at all.
  */
 export function federationAlerts(status: FederationStatus, nowMs: number): FederationAlert[] {
   return status.sources.flatMap((s): FederationAlert[] => {
@@ -48,7 +48,8 @@ export function federationAlerts(status: FederationStatus, nowMs: number): Feder
       if (left <= 0) return [{ kind: 'expired', federation: s.federation, source: s.kind, validUntil: s.validUntil }];
       if (left <= EXPIRY_WARNING_MS) return [{ kind: 'expiring', federation: s.federation, source: s.kind, validUntil: s.validUntil }];
     }
-    if (s.kind === 'aggregate' && s.lastFetch && s.entities === 0) return [{ kind: 'unavailable', federation: s.federation, source: s.kind, reason: s.lastError?.reason ?? 'not loaded' }];
+    // (While the first load is still under way there is no error yet, and nothing to alert about.)
+    if (s.kind === 'aggregate' && s.entities === 0 && s.lastError) return [{ kind: 'unavailable', federation: s.federation, source: s.kind, reason: s.lastError.reason }];
     return [];
   });
 }
