@@ -374,6 +374,10 @@ const messages = {
   fedNextRefresh: { en: 'Next refresh', zh: '下次刷新' },
   fedLastError: { en: 'Last error', zh: '最近错误' },
   fedErrorAt: { en: '{when}: {reason}', zh: '{when}：{reason}' },
+  fedFailures: { en: 'Refused or failed fetches', zh: '被拒绝或失败的获取' },
+  fedFailuresValue: { en: '{count} since start', zh: '启动以来 {count} 次' },
+  fedAnswers: { en: 'Cached answers ({count})', zh: '已缓存的查询结果（{count} 个）' },
+  fedAnswerEntity: { en: 'IdP (entityID)', zh: 'IdP（entityID）' },
   fedNever: { en: 'not yet', zh: '尚无' },
   fedNoError: { en: 'none', zh: '无' },
   fedAlertExpiring: {

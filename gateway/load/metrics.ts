@@ -213,6 +213,16 @@ export function federationMetrics(registry: Registry, federations: ReadonlyMap<s
       each(this, (s) => (s.signature === undefined ? undefined : s.signature === 'verified' ? 1 : 0));
     },
   });
+  new Counter({
+    name: 'passway_federation_metadata_failures_total',
+    help: 'federation metadata fetches refused (signature, validUntil, wrong entity) or failed (network, HTTP status) since start',
+    labelNames,
+    registers,
+    collect() {
+      this.reset();
+      for (const f of federations.values()) for (const s of f.status.sources) if (s.failures > 0) this.inc({ federation: s.federation, source: s.kind }, s.failures);
+    },
+  });
   new Gauge({
     name: 'passway_federation_metadata_degraded',
     help: '1 while the source has no verified metadata or its metadata expires within a day (then /readyz answers "degraded")',

@@ -40,7 +40,14 @@ export function adminFederationRoutes(ctx: RouteContext, guard: Guard, federatio
       <dt>${t(lang, 'fedIdps')}</dt><dd data-field="idps">${s.kind === 'mdq' ? t(lang, 'fedIdpsMdq', { count: String(s.entities) }) : String(s.entities)}</dd>
       <dt>${t(lang, 'fedNextRefresh')}</dt><dd data-field="next-refresh">${when(lang, s.nextRefresh)}</dd>
       <dt>${t(lang, 'fedLastError')}</dt><dd data-field="last-error">${s.lastError ? html`${when(lang, s.lastError.at)}: ${s.lastError.reason}` : t(lang, 'fedNoError')}</dd>
-    </dl>`;
+      <dt>${t(lang, 'fedFailures')}</dt><dd data-field="failures">${t(lang, 'fedFailuresValue', { count: String(s.failures) })}</dd>
+    </dl>
+    ${s.answers && s.answers.length > 0
+      ? html`<details data-field="answers"><summary>${t(lang, 'fedAnswers', { count: String(s.answers.length) })}</summary>
+          <dl class="fed-status">${s.answers.map((a) => html`<dt>${t(lang, 'fedAnswerEntity')}</dt><dd><code>${a.entityID}</code></dd>
+            <dt>${t(lang, 'fedValidUntil')}</dt><dd>${when(lang, a.validUntil)}</dd><dt>${t(lang, 'fedNextRefresh')}</dt><dd>${when(lang, a.nextRefresh)}</dd>`)}</dl>
+        </details>`
+      : ''}`;
 
   router.get('/admin/federations', guard, (req: Request, res: Response) => {
     const lang = req.lang;

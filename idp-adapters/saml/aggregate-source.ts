@@ -43,7 +43,7 @@ export class AggregateSource {
   ) {
     this.now = deps.now ?? Date.now;
     this.read = deps.readFile ?? ((file) => readFile(file, 'utf8'));
-    this.state = { federation: config.id, kind: 'aggregate', source: config.metadataUrl ?? config.metadataFile ?? '', entities: 0 };
+    this.state = { federation: config.id, kind: 'aggregate', source: config.metadataUrl ?? config.metadataFile ?? '', entities: 0, failures: 0 };
   }
 
   /** A snapshot for the IT status page. */
@@ -183,6 +183,7 @@ export class AggregateSource {
 
   private refused(reason: string): void {
     this.state.lastError = { at: new Date(this.now()).toISOString(), reason };
+    this.state.failures += 1;
     const current = this.current;
     const next = current
       ? `the last good copy (verified ${this.state.lastSuccess ?? '?'}, ${current.validUntil ? `valid until ${current.validUntil.toISOString()}` : 'without validUntil'}) stays in use`

@@ -18,12 +18,16 @@ export interface SourceStatus {
   signature?: 'verified' | 'refused';
   /** The last refusal or failure, kept until a later success from the source (then cleared). */
   lastError?: { at: string; reason: string };
+  /** Refused or failed fetches since start (a counter in /metrics). */
+  failures: number;
   /** IdPs currently trusted from it (MDQ: answers cached). */
   entities: number;
   /** validUntil of the copy in use (MDQ: the soonest of the cached answers), ISO. */
   validUntil?: string;
   /** When it is fetched again (MDQ: the soonest cached answer's refresh), ISO. */
   nextRefresh?: string;
+  /** MDQ: the answers cached now, soonest refresh first. */
+  answers?: { entityID: string; validUntil?: string; nextRefresh: string }[];
 }
 
 export interface FederationStatus {

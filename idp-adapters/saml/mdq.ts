@@ -72,20 +72,22 @@ export class MdqSource {
     this.read = deps.readFile ?? ((file) => readFile(file, 'utf8'));
     const timeout = config.timeoutSeconds * 1000;
     this.agent = new Agent({ connect: { timeout }, headersTimeout: timeout, bodyTimeout: timeout, maxResponseSize: MAX_ANSWER_BYTES });
-    this.state = { federation, kind: 'mdq', source: config.baseUrl, entities: 0 };
+    this.state = { federation, kind: 'mdq', source: config.baseUrl, entities: 0, failures: 0 };
   }
 
   /** A snapshot for the IT status page: the cached answers' soonest validUntil and refresh. */
   get status(): SourceStatus {
     const now = this.now();
-    const live = [...this.cache.values()].filter((c) => c.expiresAt > now);
-    const soonest = (values: number[]) => (values.length ? new Date(Math.min(...values)).toISOString() : undefined);
+    const live = [...this.cache].filter(([, c]) => c.expiresAt > now).sort(([, a], [, b]) => a.refreshAt - b.refreshAt);
+    const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+    const soonest = (values: number[]) => iso(values.length ? Math.min(...values) : undefined);
     return {
       ...this.state,
       ...(this.state.lastError ? { lastError: { ...this.state.lastError } } : {}),
       entities: live.length,
-      validUntil: soonest(live.flatMap((c) => (c.validUntil === undefined ? [] : [c.validUntil]))),
-      nextRefresh: soonest(live.map((c) => c.refreshAt)),
+      validUntil: soonest(live.flatMap(([, c]) => (c.validUntil === undefined ? [] : [c.validUntil]))),
+      nextRefresh: iso(live[0]?.[1].refreshAt),
+      answers: live.map(([entityID, c]) => ({ entityID, validUntil: iso(c.validUntil), nextRefresh: new Date(c.refreshAt).toISOString() })),
     };
   }
 
@@ -155,6 +157,7 @@ export class MdqSource {
       const failure = error instanceof MdqError ? error : new MdqError('failed', (error as Error).message);
       const now = this.now();
       this.state.lastError = { at: new Date(now).toISOString(), reason: `${entityID}: ${failure.message}` };
+      this.state.failures += 1;
       this.failures.set(entityID, { until: now + RETRY_AFTER_FAILURE_MS, error: failure });
       const cached = this.cache.get(entityID);
       if (cached && cached.expiresAt <= now) this.cache.delete(entityID);

@@ -119,8 +119,10 @@ describe('one signed entity at a time', () => {
         lastSuccess: new Date(clock.now).toISOString(),
         signature: 'verified',
         entities: 1,
+        failures: 0,
         validUntil: new Date(clock.now + 7 * DAY).toISOString(),
         nextRefresh: new Date(clock.now + HOUR).toISOString(), // its cacheDuration
+        answers: [{ entityID, validUntil: new Date(clock.now + 7 * DAY).toISOString(), nextRefresh: new Date(clock.now + HOUR).toISOString() }],
       });
     } finally {
       federation.close();
@@ -222,7 +224,7 @@ describe('refused answers, each with a logged reason; the aggregate answers inst
       await expect(alone.federation.idp(entityID)).rejects.toMatchObject({ reason: 'metadata-unavailable' });
       const logged = alone.lines.find((l) => l.level === 40 && l.idp === entityID);
       expect(logged).toMatchObject({ federation: 'mdqfed', source: 'mdq', reason: expect.stringMatching(reason), msg: 'MDQ gave no usable metadata; no aggregate is configured to fall back to' });
-      expect(alone.status('mdq')).toMatchObject({ entities: 0, lastError: { reason: expect.stringMatching(reason) } });
+      expect(alone.status('mdq')).toMatchObject({ entities: 0, failures: 1, answers: [], lastError: { reason: expect.stringMatching(reason) } });
       expect(alone.status('mdq')?.lastSuccess).toBeUndefined();
       // With the signed aggregate: it answers, with its own copy of the entity.
       expect((await withAggregate.federation.idp(entityID)).ssoRedirectUrl).toBe('https://aggregate.example/sso');

@@ -6,6 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +14,7 @@ import request from 'supertest';
 import { idpMetadataXml } from '../../demo/idp-messages';
 import { loadOrCreateKeyPair, type DemoKeyPair } from '../../demo/keys';
 import { certBody } from '../../idp-adapters/saml/xml';
-import { aggregateOf, DAY, sign } from '../helpers/signed-metadata';
+import { aggregateOf, DAY, entityAnswer, sign } from '../helpers/signed-metadata';
 import { adminGateway, identity } from './admin-harness';
 
 const HOUR = 3_600_000;
@@ -83,6 +84,8 @@ describe('metadata within a day of expiry', () => {
     expect(field('mdq', 'signature')).toBe('not yet');
     expect(field('mdq', 'idps')).toBe('0 answers cached');
     expect(field('mdq', 'last-good')).toBe('not yet');
+    expect(field('aggregate', 'failures')).toBe('0 since start');
+    expect(field('mdq', 'failures')).toBe('1 since start');
     expect(field('mdq', 'last-error')).toMatch(/<time datetime=.*<\/time>: https:\/\/idp\.uni\.example\.edu\.cn\/idp\/shibboleth: http:\/\/127\.0\.0\.1:\d+\/entities\/%7Bsha1%7D[0-9a-f]{40} could not be fetched/);
   });
 
@@ -120,6 +123,7 @@ describe('metadata within a day of expiry', () => {
     expect(metrics).toContain('passway_federation_metadata_idps{federation="fed",source="aggregate"} 1');
     expect(metrics).toContain('passway_federation_metadata_idps{federation="fed",source="mdq"} 0');
     expect(metrics).toContain('passway_federation_metadata_signature_ok{federation="fed",source="aggregate"} 1');
+    expect(metrics).toContain('passway_federation_metadata_failures_total{federation="fed",source="mdq"} 1');
     expect(metrics).toMatch(/passway_federation_metadata_last_fetch_timestamp_seconds\{federation="fed",source="mdq"\} \d+/);
     expect(metrics).not.toMatch(/passway_federation_metadata_last_success_timestamp_seconds\{federation="fed",source="mdq"\}/);
     let problems = '';
@@ -157,5 +161,25 @@ test('no verified copy at all (a forged aggregate): the alert says so, and /read
     expect((await request(built.gateway.handle).get('/metrics')).text).toContain('passway_federation_metadata_signature_ok{federation="fed",source="aggregate"} 0');
   } finally {
     built.gateway.close();
+  }
+});
+
+test('an MDQ-only federation lists the answers it has cached, each with its validUntil and next refresh', async () => {
+  const answer = sign(entityAnswer(idpMetadataXml(ENTITY, `${ENTITY}/sso`, certBody(key.certificatePem)), { validUntil: new Date(Date.now() + 7 * DAY) }), key);
+  const mdq = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/samlmetadata+xml' }).end(answer));
+  await new Promise<void>((resolve) => mdq.listen(0, '127.0.0.1', resolve));
+  const built = adminGateway({
+    federations: [{ id: 'mdqonly', signingCertFile: path.join(stateDir, 'federation', 'cert.pem'), mdq: { baseUrl: `http://127.0.0.1:${(mdq.address() as net.AddressInfo).port}/` } }],
+  });
+  try {
+    expect((await built.gateway.federations.get('mdqonly')?.idp(ENTITY))?.ssoRedirectUrl).toBe(`${ENTITY}/sso`);
+    const page = (await request(built.gateway.handle).get('/admin/federations').set('Cookie', await built.signedIn(admin)).set('Accept-Language', 'en')).text;
+    expect(page).not.toContain('data-source="aggregate"');
+    expect(page).toMatch(/data-field="signature">verified</);
+    expect(page).toMatch(/<details data-field="answers"><summary>Cached answers \(1\)<\/summary>[\s\S]*<code>https:\/\/idp\.uni\.example\.edu\.cn\/idp\/shibboleth<\/code>/);
+    expect(page).not.toContain('role="alert"');
+  } finally {
+    built.gateway.close();
+    await new Promise((resolve) => mdq.close(resolve));
   }
 });

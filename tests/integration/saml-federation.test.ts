@@ -126,6 +126,7 @@ describe('a signed federation aggregate', () => {
       loadedFrom: 'source',
       signature: 'verified',
       entities: 2,
+      failures: 0,
       validUntil: expect.any(String),
       nextRefresh: expect.any(String),
     });
@@ -192,6 +193,7 @@ describe('a refused refresh keeps the old list, the disk copy and the logins', (
       const status = federation.status;
       expect(status.lastError?.reason).toMatch(reason);
       expect(status.entities).toBe(2);
+      expect(status.failures).toBeGreaterThan(0);
       expect(node.lines).toContainEqual(
         expect.objectContaining({ level: 40, federation: 'testfed', reason: status.lastError?.reason, msg: expect.stringMatching(/^federation metadata refused; the last good copy \(verified .*, valid until .*\) stays in use$/) }),
       );

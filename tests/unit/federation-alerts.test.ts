@@ -4,7 +4,7 @@ import { alertLine, federationAlerts, type SourceStatus } from '../../idp-adapte
 const NOW = Date.parse('2026-12-02T12:00:00Z');
 const HOUR = 3_600_000;
 const at = (ms: number) => new Date(NOW + ms).toISOString();
-const source = (over: Partial<SourceStatus>): SourceStatus => ({ federation: 'carsi', kind: 'aggregate', source: 'https://x/md.xml', entities: 3, ...over });
+const source = (over: Partial<SourceStatus>): SourceStatus => ({ federation: 'carsi', kind: 'aggregate', source: 'https://x/md.xml', entities: 3, failures: 0, ...over });
 const alerts = (...sources: SourceStatus[]) => federationAlerts({ federation: 'carsi', sources }, NOW);
 
 test('within a day of validUntil: expiring; past it: expired; further off: nothing', () => {
