@@ -241,15 +241,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
 }
 
 /** The SAML SP hub when a SAML login is configured (or SP keys are); a missing key throws SpConfigError. */
-function samlHub(
-  config: Config,
-  publicUrl: URL,
-  store: Store,
-  loginState: LoginState,
-  logger: Logger,
-  federations: ReadonlyMap<string, FederationMetadata>,
-  generated?: KeyPairPem,
-): SamlHub | undefined {
+function samlHub(config: Config, publicUrl: URL, store: Store, loginState: LoginState, logger: Logger, federations: ReadonlyMap<string, FederationMetadata>, generated?: KeyPairPem): SamlHub | undefined {
   const logins = config.logins.filter((l): l is SamlLoginConfig => l.kind === 'saml');
   if (logins.length === 0 && !config.saml.signing && !generated) return undefined;
   const keys = loadSpKeys(config.saml, (file) => readFileSync(file, 'utf8'), generated);
