@@ -162,7 +162,7 @@ export class MdqSource {
       const cached = this.cache.get(entityID);
       if (cached && cached.expiresAt <= now) this.cache.delete(entityID);
       else if (cached) {
-        cached.refreshAt = now + Math.max(1000, Math.min(RETRY_REFRESH_MS, (cached.expiresAt - now) / 2));
+        cached.refreshAt = now + Math.max(MIN_REFRESH_MS, Math.min(RETRY_REFRESH_MS, (cached.expiresAt - now) / 2));
         this.deps.logger.warn(
           { federation: this.federation, source: 'mdq', idp: entityID, reason: failure.message },
           `MDQ refresh failed; the cached answer stays in use until ${new Date(cached.expiresAt).toISOString()}`,
@@ -228,7 +228,7 @@ export class MdqSource {
     if (this.timer) clearTimeout(this.timer);
     const next = Math.min(...[...this.cache.values()].map((c) => c.refreshAt));
     if (!Number.isFinite(next)) return;
-    this.timer = setTimeout(() => void this.refreshDue(), Math.max(1000, next - this.now()));
+    this.timer = setTimeout(() => void this.refreshDue().finally(() => this.schedule()), Math.max(1000, next - this.now()));
     this.timer.unref();
   }
 }
