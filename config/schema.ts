@@ -166,14 +166,39 @@ const OidcLogin = z.strictObject({
 });
 const Login = z.discriminatedUnion('kind', [SamlLogin, CasLogin, OidcLogin]);
 
+/** https, or http to this machine only (a local MDQ mirror such as pyFF): every answer is also signature-checked. */
+const isLoopbackUrl = (url: URL) => ['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname);
+const Mdq = z.strictObject({
+  baseUrl: z
+    .url()
+    .refine((value) => value.startsWith('https://') || (value.startsWith('http://') && isLoopbackUrl(new URL(value))), 'must be an https:// URL (http only to a mirror on this machine, 127.0.0.1 or ::1)')
+    .describe('the federation\'s Metadata Query (MDQ) service, e.g. https://mdq.incommon.org/; one IdP is fetched from <baseUrl>/entities/<id> when a login needs it. https (http only to a mirror on this machine); every answer is signature-checked either way'),
+  signingCertFile: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('PEM certificate every MDQ answer must be signed with, when it is not the federation\'s signingCertFile (InCommon signs MDQ with its own key)'),
+  identifier: z
+    .enum(['sha1', 'entityID'])
+    .default('sha1')
+    .describe('how the query names the IdP: "sha1" ({sha1} and the hex SHA-1 of the entityID) or "entityID" (the entityID, URL-encoded)'),
+  timeoutSeconds: z.number().positive().default(10).describe('how long to wait for the MDQ server (connect, headers and body each)'),
+  maxCacheHours: z
+    .number()
+    .positive()
+    .default(24)
+    .describe('longest an answer is kept; a sooner validUntil ends it earlier, and it is fetched again before then (at its cacheDuration, else three quarters of its life)'),
+});
+
 const Federation = z.strictObject({
   id: Id.describe('federation id that logins[].federation refers to, e.g. "carsi"'),
+  mdq: Mdq.optional().describe('ask the federation\'s MDQ service for one IdP at a time (signed, cached within validUntil); the aggregate, when given too, is the fallback'),
   metadataUrl: z.url().optional().describe('where the federation publishes its signed metadata aggregate'),
   metadataFile: z.string().optional().describe('a local copy of the signed aggregate (instead of metadataUrl)'),
   signingCertFile: z
     .string()
     .min(1)
-    .describe('PEM certificate the aggregate must be signed with (CARSI: dsmeta.pem from its IdP bundle); no other key is trusted'),
+    .describe('PEM certificate the aggregate (and MDQ answers, unless mdq.signingCertFile) must be signed with (CARSI: dsmeta.pem from its IdP bundle); no other key is trusted'),
   refreshMinutes: z.number().int().min(1).default(60).describe('how often the aggregate is fetched again (a shorter cacheDuration in it wins)'),
   cacheDir: z.string().default('state/federations').describe('folder keeping the last good verified copy, used when the URL fails at start'),
 });
@@ -443,7 +468,7 @@ export const ConfigSchema = z
     store: Store,
     institutions: z.array(Institution).default([]).describe('institutions whose members use Passway'),
     logins: z.array(Login).default([]).describe('campus sign-in methods: saml, cas, oidc'),
-    federations: z.array(Federation).default([]).describe('signed federation metadata aggregates (CARSI, eduGAIN) that SAML logins take their IdP from'),
+    federations: z.array(Federation).default([]).describe('signed federation metadata (aggregates such as CARSI\'s or eduGAIN\'s, MDQ services such as InCommon\'s) that SAML logins take their IdP from; their status is at /admin/federations'),
     discovery: Discovery,
     saml: Saml,
     resources: z.array(Resource).default([]).describe('licensed databases (see resource-catalog/); more may come from catalog.files'),
@@ -506,7 +531,7 @@ type Loose = {
     metadataSigningCertFile?: unknown;
     metadataSigningCertSha256?: unknown;
   }[];
-  federations?: { id?: unknown; metadataUrl?: unknown; metadataFile?: unknown }[];
+  federations?: { id?: unknown; metadataUrl?: unknown; metadataFile?: unknown; mdq?: unknown }[];
   resources?: { id?: unknown; hosts?: { host?: unknown }[]; licences?: { institution?: unknown; from?: unknown; until?: unknown }[] }[];
   store?: { kind?: unknown; url?: unknown; sentinels?: unknown; sentinelName?: unknown; cluster?: unknown };
   counter?: { consortium?: { customerId?: unknown }; requestors?: { id?: unknown; customers?: unknown }[]; institutionIds?: unknown };
@@ -532,8 +557,10 @@ function crossCheck(config: Loose, ctx: z.RefinementCtx): void {
 
   const federations = new Set(list(config.federations).map((f) => f.id));
   list(config.federations).forEach((federation, index) => {
-    if (!federation.metadataUrl === !federation.metadataFile) {
-      ctx.addIssue({ code: 'custom', path: ['federations', index], message: 'give exactly one of metadataUrl or metadataFile' });
+    if (federation.metadataUrl && federation.metadataFile) {
+      ctx.addIssue({ code: 'custom', path: ['federations', index], message: 'give only one of metadataUrl or metadataFile' });
+    } else if (!federation.metadataUrl && !federation.metadataFile && !federation.mdq) {
+      ctx.addIssue({ code: 'custom', path: ['federations', index], message: 'give exactly one of metadataUrl or metadataFile (the signed aggregate), or an mdq service' });
     }
   });
 
@@ -654,3 +681,4 @@ export type CasLoginConfig = z.infer<typeof CasLogin>;
 export type OidcLoginConfig = z.infer<typeof OidcLogin>;
 export type SamlSpConfig = z.infer<typeof Saml>;
 export type FederationConfig = z.infer<typeof Federation>;
+export type MdqConfig = z.infer<typeof Mdq>;

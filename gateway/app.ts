@@ -5,7 +5,8 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { Config } from '../config/schema';
-import type { KeyPairPem, SamlHub } from '../idp-adapters/saml';
+import type { FederationMetadata, KeyPairPem, SamlHub } from '../idp-adapters/saml';
+import { startFederations } from '../idp-adapters/saml';
 import { createAccess, type Access } from './access';
 import type { Logger } from './logger';
 import { authRoutes } from './routes/auth';
@@ -14,7 +15,7 @@ import { CampusSessions } from './campus-sessions';
 import { SignedOutPage } from './signed-out';
 import { discoveryRoutes } from './routes/discovery';
 import { launchRoutes } from './routes/launch';
-import { usageMetrics } from './load/metrics';
+import { federationMetrics, usageMetrics } from './load/metrics';
 import { createProxy, isWebSocketUpgrade, type Proxy } from './proxy';
 import type { Resolve } from './proxy/address-guard';
 import { Catalog } from '../resource-catalog/catalog';
@@ -38,6 +39,7 @@ import { apiRoutes } from './routes/api';
 import { counterApiRoutes, withoutApiKey } from './routes/counter-api';
 import { unproxiedAdminRoutes } from './routes/admin-unproxied';
 import { adminQrRoutes } from './routes/admin-qr';
+import { adminFederationRoutes } from './routes/admin-federations';
 import { createLoad, type LoadControl } from './load';
 import { loadAdminRoutes, suspendedRoutes } from './load/pages';
 import * as adminAccess from './admin'; // its admin pages use the admin guard, CSRF and audit
@@ -77,8 +79,10 @@ export interface Gateway {
   handleUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
   app: Express;
   sessions: Sessions;
-  /** The SAML SP hub, when configured (its registry holds the federation loaders and their status). */
+  /** The SAML SP hub, when configured (its registry holds the federation loaders). */
   saml?: SamlHub;
+  /** The federations' metadata loaders by id, and their status (/admin/federations, /readyz, /metrics). */
+  federations: ReadonlyMap<string, FederationMetadata>;
   /** Swap in a reloaded catalog; requests in flight keep the snapshot they started with. */
   setCatalog(catalog: Catalog): void;
   /** Load control: metrics, timed Store, overload guard, load history. */
@@ -105,6 +109,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const load = createLoad({ config, store: deps.store, logger, secret: sessionSecret, catalog: currentCatalog, record: deps.usage?.record ?? usageRecorder(logger) });
   const store = load.store;
   if (deps.usage) usageMetrics(load.metrics.registry, deps.usage); // write failures, store losses, catching up
+  // Federation metadata: aggregates start loading now, in the background; MDQ is asked when a login needs it
+  const federations = startFederations(config.federations, { logger });
+  federationMetrics(load.metrics.registry, federations);
   const recordUsage = load.recordUsage;
   // The one access decision: licence, seats, suspensions (built before sessions: their observer keeps seats in step)
   const access = createAccess({ config, store, record: recordUsage, remember: (entry) => load.remember(entry), userOf: (session) => load.userOf(session) });
@@ -178,7 +185,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     }),
   );
   app.use(load.metricsRoute(), load.overloadShedding()); // /metrics (allow-list), 503 for new logins/launches when overloaded
-  app.use(healthRoutes(ctx, deps.usage)); // /readyz: degraded while the usage log cannot be written
+  app.use(healthRoutes(ctx, deps.usage, federations)); // /readyz: degraded while the usage log cannot be written or federation metadata nears expiry
   app.use(iconRoutes(), clientScriptRoutes()); // favicon, the pages' browser scripts
   app.use(express.urlencoded({ extended: false, limit: '64kb' }));
   app.use(requestScope(ctx));
@@ -188,7 +195,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.use(launchRoutes(ctx, { access, load }));
   app.use(proxy.routes);
   const loginState = new LoginState({ secret: sessionSecret, publicUrl: settings.publicUrl }); // logins bound to the browser
-  const logins = createLogins({ config, publicUrl: settings.publicUrl, store, loginState, logger, samlSigningKey }); // one adapter per login, by kind
+  const logins = createLogins({ config, publicUrl: settings.publicUrl, store, loginState, logger, federations, samlSigningKey }); // one adapter per login, by kind
   const saml = logins.saml;
   const campusSessions = new CampusSessions(store, sessions, config.session.absoluteLifetimeHours * 3_600_000); // sessions by their campus logout keys
   app.use(authRoutes(ctx, logins, campusSessions));
@@ -207,6 +214,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.use(adminRoutes(ctx, reloadCatalog), adminUsageRoutes(ctx, deps.reports), apiRoutes(ctx, deps.reports), counterApiRoutes(ctx, deps.reports)); // admin and reports, COUNTER API
   app.use(unproxiedAdminRoutes(ctx, adminAccess.requireAdmin(ctx))); // /admin/unproxied
   app.use(adminQrRoutes(ctx)); // /admin/qr: QR sheets to print
+  app.use(adminFederationRoutes(ctx, adminAccess.requireAdmin(ctx), federations)); // /admin/federations: metadata status for IT
   app.use(notFound(ctx));
   app.use(errorPage(ctx));
 
@@ -231,9 +239,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
     catalog = next;
   };
   const close = () => {
-    saml?.registry.close();
+    for (const federation of federations.values()) federation.close(); // their refresh timers and MDQ connections
     void proxy.close(); // open proxy-summary events (written synchronously), unproxied hosts, connection pools
     load.close(); // its timer and event-loop monitor
   };
-  return { handle, shouldUpgrade, handleUpgrade, app, sessions, saml, setCatalog, close, load, access, proxy };
+  return { handle, shouldUpgrade, handleUpgrade, app, sessions, saml, federations, setCatalog, close, load, access, proxy };
 }

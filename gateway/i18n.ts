@@ -386,6 +386,49 @@ const messages = {
   csrfRefusedTitle: { en: 'Form expired', zh: '表单已失效' },
   csrfRefusedBody: { en: 'This form has expired or did not come from Passway. Open the page again and retry.', zh: '此表单已失效或并非来自 Passway。请重新打开页面后重试。' },
   // --- end load control ---
+  // --- federation metadata status (/admin/federations) ---
+  fedTitle: { en: 'Federation metadata', zh: '联盟元数据' },
+  fedIntro: {
+    en: 'Where each federation\'s IdPs come from and whether that metadata is fresh: its signature is checked against the pinned certificate at every fetch, and a refused or failed fetch keeps the last good copy. An alert appears when metadata expires within a day.',
+    zh: '各联盟的 IdP 元数据来源及其是否新鲜：每次获取都会用固定的证书验证签名，获取被拒绝或失败时继续使用上一份有效副本。元数据将在一天内过期时会显示警告。',
+  },
+  fedNone: { en: 'No federation is configured (config: federations).', zh: '尚未配置联盟（配置项 federations）。' },
+  fedSourceAggregate: { en: 'Signed aggregate', zh: '签名聚合元数据' },
+  fedSourceMdq: { en: 'MDQ service (one IdP per query)', zh: 'MDQ 查询服务（按需逐个查询 IdP）' },
+  fedSource: { en: 'Source', zh: '来源' },
+  fedAlertSourceAggregate: { en: 'signed aggregate', zh: '签名聚合元数据' },
+  fedAlertSourceMdq: { en: 'MDQ answers', zh: 'MDQ 查询结果' },
+  fedLastFetch: { en: 'Last fetch', zh: '最近获取' },
+  fedLastGood: { en: 'Last good', zh: '最近成功' },
+  fedFromCache: { en: '(from the copy on disk)', zh: '（来自磁盘副本）' },
+  fedSignature: { en: 'Signature check', zh: '签名验证' },
+  fedSignatureVerified: { en: 'verified', zh: '通过' },
+  fedSignatureRefused: { en: 'refused', zh: '未通过（已拒绝）' },
+  fedValidUntil: { en: 'Valid until', zh: '有效期至' },
+  fedIdps: { en: 'IdPs', zh: 'IdP 数量' },
+  fedIdpsMdq: { en: '{count} answers cached', zh: '已缓存 {count} 个' },
+  fedNextRefresh: { en: 'Next refresh', zh: '下次刷新' },
+  fedLastError: { en: 'Last error', zh: '最近错误' },
+  fedErrorAt: { en: '{when}: {reason}', zh: '{when}：{reason}' },
+  fedFailures: { en: 'Refused or failed fetches', zh: '被拒绝或失败的获取' },
+  fedFailuresValue: { en: '{count} since start', zh: '启动以来 {count} 次' },
+  fedAnswers: { en: 'Cached answers ({count})', zh: '已缓存的查询结果（{count} 个）' },
+  fedAnswerEntity: { en: 'IdP (entityID)', zh: 'IdP（entityID）' },
+  fedNever: { en: 'not yet', zh: '尚无' },
+  fedNoError: { en: 'none', zh: '无' },
+  fedAlertExpiring: {
+    en: 'The {source} of {federation} expires at {until}, within a day. Check that the federation still publishes newer metadata and that Passway can fetch it.',
+    zh: '{federation} 的{source}将于 {until} 过期（不足一天）。请检查联盟是否仍在发布新的元数据，以及 Passway 能否获取。',
+  },
+  fedAlertExpired: {
+    en: 'The {source} of {federation} expired at {until}: sign-ins that need it fail until a newer verified copy is fetched.',
+    zh: '{federation} 的{source}已于 {until} 过期：在获取到新的有效副本之前，依赖它的登录都会失败。',
+  },
+  fedAlertUnavailable: {
+    en: 'No verified {source} of {federation} is loaded ({reason}): sign-ins that need it fail until one is.',
+    zh: '{federation} 的{source}尚无有效副本（{reason}）：在加载成功之前，依赖它的登录都会失败。',
+  },
+  // --- end federation metadata status ---
 } satisfies Record<string, { en: string | Plural; zh: string }>;
 
 /** English forms by count (CLDR: "one" and "other"); Chinese has one form. The count is the `count` variable. */

@@ -8,7 +8,7 @@ import type { Config, Login, SamlLoginConfig } from '../config/schema';
 import { CasAdapter } from '../idp-adapters/cas';
 import type { LoginState } from '../idp-adapters/login-state';
 import { OidcAdapter } from '../idp-adapters/oidc';
-import { defaultMetadataSource, IdpRegistry, loadSpKeys, SamlAdapter, SamlHub, spSettings, startFederations, type KeyPairPem } from '../idp-adapters/saml';
+import { defaultMetadataSource, IdpRegistry, loadSpKeys, SamlAdapter, SamlHub, spSettings, type FederationMetadata, type KeyPairPem } from '../idp-adapters/saml';
 import type { IdpAdapter } from '../idp-adapters/types';
 import type { Logger } from './logger';
 import type { Store } from './store/types';
@@ -19,6 +19,8 @@ export interface LoginDeps {
   store: Store;
   loginState: LoginState;
   logger: Logger;
+  /** The federations' metadata loaders (started by the app: /readyz, metrics and /admin/federations read them too). */
+  federations: ReadonlyMap<string, FederationMetadata>;
   /** SP signing key generated in demo mode. */
   samlSigningKey?: KeyPairPem;
 }
@@ -52,13 +54,13 @@ function createAdapter(login: Login, deps: LoginDeps, saml: SamlHub | undefined)
 }
 
 /** The SAML SP hub when a SAML login is configured (or SP keys are); a missing key throws SpConfigError. */
-function samlHub({ config, publicUrl, store, loginState, logger, samlSigningKey }: LoginDeps): SamlHub | undefined {
+function samlHub({ config, publicUrl, store, loginState, logger, federations, samlSigningKey }: LoginDeps): SamlHub | undefined {
   const logins = config.logins.filter((l): l is SamlLoginConfig => l.kind === 'saml');
   if (logins.length === 0 && !config.saml.signing && !samlSigningKey) return undefined;
   const keys = loadSpKeys(config.saml, (file) => readFileSync(file, 'utf8'), samlSigningKey);
   const registry = new IdpRegistry(logins, defaultMetadataSource({ readFile: (file) => readFile(file, 'utf8') }), {
     onRefreshFailed: (login, error) => logger.warn({ reason: 'metadata-unavailable', idp: login.entityID, err: error.message }, 'IdP metadata could not be loaded'),
-    federations: startFederations(config.federations, { logger }),
+    federations,
   });
   return new SamlHub(spSettings(config.saml, publicUrl, keys), registry, store, loginState, {
     onDropped: (dropped, login) => logger.warn({ reason: dropped.reason, idp: login.entityID, attribute: dropped.attribute, value: dropped.value }, 'attribute value dropped'),

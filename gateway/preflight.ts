@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { createSecureContext } from 'node:tls';
@@ -10,8 +11,8 @@ import { loadCatalog } from '../resource-catalog/load';
 /**
  * Every check `passway serve` makes before it binds a port or opens a connection, run by
  * `serve` and by `config check` alike: the schema (with address ranges and time zones), the
- * catalog (the one catalog validator), the SAML key pairs, the TLS files, and the folders the
- * gateway writes to. Every problem is collected, so one run lists them all.
+ * catalog (the one catalog validator), the SAML key pairs, the TLS files, the federations' pinned
+ * certificates, and the folders the gateway writes to. Every problem is collected, so one run lists them all.
  */
 
 export type PreflightResult =
@@ -92,6 +93,31 @@ function writableFolder(key: string, dir: string): ConfigProblem[] {
   }
 }
 
+/** The pinned certificates federation metadata is checked with: a typo here would refuse every fetch, so say so now. */
+function federationProblems(config: Partial<Config>): ConfigProblem[] {
+  return (config.federations ?? []).flatMap((federation, i) => {
+    const pinned: [string, string | undefined][] = [
+      [`federations[${i}].signingCertFile`, federation.signingCertFile],
+      [`federations[${i}].mdq.signingCertFile`, federation.mdq?.signingCertFile],
+    ];
+    return pinned.flatMap(([key, file]): ConfigProblem[] => {
+      if (!file) return [];
+      let pem: Buffer;
+      try {
+        pem = readFileSync(file);
+      } catch (error) {
+        return [{ path: key, message: `cannot read ${file}: ${codeOf(error)}` }];
+      }
+      try {
+        new X509Certificate(pem);
+        return [];
+      } catch {
+        return [{ path: key, message: `${file} is not a PEM certificate` }];
+      }
+    });
+  });
+}
+
 function folderProblems(config: Partial<Config>): ConfigProblem[] {
   return [
     ...(config.usage ? writableFolder('usage.dir', config.usage.dir) : []),
@@ -104,7 +130,7 @@ export function preflight(file: string, options: ValidateOptions = {}): Prefligh
   const loaded = loadConfigFile(file, options);
   const config = loaded.ok ? loaded.config : loaded.partial;
   const problems = loaded.ok ? [] : [...loaded.problems];
-  if (config) problems.push(...samlProblems(config), ...tlsProblems(config), ...folderProblems(config));
+  if (config) problems.push(...samlProblems(config), ...tlsProblems(config), ...federationProblems(config), ...folderProblems(config));
   // The catalog files are checked too when the sections they depend on are valid on their own.
   const catalogReady = config?.resources && config.catalog && config.institutions;
   const catalog = catalogReady ? loadCatalog(config as Config, path.dirname(loaded.source)) : undefined;

@@ -15,4 +15,5 @@ export const ADMIN_SECTIONS: AdminSection[] = [
   { href: '/admin/load', label: 'loadTitle', role: 'admin' },
   { href: '/admin/suspensions', label: 'suspensionsTitle', role: 'admin' },
   { href: '/admin/unproxied', label: 'unproxiedTitle', role: 'admin' },
+  { href: '/admin/federations', label: 'fedTitle', role: 'admin' },
 ];

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { federationAlerts, type FederationMetadata, type SourceStatus } from '../../idp-adapters/saml';
 import type { UsageStatus } from '../usage';
 
 /** Where gauges read their current values (collected when Prometheus scrapes). */
@@ -142,6 +143,93 @@ export function usageMetrics(registry: Registry, usage: { status(): UsageStatus 
     registers,
     collect() {
       this.set(usage.status().aggregation === 'live' ? 0 : 1);
+    },
+  });
+}
+
+/**
+ * Federation metadata per federation and source (aggregate, mdq), read from their status at each
+ * scrape: times as Unix seconds (alert on `passway_federation_metadata_valid_until_seconds - time()`),
+ * IdPs trusted, and 1 in `…_degraded` exactly when /readyz names it.
+ */
+export function federationMetrics(registry: Registry, federations: ReadonlyMap<string, FederationMetadata>): void {
+  const registers = [registry];
+  const labelNames = ['federation', 'source'] as const;
+
+  const each = (gauge: Gauge<'federation' | 'source'>, value: (s: SourceStatus, degraded: boolean) => number | undefined) => {
+    gauge.reset();
+    const now = Date.now();
+    for (const status of [...federations.values()].map((f) => f.status)) {
+      const alerts = federationAlerts(status, now);
+      for (const s of status.sources) {
+        const v = value(s, alerts.some((a) => a.source === s.kind));
+        if (v !== undefined) gauge.set({ federation: s.federation, source: s.kind }, v);
+      }
+    }
+  };
+  const seconds = (iso: string | undefined) => (iso ? Date.parse(iso) / 1000 : undefined);
+  new Gauge({
+    name: 'passway_federation_metadata_valid_until_seconds',
+    help: 'validUntil of the federation metadata in use (MDQ: the soonest cached answer), Unix time',
+    labelNames,
+    registers,
+    collect() {
+      each(this, (s) => seconds(s.validUntil));
+    },
+  });
+  new Gauge({
+    name: 'passway_federation_metadata_last_success_timestamp_seconds',
+    help: 'when federation metadata was last fetched and verified, Unix time',
+    labelNames,
+    registers,
+    collect() {
+      each(this, (s) => seconds(s.lastSuccess));
+    },
+  });
+  new Gauge({
+    name: 'passway_federation_metadata_last_fetch_timestamp_seconds',
+    help: 'when federation metadata was last fetched or tried, Unix time',
+    labelNames,
+    registers,
+    collect() {
+      each(this, (s) => seconds(s.lastFetch));
+    },
+  });
+  new Gauge({
+    name: 'passway_federation_metadata_idps',
+    help: 'IdPs trusted from the federation metadata source (MDQ: answers cached)',
+    labelNames,
+    registers,
+    collect() {
+      each(this, (s) => s.entities);
+    },
+  });
+  new Gauge({
+    name: 'passway_federation_metadata_signature_ok',
+    help: '1 when the last signature check of the source passed, 0 when it was refused',
+    labelNames,
+    registers,
+    collect() {
+      each(this, (s) => (s.signature === undefined ? undefined : s.signature === 'verified' ? 1 : 0));
+    },
+  });
+  new Counter({
+    name: 'passway_federation_metadata_failures_total',
+    help: 'federation metadata fetches refused (signature, validUntil, wrong entity) or failed (network, HTTP status) since start',
+    labelNames,
+    registers,
+    collect() {
+      this.reset();
+      for (const f of federations.values()) for (const s of f.status.sources) if (s.failures > 0) this.inc({ federation: s.federation, source: s.kind }, s.failures);
+    },
+  });
+  new Gauge({
+    name: 'passway_federation_metadata_degraded',
+    help: '1 while the source has no verified metadata or its metadata expires within a day (then /readyz answers "degraded")',
+    labelNames,
+    registers,
+    collect() {
+      each(this, (_s, degraded) => (degraded ? 1 : 0));
     },
   });
 }

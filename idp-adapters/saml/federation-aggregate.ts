@@ -33,16 +33,18 @@ function validUntilOf(element: Element): Date | undefined {
   return date;
 }
 
-/** Parse the signed aggregate; throws when it has expired or holds no usable IdP. */
+/** Parse the signed aggregate (or one signed md:EntityDescriptor); throws when it has expired or holds no usable IdP. */
 export async function readAggregate(signedXml: string, nowMs: number): Promise<Aggregate> {
   const root = (await parseXml(signedXml)).documentElement;
   if (!root) throw new Error('the signed aggregate is empty');
   const validUntil = validUntilOf(root);
-  if (validUntil && validUntil.getTime() <= nowMs) throw new Error(`the aggregate expired at ${validUntil.toISOString()} (validUntil)`);
+  if (validUntil && validUntil.getTime() <= nowMs) throw new Error(`the ${root.localName === 'EntityDescriptor' ? 'entity' : 'aggregate'} expired at ${validUntil.toISOString()} (validUntil)`);
 
   const aggregate: Aggregate = { idps: new Map(), skipped: [], validUntil, cacheDurationMs: durationMs(attr(root, 'cacheDuration')) };
   const visit = (group: Element) => {
-    for (const entity of children(group, NS.md, 'EntityDescriptor')) {
+    // An MDQ answer for one entity is that md:EntityDescriptor itself, read like one inside an aggregate.
+    const entities = group === root && root.localName === 'EntityDescriptor' ? [root] : children(group, NS.md, 'EntityDescriptor');
+    for (const entity of entities) {
       if (children(entity, NS.md, 'IDPSSODescriptor').length === 0) continue; // an SP or other role
       const entityID = attr(entity, 'entityID') ?? '';
       const until = validUntilOf(entity);
@@ -63,6 +65,9 @@ export async function readAggregate(signedXml: string, nowMs: number): Promise<A
     }
   };
   visit(root);
-  if (aggregate.idps.size === 0) throw new Error('the aggregate lists no usable IdP');
+  if (aggregate.idps.size === 0) {
+    const [only] = aggregate.skipped;
+    throw new Error(root.localName === 'EntityDescriptor' && only ? `${only.entityID} is not usable: ${only.reason}` : 'the aggregate lists no usable IdP');
+  }
   return aggregate;
 }

@@ -70,7 +70,7 @@ export async function verifyMetadataSignature(xml: string, certificatePem: strin
   } catch (error) {
     return fail(`signature check failed: ${(error as Error).message}`);
   }
-  if (!valid) return fail('signature check failed: a signed part of the aggregate was changed');
+  if (!valid) return fail('signature check failed: a signed part of the metadata was changed');
 
   const signed = sig.getSignedReferences();
   if (signed.length !== 1) return fail('xml-crypto verified an unexpected number of references');

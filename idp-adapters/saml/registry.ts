@@ -2,7 +2,7 @@
  * The campus IdPs the hub trusts, from `logins[kind=saml]`, with their metadata loaded on first
  * use and refreshed now and then. A failed or unusable refresh keeps the last good copy; with no
  * good copy at all the login fails with `metadata-unavailable`, never with an empty trust.
- * Logins with `federation:` take their IdP from that federation's verified aggregate instead.
+ * Logins with `federation:` take their IdP from that federation (its MDQ service or verified aggregate) instead.
  */
 import { X509Certificate } from 'node:crypto';
 import type { SamlLoginConfig } from '../../config/schema';
@@ -72,7 +72,7 @@ export class IdpRegistry {
     for (const federation of this.federations.values()) federation.close();
   }
 
-  /** A federation login's IdP, from the federation's current verified entity list. */
+  /** A federation login's IdP, from the federation's MDQ service or its current verified aggregate. */
   private fromFederation(login: SamlLoginConfig, id: string): Promise<IdpMetadata> {
     const federation = this.federations.get(id);
     if (!federation) throw new LoginError('metadata-unavailable', `federation ${id} of ${login.entityID} is not configured`, { idp: login.entityID, federation: id });

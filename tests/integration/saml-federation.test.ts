@@ -3,23 +3,15 @@
  * xml-crypto and a test federation key, served from a small HTTP server; logins from both IdPs;
  * forged, expired and wrapped aggregates refused with the old list kept; the on-disk copy.
  */
-import { randomBytes } from 'node:crypto';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { SignedXml } from 'xml-crypto';
-import type { FederationMetadata } from '../../idp-adapters/saml';
+import type { AggregateSource } from '../../idp-adapters/saml/aggregate-source';
 import type { DemoIdpHandle } from '../../demo';
 import { loadOrCreateKeyPair, type DemoKeyPair } from '../../demo/keys';
+import { aggregateOf as aggregate, DAY, MD, sign, withoutXmlDecl } from '../helpers/signed-metadata';
 import { CookieJar, get, post, signInAtIdp, spKeyFiles, startGatewayNode, startIdp, type GatewayNode, type SpKeyFiles } from './saml-harness';
-
-const MD = 'urn:oasis:names:tc:SAML:2.0:metadata';
-const RSA_SHA256 = 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256';
-const SHA256 = 'http://www.w3.org/2001/04/xmlenc#sha256';
-const EXC_C14N = 'http://www.w3.org/2001/10/xml-exc-c14n#';
-const ENVELOPED = 'http://www.w3.org/2000/09/xmldsig#enveloped-signature';
-const DAY = 86_400_000;
 
 const INSTITUTIONS = [
   { id: 'uni-a', name: { en: 'University A', zh: '甲大学' }, domains: ['demo.edu.cn'] },
@@ -39,23 +31,9 @@ let served: string | undefined;
 let metadataServer: http.Server;
 let metadataUrl: string;
 let node: GatewayNode;
-let federation: FederationMetadata;
-
-/** The aggregate's text, signed as a federation signs it: enveloped, exclusive c14n, first child of the root. */
-function sign(xml: string, key: DemoKeyPair, algorithms: { signature: string; digest: string } = { signature: RSA_SHA256, digest: SHA256 }): string {
-  const sig = new SignedXml({ privateKey: key.privateKeyPem, publicCert: key.certificatePem, signatureAlgorithm: algorithms.signature, canonicalizationAlgorithm: EXC_C14N });
-  sig.addReference({ xpath: '/*', transforms: [ENVELOPED, EXC_C14N], digestAlgorithm: algorithms.digest });
-  sig.computeSignature(xml, { prefix: 'ds', location: { reference: '/*', action: 'prepend' } });
-  return sig.getSignedXml();
-}
-
-function aggregate(entities: string[], opts: { validUntil?: Date; id?: string } = {}): string {
-  const validUntil = (opts.validUntil ?? new Date(Date.now() + 7 * DAY)).toISOString();
-  return `<md:EntitiesDescriptor xmlns:md="${MD}" ID="${opts.id ?? `_fed${randomBytes(8).toString('hex')}`}" Name="urn:passway:test-federation" validUntil="${validUntil}" cacheDuration="PT1H">\n${entities.join('\n')}\n</md:EntitiesDescriptor>\n`;
-}
+let federation: AggregateSource;
 
 const entityOf = async (idp: DemoIdpHandle) => (await (await fetch(idp.metadataUrl)).text()).replace(/<\?xml[^>]*\?>\s*/, '');
-const withoutXmlDecl = (xml: string) => xml.replace(/<\?xml[^>]*\?>\s*/, '');
 const signatureOf = (signed: string) => /<ds:Signature[\s\S]*<\/ds:Signature>/.exec(signed)?.[0] ?? '';
 const withoutSignature = (signed: string) => signed.replace(signatureOf(signed), '');
 
@@ -70,9 +48,10 @@ function nodeInput(cacheDir: string, url = metadataUrl) {
   };
 }
 
-const federationOf = (n: GatewayNode): FederationMetadata => {
-  const found = n.gateway.saml?.registry.federations.get('testfed');
-  if (!found) throw new Error('no federation testfed in the gateway');
+/** The federation's aggregate source (this federation has no MDQ service: tests/integration/saml-mdq.test.ts has). */
+const federationOf = (n: GatewayNode): AggregateSource => {
+  const found = n.gateway.saml?.registry.federations.get('testfed')?.aggregate;
+  if (!found) throw new Error('no federation testfed with an aggregate in the gateway');
   return found;
 };
 
@@ -140,12 +119,19 @@ describe('a signed federation aggregate', () => {
   test('is verified and loaded: both IdPs (not the SP), its status, and the verified copy on disk', async () => {
     expect(federation.status).toEqual({
       federation: 'testfed',
+      kind: 'aggregate',
       source: metadataUrl,
+      lastFetch: expect.any(String),
       lastSuccess: expect.any(String),
       loadedFrom: 'source',
+      signature: 'verified',
       entities: 2,
+      failures: 0,
       validUntil: expect.any(String),
+      nextRefresh: expect.any(String),
     });
+    // cacheDuration PT1H is sooner than refreshMinutes (60): the next fetch is an hour after the last
+    expect(Date.parse(federation.status.nextRefresh ?? '') - Date.parse(federation.status.lastFetch ?? '')).toBeGreaterThanOrEqual(3_599_000);
     expect(await readFile(federation.cacheFile, 'utf8')).toBe(goodXml);
     const idp = await federation.idp(idpB.entityID);
     expect(idp.ssoRedirectUrl).toBe(idpB.ssoUrl);
@@ -172,7 +158,7 @@ describe('a signed federation aggregate', () => {
 
 describe('a refused refresh keeps the old list, the disk copy and the logins', () => {
   const cases: [string, () => string, RegExp][] = [
-    ['one byte changed in an entity', () => goodXml.replace('Demo University</mdui:DisplayName>', 'Demo Universitz</mdui:DisplayName>'), /signed part of the aggregate was changed/],
+    ['one byte changed in an entity', () => goodXml.replace('Demo University</mdui:DisplayName>', 'Demo Universitz</mdui:DisplayName>'), /signed part of the metadata was changed/],
     ['signed by a different key (its certificate in KeyInfo)', () => sign(aggregate([entity.a, entity.b, entity.evil]), rogueKey), /signature value .* is incorrect/],
     ['expired validUntil', () => sign(aggregate([entity.a, entity.b, entity.evil], { validUntil: new Date(Date.now() - DAY) }), federationKey), /expired at .* \(validUntil\)/],
     ['RSA-SHA1', () => sign(aggregate([entity.a, entity.b, entity.evil]), federationKey, { signature: 'http://www.w3.org/2000/09/xmldsig#rsa-sha1', digest: 'http://www.w3.org/2000/09/xmldsig#sha1' }), /not RSA-SHA256 or better/],
@@ -197,7 +183,7 @@ describe('a refused refresh keeps the old list, the disk copy and the logins', (
       /multiple elements with the same value for the ID/,
     ],
     ['wrapping: an injected IdP as a second root element after the signed one', () => `${goodXml}${entity.evil}`, /not well-formed/],
-    ['an unsigned IdP injected into the signed root', () => goodXml.replace('</md:EntitiesDescriptor>', `${entity.evil}</md:EntitiesDescriptor>`), /signed part of the aggregate was changed/],
+    ['an unsigned IdP injected into the signed root', () => goodXml.replace('</md:EntitiesDescriptor>', `${entity.evil}</md:EntitiesDescriptor>`), /signed part of the metadata was changed/],
   ];
 
   test.each(cases)('%s → refused', async (_name, forged, reason) => {
@@ -207,7 +193,10 @@ describe('a refused refresh keeps the old list, the disk copy and the logins', (
       const status = federation.status;
       expect(status.lastError?.reason).toMatch(reason);
       expect(status.entities).toBe(2);
-      expect(node.lines).toContainEqual(expect.objectContaining({ level: 40, federation: 'testfed', reason: status.lastError?.reason }));
+      expect(status.failures).toBeGreaterThan(0);
+      expect(node.lines).toContainEqual(
+        expect.objectContaining({ level: 40, federation: 'testfed', reason: status.lastError?.reason, msg: expect.stringMatching(/^federation metadata refused; the last good copy \(verified .*, valid until .*\) stays in use$/) }),
+      );
       expect(await readFile(federation.cacheFile, 'utf8')).toBe(goodXml);
       await expectUnknown(node, 'evil');
     } finally {
@@ -264,6 +253,10 @@ describe('the on-disk copy', () => {
       await loaded.start();
       expect(loaded.status).toMatchObject({ entities: 0, lastError: { reason: expect.stringMatching(/incorrect/) } });
       expect(loaded.status.lastSuccess).toBeUndefined();
+      expect(loaded.status.signature).toBe('refused');
+      // There is no last good copy, and the log says so (it used to claim one "stays in use").
+      const refusal = third.lines.find((l) => l.federation === 'testfed' && l.level === 40);
+      expect(refusal?.msg).toBe('federation metadata refused; no verified copy is loaded: sign-ins through this federation fail until one is');
       await expect(readFile(loaded.cacheFile, 'utf8')).rejects.toMatchObject({ code: 'ENOENT' });
       const res = await get(`${third.url}/auth/idp-a/login`);
       expect(res.status).toBe(503);

@@ -41,3 +41,14 @@ test('xs:duration values', () => {
   expect(durationMs('6 hours')).toBeUndefined();
   expect(durationMs(undefined)).toBeUndefined();
 });
+
+test('one md:EntityDescriptor as the root (an MDQ answer): read the same way, its validUntil and cacheDuration kept', async () => {
+  const answer = idp('https://a/idp', `xmlns:md="${MD}" ID="_e" validUntil="2026-03-15T00:00:00Z" cacheDuration="PT1H"`);
+  const read = await readAggregate(answer, NOW);
+  expect([...read.idps.keys()]).toEqual(['https://a/idp']);
+  expect(read.validUntil?.toISOString()).toBe('2026-03-15T00:00:00.000Z');
+  expect(read.cacheDurationMs).toBe(3_600_000);
+  await expect(readAggregate(idp('https://a/idp', `xmlns:md="${MD}" validUntil="2026-02-01T00:00:00Z"`), NOW)).rejects.toThrow(/^the entity expired at 2026-02-01T00:00:00.000Z \(validUntil\)$/);
+  const noKey = `<md:EntityDescriptor xmlns:md="${MD}" entityID="https://nokey/idp"><md:IDPSSODescriptor protocolSupportEnumeration="x"/></md:EntityDescriptor>`;
+  await expect(readAggregate(noKey, NOW)).rejects.toThrow(/^https:\/\/nokey\/idp is not usable: https:\/\/nokey\/idp has no signing certificate$/);
+});
