@@ -7,7 +7,7 @@ import { readUnproxiedHosts } from '../../gateway/proxy';
 import { MemoryStore } from '../../gateway/store';
 import { createUsageLog, pseudonymizer, readUsageLog, type StoredUsageEvent, type UsageLog } from '../../gateway/usage';
 import { startDemoPlainVendor } from '../../demo/plain-vendor';
-import type { DemoServerHandle } from '../../demo/server';
+import type { DemoPlainVendorHandle } from '../../demo/plain-vendor';
 import { get, member, proxiedHost, signedIn, startGateway, type RunningGateway, shippedDemoLibrary } from './proxy-harness';
 
 /** The proxy wired to load control and the usage log: download limits, proxy-summary events, the NCSA access log, unproxied hosts, Find/Replace rules. */
@@ -20,7 +20,7 @@ const FLOOD = Array.from({ length: 50 }, (_, i) => `h${i}.flood.example`);
 let shop: http.Server;
 let shopPort: number;
 let shopSeen: string[];
-let vendor: DemoServerHandle;
+let vendor: DemoPlainVendorHandle;
 let gw: RunningGateway;
 let usage: UsageLog;
 let dir: string;
