@@ -12,9 +12,11 @@ import type { Resource } from './schema';
  * - a CORS preflight (OPTIONS with Access-Control-Request-Method): relayed without its body, so only
  *   the vendor's CORS headers come back;
  * - GET/HEAD of a URL matching one of the resource's anonymous patterns (EZproxy AnonymousURL);
- * - GET/HEAD of a stylesheet or web font (by its extension or the browser's Sec-Fetch-Dest), and only
- *   when the response turns out to be CSS or a font: a `.css` URL that answers with an article page is
- *   refused before any byte of it reaches the browser.
+ * - GET/HEAD of a stylesheet or web font by its path's extension (not by the browser's Sec-Fetch-Dest,
+ *   which anyone can send: a PDF asked for "as a font" would still reach the vendor, count there as a
+ *   download and could trip its robot limits for the whole library), and only when the response turns
+ *   out to be CSS or a font: a `.css` URL that answers with an article page is refused before any byte
+ *   of it reaches the browser (a 304 revalidation, which has no body, passes).
  *
  * The request only ever reaches a host of `resource` (the proxy found the resource by the URL's host),
  * and a pattern's host must be one of its hosts (checked when the catalog is parsed), so no pattern
@@ -25,8 +27,6 @@ export interface CredentialLessRequest {
   /** The upstream URL. */
   url: URL;
   method: string;
-  /** The browser's Sec-Fetch-Dest, when sent. */
-  dest?: string;
   /** OPTIONS with an Access-Control-Request-Method header. */
   preflight: boolean;
 }
@@ -43,7 +43,6 @@ export interface CredentialLessGrant {
 /** Stylesheets and web fonts (RFC 8081 font/*, and the older names servers still send). */
 export const STYLE_OR_FONT_TYPE = /^(?:text\/css|font\/[a-z0-9.+-]+|application\/(?:font-woff2?|font-sfnt|x-font-[a-z0-9.+-]+|vnd\.ms-fontobject))$/i;
 const STYLE_OR_FONT_PATH = /\.(?:css|woff2?|ttf|otf|eot)$/i;
-const STYLE_OR_FONT_DEST = new Set(['style', 'font']);
 
 interface Compiled {
   allow: RegExp[];
@@ -90,7 +89,7 @@ export function decideCredentialLess(resource: Resource, request: CredentialLess
   if (request.preflight && request.method === 'OPTIONS') return { allow: true, method, credentialLess: { why: 'preflight', bodyless: true } };
   if (request.method !== 'GET' && request.method !== 'HEAD') return refused;
   if (patterns.allow.some((p) => p.test(href))) return { allow: true, method, credentialLess: { why: 'anonymous-pattern' } };
-  if (STYLE_OR_FONT_PATH.test(request.url.pathname) || STYLE_OR_FONT_DEST.has(request.dest ?? '')) {
+  if (STYLE_OR_FONT_PATH.test(request.url.pathname)) {
     return { allow: true, method, credentialLess: { why: 'style-or-font', contentTypes: STYLE_OR_FONT_TYPE } };
   }
   return refused;

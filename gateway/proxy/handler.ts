@@ -238,7 +238,7 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
       head: (status, upstreamHeaders) => {
         if (status >= 500 && load) upstreamErrors(load).inc({ resource: resource.id, reason: `http-${status}` });
         const contentType = String(upstreamHeaders['content-type'] ?? '');
-        if (grant?.contentTypes && !grant.contentTypes.test(parseContentType(contentType).type)) throw new CredentialLessRefused();
+        if (grant?.contentTypes && !NO_BODY_STATUS.has(status) && !grant.contentTypes.test(parseContentType(contentType).type)) throw new CredentialLessRefused();
         const plan = planBody({
           hasBody: req.method !== 'HEAD' && !NO_BODY_STATUS.has(status) && upstreamHeaders['content-length'] !== '0',
           contentEncoding: upstreamHeaders['content-encoding'] as string | undefined,
@@ -356,11 +356,9 @@ class CredentialLessRefused extends Error {}
 
 /** What authorize() is told about a request without a session. */
 function credentialLessRequest(req: IncomingMessage, upstream: URL): CredentialLessRequest {
-  const dest = req.headers['sec-fetch-dest'];
   return {
     url: upstream,
     method: req.method ?? 'GET',
-    dest: typeof dest === 'string' ? dest : undefined,
     preflight: req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined,
   };
 }

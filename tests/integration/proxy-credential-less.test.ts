@@ -68,6 +68,13 @@ describe('without a session: licensed content is refused', () => {
     expect(got.body).not.toContain('%PDF');
   });
 
+  it('a PDF asked for "as a font" never reaches the vendor (it would count there as a download)', async () => {
+    const before = echo.seen.length;
+    const got = await anonymous(echoHost, '/articles/9.pdf', { 'sec-fetch-dest': 'font', 'sec-fetch-mode': 'cors' });
+    expect(got.status).toBe(303);
+    expect(echo.seen.length).toBe(before);
+  });
+
   it('a ".css" address that answers with something else is refused before a byte of it is relayed', async () => {
     const got = await anonymous(echoHost, '/secret/page.css', { 'sec-fetch-dest': 'style' });
     expect(got.status).toBe(403);
@@ -99,6 +106,15 @@ describe('without a session: what a page loads credential-less', () => {
     expect(font.status).toBe(200);
     expect(font.headers['content-type']).toBe('font/ttf');
     expect(font.headers['access-control-allow-origin']).toBe(origin);
+  });
+
+  it('a cached stylesheet revalidates: the vendor\'s 304 (no body, no type) passes', async () => {
+    const first = await anonymous(cdn, '/css/site.css');
+    expect(first.status).toBe(200);
+    const etag = String(first.headers.etag);
+    expect(etag).not.toBe('undefined');
+    const again = await anonymous(cdn, '/css/site.css', { 'if-none-match': etag });
+    expect(again.status).toBe(304);
   });
 
   it('the CDN script and public API by the shipped anonymous patterns; the preflight relayed without a body', async () => {
