@@ -9,7 +9,6 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { Redis } from 'ioredis';
 import type { Browser } from 'playwright-core';
 import { DEMO_PDF, startDemoPlainVendor, type DemoPlainVendorHandle } from '../../demo/plain-vendor';
 import { RedisStore } from '../../gateway/store';
