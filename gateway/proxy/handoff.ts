@@ -32,7 +32,10 @@ import { redirect, sendProxyPage } from './pages';
  * A subresource that still arrives without a session (a browser that refuses the proxy-domain
  * cookie) takes the same path as a fallback: the handoff's redirects say
  * `Cross-Origin-Resource-Policy: cross-origin` (helmet's default same-origin made Chromium block
- * them) and answer a CORS request from a proxied origin with its origin and credentials allowed.
+ * them), and the proxied side's first redirect lets a CORS request from a proxied origin follow it.
+ * The gateway's step never allows CORS: a CORS request reaches it with `Origin: null` (a redirect
+ * to another origin taints it, Fetch §4.4), and letting a proxied page's script read where the
+ * gateway's step leads would show it a grant.
  *
  * Over https the nonce cookie is `__Host-` prefixed, so a sibling proxied host cannot set it
  * (RFC 6265bis, "Cookie Name Prefixes"). Each handoff has its own nonce cookie, so pages that
@@ -66,17 +69,17 @@ export interface HandoffDeps {
   proxiedOf: (upstream: URL) => URL | undefined;
   /** Parent domain of proxied hosts: the Domain of the session cookie the handoff sets. */
   proxyDomain: string;
-  /** True when an Origin header names a proxied host of this gateway (CORS on the handoff's redirects). */
+  /** True when an Origin header names a proxied host of this gateway (CORS on the proxied side's first redirect). */
   isProxiedOrigin: (origin: string) => boolean;
 }
 
 /**
- * The headers that let a handoff redirect be followed by a subresource or a CORS request from a
- * proxied page: the redirect itself carries nothing but a one-time address.
+ * The headers that let a handoff redirect be followed by a subresource (CORP) or, on the proxied
+ * side only (`cors`), by a CORS request from a proxied page.
  */
-export function handoffCrossOriginHeaders(res: ServerResponse, origin: string | undefined, isProxiedOrigin: (origin: string) => boolean): void {
+function handoffCrossOriginHeaders(res: ServerResponse, origin: string | undefined, cors: ((origin: string) => boolean) | undefined): void {
   res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
-  if (origin && isProxiedOrigin(origin)) {
+  if (origin && cors?.(origin)) {
     res.setHeader('Access-Control-Allow-Origin', origin);
     res.setHeader('Access-Control-Allow-Credentials', 'true');
     res.setHeader('Vary', 'Origin');
@@ -100,7 +103,7 @@ export function startHandoff(deps: HandoffDeps, req: IncomingMessage, res: Serve
 export function handoffRoutes(deps: HandoffDeps): Router {
   const router = Router();
   router.get('/proxy/handoff', async (req, res) => {
-    handoffCrossOriginHeaders(res, req.headers.origin, deps.isProxiedOrigin);
+    handoffCrossOriginHeaders(res, req.headers.origin, undefined);
     let claimed: URL | undefined;
     try {
       claimed = new URL(String(req.query.url ?? ''));
@@ -138,7 +141,7 @@ export async function completeHandoff(deps: HandoffDeps, req: IncomingMessage, r
   const token = url.searchParams.get('token') ?? '';
   const raw = TOKEN.test(token) ? await deps.store.take(key(token)) : null;
   const grant = raw ? (JSON.parse(raw) as Grant) : undefined;
-  handoffCrossOriginHeaders(res, req.headers.origin, deps.isProxiedOrigin);
+  handoffCrossOriginHeaders(res, req.headers.origin, undefined);
   const cookies = req.headers.cookie ? parseCookie(req.headers.cookie) : {};
   if (!grant || grant.host !== (req.headers.host ?? '').toLowerCase() || cookies[nonceCookie(deps, grant.nonce)] === undefined) {
     sendProxyPage(req, res, 400, 'proxyHandoffTitle', 'proxyHandoffBody', {}, (lang) => html`<p><a class="button" href="${retry}">${t(lang, 'proxyHandoffRetry')}</a></p>`);
