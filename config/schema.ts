@@ -253,6 +253,7 @@ const Demo = z
         idp: z.number().int().min(0).default(8081),
         samlVendor: z.number().int().min(0).default(8082),
         plainVendor: z.number().int().min(0).default(8083),
+        plainVendorCdn: z.number().int().min(0).default(8084).describe("the CDN of the demo vendor without SAML (its second host)"),
       })
       .prefault({})
       .describe('ports of the demo servers'),

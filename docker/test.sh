@@ -156,7 +156,13 @@ if grep -q "^200 http://$PROXIED:8080/" "$WORK/vendor" && grep -q 'id="absolute-
 else
   fail "proxied vendor page: $(cat "$WORK/vendor")"
 fi
-if grep -q 'demo:8083\|localhost:8083' "$WORK/vendor.html"; then fail "a link escapes the proxy: $(grep -o 'http://[a-z]*:8083[^"]*' "$WORK/vendor.html" | head -1)"; else pass "no link leads past the proxy"; fi
+if grep -q 'demo:808[34]\|localhost:808[34]' "$WORK/vendor.html"; then fail "a link escapes the proxy: $(grep -o 'http://[a-z]*:808[34][^"]*' "$WORK/vendor.html" | head -1)"; else pass "no link leads past the proxy"; fi
+# Without the reader's session (a crossorigin stylesheet): the CDN's CSS passes, an article does not.
+CDN=demo---http-8084.p.localhost
+ANON=(curl -sS --max-time 20 -o /dev/null -w '%{http_code} %{content_type}' --resolve "$CDN:8080:127.0.0.1" --resolve "$PROXIED:8080:127.0.0.1")
+css=$("${ANON[@]}" "http://$CDN:8080/css/site.css" || true)
+article=$("${ANON[@]}" "http://$PROXIED:8080/article/42.pdf" || true)
+if [ "${css%% *}" = 200 ] && [ "${article%% *}" = 303 ]; then pass "credential-less: the CDN stylesheet passes ($css), the PDF goes to sign-in ($article)"; else fail "credential-less: stylesheet $css, PDF $article"; fi
 
 # Library staff: the bootstrap admin signs in and finds the sign-in in today's usage.
 ADMIN_JAR="$WORK/admin-cookies.txt"

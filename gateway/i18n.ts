@@ -156,6 +156,10 @@ const messages = {
     en: 'This database only accepts your institution\'s federated (SAML) sign-in. Sign out and sign in with it to continue.',
     zh: '该数据库只接受本机构的联合认证（SAML）登录。请退出后使用联合认证重新登录。',
   },
+  'denied_sign-in-required': {
+    en: 'Sign in through your library to open this page.',
+    zh: '请通过图书馆登录后再打开此页面。',
+  },
   deniedAsk: { en: 'Questions about access? Contact {contact}.', zh: '对访问权限有疑问？请联系 {contact}。' },
   deniedDelivery: { en: 'You can still request this article through {service}.', zh: '您仍可以通过 {service} 申请获取这篇文章。' },
   deniedTryAgain: { en: 'Try again', zh: '重试' },
@@ -249,6 +253,11 @@ const messages = {
     zh: '请先通过图书馆登录：从图书馆的数据库列表打开该数据库，然后刷新本页。',
   },
   proxyWebSocketDenied: { en: 'Your library account may not use this database through the library proxy now.', zh: '您的图书馆账户目前无权通过图书馆代理使用该数据库。' },
+  proxyCredentialLessTitle: { en: 'Sign in to open this', zh: '请登录后打开' },
+  proxyCredentialLessBody: {
+    en: 'This address was asked for without your library sign-in, and it is not a stylesheet or font the database may show without one.',
+    zh: '此地址的请求未带图书馆登录信息，且它不是数据库无需登录即可提供的样式表或字体。',
+  },
   proxyHandoffTitle: { en: 'Sign-in link expired', zh: '登录链接已失效' },
   proxyHandoffBody: { en: 'This sign-in link was already used or has expired.', zh: '此登录链接已被使用或已过期。' },
   proxyHandoffRetry: { en: 'Open the database again', zh: '重新打开数据库' },

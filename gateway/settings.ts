@@ -28,3 +28,14 @@ export function isProxyHost(hostHeader: string | undefined, settings: Settings):
   const hostname = hostHeader.replace(/:\d+$/, '').toLowerCase();
   return hostname.endsWith(`.${settings.proxyDomain}`);
 }
+
+/** True when an Origin header is a proxied host of this gateway, on the gateway's scheme and port (as the host mapping writes them). */
+export function isProxiedOrigin(origin: string, settings: Settings): boolean {
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return false;
+  }
+  return url.origin === origin && url.protocol === settings.publicUrl.protocol && url.port === settings.publicUrl.port && isProxyHost(url.host, settings);
+}

@@ -315,7 +315,7 @@ function rewriteRules(stanza: Stanza, claims: Claims, server: string | undefined
 /** An AnonymousURL as a catalog anonymous pattern, or why it cannot be one. */
 function anonymousPattern(entry: Anonymous): { pattern: string; host: string; subdomains: boolean } | { problem: string } {
   if (entry.qualifiers.includes('-re')) return { problem: 'a regular expression cannot be checked to stay inside the database\'s hosts; write it as a URL with * wildcards (anonymous in the catalog)' };
-  if (entry.qualifiers.includes('-options')) return { problem: 'OPTIONS-only anonymous access (CORS preflights) is not supported; not converted' };
+  if (entry.qualifiers.includes('-options')) return { problem: 'not needed: Passway relays the CORS preflights (OPTIONS) of a database\'s hosts without a session by default, without their body; dropped' };
   const url = entry.url.replace(/^(https?):\/\/([^/]*)/i, (_whole, scheme: string, host: string) => `${scheme.toLowerCase()}://${host.toLowerCase()}`);
   const pattern = `${entry.exception ? '-' : ''}${url}`;
   if (!AnonymousPattern.safeParse(pattern).success) {

@@ -1,4 +1,5 @@
 import type { Affiliation, Identity } from '../idp-adapters/identity';
+import type { CredentialLessGrant } from './credential-less';
 import type { AccessMethod, Licence, Resource } from './schema';
 
 /** Why someone may not use a resource; each is explained to the user and counted. */
@@ -10,10 +11,12 @@ export type DenyReason =
   | 'seats-full'
   | 'suspended'
   /** Licensed, but no access method fits how the user signed in (e.g. a SAML-only vendor and a CAS login). */
-  | 'no-access-method';
+  | 'no-access-method'
+  /** A request without a session that no anonymous rule lets through (credential-less.ts). */
+  | 'sign-in-required';
 
 export type Decision =
-  | { allow: true; method: AccessMethod; licence?: Licence }
+  | { allow: true; method: AccessMethod; licence?: Licence; credentialLess?: CredentialLessGrant }
   | { allow: false; reason: DenyReason; licence?: Licence; availableFrom?: string; endedOn?: string };
 
 /** State the pure policy cannot know by itself; the launch route asks the Store. */

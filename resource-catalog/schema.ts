@@ -141,7 +141,7 @@ export const ResourceFields = z.strictObject({
     .array(AnonymousPattern)
     .optional()
     .describe(
-      'reserved: used by the proxy for credential-less requests (EZproxy AnonymousURL, e.g. RSS feeds). URLs with * wildcards, matched case-insensitively against the whole upstream URL; a leading "-" excepts URLs; every host must be one of this resource\'s hosts',
+      'URLs the proxy serves without the reader\'s session (EZproxy AnonymousURL): scripts loaded with crossorigin="anonymous", APIs fetched with credentials: "omit", RSS feeds. URLs with * wildcards, matched case-insensitively against the whole upstream URL (GET and HEAD); a leading "-" excepts URLs; every host must be one of this resource\'s hosts, and a URL matching patterns.item is never served without a session. Stylesheets and fonts of the resource\'s hosts and CORS preflights need no pattern',
     ),
   sources: z.array(z.string().min(1)).optional().describe('where the facts in this entry come from (documents, URLs)'),
   notes: z.array(z.string().min(1)).optional().describe('remarks for IT, e.g. EZproxy directives kept for a later rewrite rule'),

@@ -1,4 +1,5 @@
 import type { Config } from '../../config/schema';
+import { decideCredentialLess, type CredentialLessRequest } from '../../resource-catalog/credential-less';
 import { decide, type Decision } from '../../resource-catalog/policy';
 import type { Licence, Resource } from '../../resource-catalog/schema';
 import type { HistoryEntry } from '../load/history';
@@ -10,6 +11,7 @@ import { DownloadLimits, type DownloadCounts, type Suspension } from './download
 import { Seats } from './seats';
 
 export type { Decision } from '../../resource-catalog/policy';
+export type { CredentialLessGrant, CredentialLessRequest } from '../../resource-catalog/credential-less';
 export type { DownloadCounts, Suspension } from './downloads';
 export type { SeatClaim } from './seats';
 
@@ -56,10 +58,17 @@ export class Access {
    * The decision for a signed-in session. A resource without download limit and seats costs no
    * Store call; a download limit costs one read; a seat-limited licence one atomic take-or-renew
    * (use) or one read (preview). A session with a seat keeps it: taking again renews it.
+   *
+   * Without a signed-in session only a proxied request may be judged (`credentialLess`: a font, a
+   * stylesheet, a preflight, an anonymous URL of the resource): no seat, no Store call, and never a
+   * licensed item (resource-catalog/credential-less.ts).
    */
-  async authorize(session: Session, resource: Resource, now: Date, mode: AccessMode = 'use'): Promise<Decision> {
-    const user = session.data.user;
-    if (!user) throw new Error('authorize needs a signed-in session');
+  async authorize(session: Session | undefined, resource: Resource, now: Date, mode: AccessMode = 'use', credentialLess?: CredentialLessRequest): Promise<Decision> {
+    const user = session?.data.user;
+    if (!session || !user) {
+      if (credentialLess) return decideCredentialLess(resource, credentialLess);
+      throw new Error('authorize needs a signed-in session');
+    }
     const today = this.dayOf(now);
     const suspended = this.downloads.limitFor(resource.id) ? !!(await this.suspensionOf(session, resource.id)) : false;
     // decide() picks a licence; when its seats are taken by others, it is marked full and decide() asked again.

@@ -20,6 +20,7 @@ const DENY_REASONS: Record<DenyReason, Bilingual> = {
   'seats-full': { en: 'all seats in use', zh: '并发名额已满' },
   suspended: { en: 'access suspended', zh: '访问已暂停' },
   'no-access-method': { en: 'no way in for this sign-in', zh: '此登录方式无法访问' },
+  'sign-in-required': { en: 'not signed in', zh: '未登录' },
 };
 
 const AFFILIATIONS: Record<Affiliation, Bilingual> = {
@@ -63,6 +64,7 @@ const DENIED_MESSAGES: Record<DenyReason, MessageKey> = {
   'seats-full': 'denied_seats-full',
   suspended: 'denied_suspended',
   'no-access-method': 'denied_no-access-method',
+  'sign-in-required': 'denied_sign-in-required',
 };
 
 export function deniedMessage(reason: DenyReason, lang: Lang, date = ''): string {

@@ -1,12 +1,14 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { Transform } from 'node:stream';
 import type { Agent } from 'undici';
 import type { Config } from '../../config/schema';
+import type { Identity } from '../../idp-adapters/identity';
 import type { Catalog } from '../../resource-catalog/catalog';
-import type { Access } from '../access';
+import type { Resource } from '../../resource-catalog/schema';
+import type { Access, CredentialLessGrant, CredentialLessRequest } from '../access';
 import { upstreamErrors, type LoadControl } from '../load';
 import type { Logger } from '../logger';
-import type { Sessions } from '../session';
+import type { Session, Sessions } from '../session';
 import type { Settings } from '../settings';
 import { StoreUnavailableError } from '../store/errors';
 import type { AccessLogEntry } from '../usage/access-log';
@@ -50,6 +52,17 @@ export interface ProxyHandlerDeps {
   traffic: ProxyTraffic;
   /** Hosts in vendor content that no resource claims. */
   unproxied: UnproxiedHosts;
+}
+
+/** One upstream exchange: a signed-in reader's, or a credential-less one with what authorize() granted it. */
+interface Exchange {
+  resource: Resource;
+  target: URL;
+  mapper: CatalogMapping['mapper'];
+  origins: CatalogMapping['origins'];
+  jarCookies: string;
+  reader?: { session: Session; user: Identity };
+  grant?: CredentialLessGrant;
 }
 
 /** What the error path needs to know about a request that failed (the resource, once known). */
@@ -171,7 +184,15 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
     const session = await deps.sessions.load(req);
     const user = session?.data.user;
     if (!session || !user) {
-      startHandoff(deps.handoff, res, proxiedHere);
+      // Without the reader's session (a crossorigin stylesheet, a font, credentials: 'omit', a preflight,
+      // or a browser that has not been through the handoff): only what authorize() lets pass anonymously.
+      const decision = await deps.access.authorize(undefined, resource, new Date(), 'use', credentialLessRequest(req, target));
+      if (decision.allow && decision.credentialLess) {
+        forward(req, res, state, { resource, target, mapper, origins, jarCookies: '', grant: decision.credentialLess });
+        return;
+      }
+      req.resume();
+      startHandoff(deps.handoff, req, res, proxiedHere);
       return;
     }
     // Every request is authorized like a launch (a bookmark takes a seat too), alongside the jar read:
@@ -185,6 +206,12 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
       redirect(res, 303, suspended ? `${gateway}/suspended/${encodeURIComponent(resource.id)}` : `${gateway}/go/${resource.id}?target=${encodeURIComponent(target.href)}`);
       return;
     }
+    forward(req, res, state, { resource, target, mapper, origins, jarCookies, reader: { session, user } });
+  }
+
+  /** The upstream exchange, for a signed-in reader (their jar, usage, downloads) or for a credential-less request authorize() let pass. */
+  function forward(req: IncomingMessage, res: ServerResponse, state: RequestState, exchange: Exchange): void {
+    const { resource, target, mapper, origins, jarCookies, reader, grant } = exchange;
     const load = deps.load;
 
     const declared = Number(req.headers['content-length'] ?? 0);
@@ -205,7 +232,7 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
     const hasRequestBody = req.method !== 'GET' && req.method !== 'HEAD' && (declared > 0 || req.headers['transfer-encoding'] !== undefined);
 
     const kinds = classifyUrl(resource, target.href);
-    const pageCsp = { ...csp, cookieShim: `${gw.publicUrl.protocol}//${host}${COOKIE_SHIM_PATH}` };
+    const pageCsp = { ...csp, cookieShim: `${gw.publicUrl.protocol}//${req.headers.host ?? ''}${COOKIE_SHIM_PATH}` };
     const rewriterFor = (contentType: string, policy: string | undefined): RewriterOptions => {
       const { type, charset } = parseContentType(contentType);
       return {
@@ -222,32 +249,36 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
       head: (status, upstreamHeaders) => {
         if (status >= 500 && load) upstreamErrors(load).inc({ resource: resource.id, reason: `http-${status}` });
         const contentType = String(upstreamHeaders['content-type'] ?? '');
+        if (grant?.contentTypes && !NO_BODY_STATUS.has(status) && !grant.contentTypes.test(parseContentType(contentType).type)) throw new CredentialLessRefused();
         const plan = planBody({
           hasBody: req.method !== 'HEAD' && !NO_BODY_STATUS.has(status) && upstreamHeaders['content-length'] !== '0',
           contentEncoding: upstreamHeaders['content-encoding'] as string | undefined,
           rewritable: contentType !== '' && status !== 206 && isRewritable(contentType),
           acceptEncoding: req.headers['accept-encoding'],
         });
-        const headers = browserResponseHeaders({ headers: upstreamHeaders, mapUrl: (u) => mapper.mapUrl(u, target.href), bodyChanged: !plan.untouched, csp: pageCsp });
+        const bodyless = grant?.bodyless === true;
+        const headers = browserResponseHeaders({ headers: upstreamHeaders, mapUrl: (u) => mapper.mapUrl(u, target.href), bodyChanged: bodyless || !plan.untouched, csp: pageCsp });
+        if (grant) allowOwnOrigins(headers, req.headers.origin, resource, mapper);
+        if (bodyless) return { status, headers, body: { kind: 'none' } };
         if (plan.encode) {
           headers['content-encoding'] = plan.encode;
           headers.vary = [headers.vary, 'Accept-Encoding'].flat().filter(Boolean).join(', ');
         }
         const policy = upstreamHeaders['content-security-policy'];
         const head = { status, headers, body: relayPlan(plan, () => rewriterFor(contentType, policy === undefined ? undefined : [policy].flat().join(', '))) };
-        const setCookies = [upstreamHeaders['set-cookie'] ?? []].flat();
+        const setCookies = reader ? [upstreamHeaders['set-cookie'] ?? []].flat() : []; // no jar without a session: dropped
         // Vendor cookies reach the jar before the browser sees the response (it may follow a redirect at once).
-        return setCookies.length > 0 ? deps.jars.storeFromResponse(session.id, target.href, setCookies).then(() => head) : head;
+        return setCookies.length > 0 ? deps.jars.storeFromResponse(reader!.session.id, target.href, setCookies).then(() => head) : head;
       },
       failedBeforeHead: (error) => failed(req, res, error, state),
       done: (error, bytes) => {
         if (error && load && (error as { code?: string }).code === 'UND_ERR_BODY_TIMEOUT') upstreamErrors(load).inc({ resource: resource.id, reason: 'body-timeout' });
         const at = Date.now();
-        deps.traffic.note({ session: session.id, resource: resource.id, user, bytes, itemUrl: kinds.item ? target.href : undefined, search: kinds.search, at });
+        if (reader) deps.traffic.note({ session: reader.session.id, resource: resource.id, user: reader.user, bytes, itemUrl: kinds.item ? target.href : undefined, search: kinds.search, at });
         deps.accessLog?.({
           ip: req.socket.remoteAddress ?? '-',
-          institution: user.institution,
-          subject: user.subject,
+          institution: reader?.user.institution,
+          subject: reader?.user.subject,
           time: new Date(at),
           method: req.method ?? 'GET',
           url: target.href,
@@ -258,14 +289,14 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
           userAgent: req.headers['user-agent'],
         });
         // A finished item download counts against the user's download limit; passing it suspends later requests.
-        if (!error && kinds.item && countsAsDownload(res.statusCode, req.headers.range as string | undefined)) {
-          deps.access.noteDownload(session, resource.id, { items: 1, bytes }).catch((failure: unknown) => logger.warn({ err: failure, resource: resource.id }, 'proxy: download not counted'));
+        if (reader && !error && kinds.item && countsAsDownload(res.statusCode, req.headers.range as string | undefined)) {
+          deps.access.noteDownload(reader.session, resource.id, { items: 1, bytes }).catch((failure: unknown) => logger.warn({ err: failure, resource: resource.id }, 'proxy: download not counted'));
         }
       },
     });
     deps.agent.dispatch(
       {
-        origin,
+        origin: target.origin,
         path: target.pathname + target.search,
         method: (req.method ?? 'GET') as 'GET',
         headers,
@@ -273,6 +304,19 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
       },
       relay,
     );
+  }
+
+  /**
+   * A credential-less stylesheet, font or anonymous URL that the vendor sent without CORS headers, asked for by a
+   * page on another host of the same resource (its CDN): allowed to that page, as on the vendor's own site the
+   * files would be served same-origin or from a CDN that allows it. Nothing is allowed to another resource's pages.
+   */
+  function allowOwnOrigins(headers: OutgoingHttpHeaders, origin: string | undefined, resource: Resource, mapper: CatalogMapping['mapper']): void {
+    if (!origin || headers['access-control-allow-origin'] !== undefined) return;
+    const upstream = mapper.toUpstream(origin);
+    if (!upstream || deps.catalog().byUrl(new URL(upstream)) !== resource) return;
+    headers['access-control-allow-origin'] = origin;
+    headers.vary = [headers.vary, 'Origin'].flat().filter(Boolean).join(', ');
   }
 
   return (req: IncomingMessage, res: ServerResponse): void => {
@@ -290,6 +334,10 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
     if (cause instanceof RefusedAddressError) {
       logger.warn({ host: cause.host, address: cause.address }, 'proxy refused a private address');
       sendProxyPage(req, res, 403, 'proxyPrivateTitle', 'proxyPrivateBody', { host: cause.host });
+      return;
+    }
+    if (cause instanceof CredentialLessRefused) {
+      sendProxyPage(req, res, 403, 'proxyCredentialLessTitle', 'proxyCredentialLessBody');
       return;
     }
     if (cause instanceof RequestTooLarge) {
@@ -314,6 +362,18 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
 }
 
 class RequestTooLarge extends Error {}
+
+/** A credential-less request whose response is not what authorize() let it have (a `.css` URL answering with a page). */
+class CredentialLessRefused extends Error {}
+
+/** What authorize() is told about a request without a session. */
+function credentialLessRequest(req: IncomingMessage, upstream: URL): CredentialLessRequest {
+  return {
+    url: upstream,
+    method: req.method ?? 'GET',
+    preflight: req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined,
+  };
+}
 
 /** Fails the stream (and so the upstream request) once more than `max` bytes have passed. */
 function limitBytes(max: number): Transform {

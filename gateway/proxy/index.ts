@@ -8,7 +8,7 @@ import type { Access } from '../access';
 import type { LoadControl } from '../load';
 import type { Logger } from '../logger';
 import type { Sessions } from '../session';
-import type { Settings } from '../settings';
+import { isProxiedOrigin, type Settings } from '../settings';
 import type { Store } from '../store/types';
 import type { AccessLogEntry } from '../usage/access-log';
 import type { RecordUsage } from '../usage/record';
@@ -97,6 +97,8 @@ export function createProxy(deps: ProxyDeps): Proxy {
     maxAgeSeconds: Math.floor(lifetimeMs / 1000),
     gatewayOrigin: settings.publicUrl.origin,
     proxiedOf: proxiedUrl,
+    proxyDomain: settings.proxyDomain,
+    isProxiedOrigin: (origin) => isProxiedOrigin(origin, settings),
     upstreamOf: (proxied) => {
       const upstream = fromProxied(proxied, settings, labels.resolve);
       return upstream && deps.catalog().byUrl(upstream) ? upstream : undefined;

@@ -7,9 +7,10 @@ import type { BodyRewriter } from './rewrite';
  * How a response body reaches the browser:
  * - `raw`: the vendor's bytes as they are (PDF, images, downloads; Range and 206 kept);
  * - `rewrite`: a synchronous rewriter (push/end, bytes in and out), its output written straight to the socket;
- * - `streams`: Transform stages (decode, rewrite, encode) piped to the browser.
+ * - `streams`: Transform stages (decode, rewrite, encode) piped to the browser;
+ * - `none`: the head only, the vendor's body read and dropped (a CORS preflight relayed without a session).
  */
-export type BodyPlan = { kind: 'raw' } | { kind: 'rewrite'; rewriter: BodyRewriter } | { kind: 'streams'; stages: Transform[] };
+export type BodyPlan = { kind: 'raw' } | { kind: 'rewrite'; rewriter: BodyRewriter } | { kind: 'streams'; stages: Transform[] } | { kind: 'none' };
 
 export interface RelayHead {
   status: number;
@@ -138,6 +139,7 @@ export class Relay implements Dispatcher.DispatchHandler {
       this.bytes += chunk.length;
       return this.res.write(chunk);
     }
+    if (plan.kind === 'none') return true;
     let out: Buffer;
     try {
       out = plan.rewriter.push(chunk);

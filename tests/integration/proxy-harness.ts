@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { request } from 'undici';
-import type { ConfigInput } from '../../config';
+import { parse } from 'yaml';
+import { DEMO_CONFIG, type ConfigInput } from '../../config';
 import type { Identity } from '../../idp-adapters/identity';
 import type { Gateway, GatewayDeps } from '../../gateway/app';
 import type { ResourceInput } from '../../resource-catalog/schema';
@@ -128,8 +130,16 @@ export function demoLibrary(port: number, extra: Partial<ResourceInput> = {}): R
   };
 }
 
-/** app.js of the demo vendor assembles its API origin from pieces; this Find/Replace rule makes it one URL, which the proxy maps. */
-export const assembledOriginRule = (port: number) => ({ find: "var origin = 'http:/' + '/' + host;", replace: `var origin = 'http://localhost:${port}';` });
+/**
+ * The demo vendor's catalog entry exactly as config/examples/demo.yaml ships it (hosts, anonymous URLs,
+ * item patterns, Find/Replace rules), with its two hosts moved to the ports a test's vendor listens on.
+ */
+export function shippedDemoLibrary(ports: { site: number; cdn: number }): ResourceInput {
+  const demo = parse(readFileSync(DEMO_CONFIG, 'utf8')) as { resources: ResourceInput[] };
+  const entry = demo.resources.find((r) => r.id === 'demo-library');
+  if (!entry) throw new Error('config/examples/demo.yaml has no demo-library entry');
+  return JSON.parse(JSON.stringify(entry).replaceAll('localhost:8083', `localhost:${ports.site}`).replaceAll('localhost:8084', `localhost:${ports.cdn}`)) as ResourceInput;
+}
 
 /** The proxied Host header for an upstream origin on a gateway port (no DNS needed: we connect to 127.0.0.1). */
 export function proxiedHost(upstreamLabel: string, gatewayPort: number): string {

@@ -97,7 +97,7 @@ describe('proxy: sessions and entitlement', () => {
     expect(second.headers.location).toBe(`/login?url=${encodeURIComponent(`http://localhost:${vendor.port}/article/7?x=1`)}`);
   });
 
-  it('hands a signed-in session to the proxied host once, as a host-only cookie', async () => {
+  it('hands a signed-in session to the proxied host once, as a cookie on the proxy domain (every proxied host shares it)', async () => {
     // The proxied host sets a nonce cookie on itself and sends the browser to the gateway with it.
     const first = await get(gw.port, vendorHost, '/whoami');
     expect(first.statusCode).toBe(303);
@@ -116,7 +116,7 @@ describe('proxy: sessions and entitlement', () => {
     expect(done.headers.location).toBe('/whoami');
     const setCookie = String([done.headers['set-cookie']].flat()[0]);
     expect(setCookie).toMatch(/^passway_sid=s:/);
-    expect(setCookie).not.toMatch(/Domain=/i);
+    expect(setCookie).toMatch(/; Domain=p\.localhost;/i); // the gateway's own Domain=localhost is refused for x.p.localhost
     const handedCookie = setCookie.split(';')[0]!;
     const page = await get(gw.port, vendorHost, '/whoami', { cookie: handedCookie });
     expect(page.statusCode).toBe(200);

@@ -7,8 +7,8 @@ import { readUnproxiedHosts } from '../../gateway/proxy';
 import { MemoryStore } from '../../gateway/store';
 import { createUsageLog, pseudonymizer, readUsageLog, type StoredUsageEvent, type UsageLog } from '../../gateway/usage';
 import { startDemoPlainVendor } from '../../demo/plain-vendor';
-import type { DemoServerHandle } from '../../demo/server';
-import { get, member, proxiedHost, signedIn, startGateway, type RunningGateway, demoLibrary, assembledOriginRule } from './proxy-harness';
+import type { DemoPlainVendorHandle } from '../../demo/plain-vendor';
+import { get, member, proxiedHost, signedIn, startGateway, type RunningGateway, shippedDemoLibrary } from './proxy-harness';
 
 /** The proxy wired to load control and the usage log: download limits, proxy-summary events, the NCSA access log, unproxied hosts, Find/Replace rules. */
 
@@ -20,7 +20,7 @@ const FLOOD = Array.from({ length: 50 }, (_, i) => `h${i}.flood.example`);
 let shop: http.Server;
 let shopPort: number;
 let shopSeen: string[];
-let vendor: DemoServerHandle;
+let vendor: DemoPlainVendorHandle;
 let gw: RunningGateway;
 let usage: UsageLog;
 let dir: string;
@@ -98,7 +98,7 @@ beforeAll(async () => {
           licences: [{ institution: 'demo-university' }],
           patterns: { item: ['/item/\\d+\\.pdf$'], search: ['/search\\?'] },
         },
-        demoLibrary(vendor.port, { rewrite: { rules: [assembledOriginRule(vendor.port)] } }),
+        shippedDemoLibrary({ site: vendor.port, cdn: vendor.cdn.port }),
         // Nothing listens on port 9 (discard) of 127.0.0.1: connecting is refused.
         { id: 'dead', title: { en: 'Dead' }, vendor: 'Dead', hosts: [{ host: 'localhost:9', allowPrivate: true }], access: [{ kind: 'proxy', start: 'http://localhost:9/' }], licences: [{ institution: 'demo-university' }] },
       ],
@@ -242,11 +242,11 @@ describe('proxy: unproxied-host detector', () => {
 });
 
 describe('proxy: Find/Replace rules from the catalog', () => {
-  it('applies the resource\'s rules before URL rewriting, so a URL assembled from pieces goes through the proxy', async () => {
+  it('applies the resource\'s rules (the shipped demo\'s) before URL rewriting, so a URL assembled from pieces goes through the proxy', async () => {
     const cookie = await signedIn(gw.gateway, member({ subject: 'scripted' }));
     const demoHost = proxiedHost(`localhost---http-${vendor.port}`, gw.port);
     const js = (await fetchBody(demoHost, '/static/app.js', cookie)).body.toString();
-    expect(js).toContain(`var origin = 'http://${demoHost}';`);
+    expect(js).toContain('var origin = location.origin;');
     expect(js).not.toContain("'http:/' + '/'");
   });
 });
