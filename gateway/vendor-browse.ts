@@ -25,13 +25,15 @@ import { MemoryStore } from './store';
  * rule or Find/Replace.
  */
 
-export type FindingKind = 'uncatalogued' | 'escaped' | 'csp' | 'console' | 'named';
+export type FindingKind = 'start' | 'uncatalogued' | 'escaped' | 'csp' | 'console' | 'named';
 
 export interface Finding {
   kind: FindingKind;
   /** One line for people. */
   message: string;
   url?: string;
+  /** Every URL of the finding when several requests to one uncatalogued host share its fix. */
+  urls?: string[];
   host?: string;
   /** Where in the vendor's code it came from: upstream URL and 1-based line. */
   source?: { url: string; line?: number };
@@ -49,7 +51,8 @@ export interface BrowseReport {
   /** Where the browser ended up (upstream URL when on a proxied host). */
   landed: string;
   identity: { institution: string; affiliations: string[] };
-  requests: { total: number; proxied: number };
+  /** Requests that went through the gateway's hosts. */
+  proxiedRequests: number;
   findings: Finding[];
 }
 
@@ -171,6 +174,8 @@ interface Seen {
   initiators: Map<string, Where>;
   csp: { blocked: string; directive: string; source?: Where }[];
   console: { text: string; source?: Where }[];
+  /** What went wrong with the start page itself, if anything. */
+  start?: string;
   /** Bodies of the pages and scripts the browser got through the proxy, by proxied URL. */
   bodies: Map<string, Promise<string>>;
 }
@@ -205,7 +210,10 @@ async function watch(context: BrowserContext, page: Page): Promise<Seen> {
     const { url, lineNumber, columnNumber } = message.location();
     seen.console.push({ text: message.text(), source: url ? { url, line: lineNumber, column: columnNumber } : undefined });
   });
-  page.on('pageerror', (error) => seen.console.push({ text: `uncaught ${error.name}: ${error.message}` }));
+  page.on('pageerror', (error) => {
+    const at = /(https?:\/\/[^\s)]+):(\d+):(\d+)/.exec(error.stack ?? '');
+    seen.console.push({ text: `uncaught ${error.name}: ${error.message}`, source: at ? { url: at[1]!, line: Number(at[2]) - 1, column: Number(at[3]) - 1 } : undefined });
+  });
   return seen;
 }
 
@@ -233,9 +241,14 @@ export async function browseCheck(options: BrowseOptions): Promise<BrowseReport>
     ]);
     const page = await context.newPage();
     const seen = await watch(context, page);
-    await page.goto(proxiedStart.href, { waitUntil: 'load', timeout: timeoutMs }).catch((error: Error) => {
-      seen.console.push({ text: `the start page did not load: ${error.message.split('\n')[0]}` });
+    let status = 0; // of the last document the main frame got (Chromium shows its own page for an empty error)
+    page.on('response', (response) => {
+      if (response.request().isNavigationRequest() && response.frame() === page.mainFrame()) status = response.status();
     });
+    await page.goto(proxiedStart.href, { waitUntil: 'load', timeout: timeoutMs }).catch((error: Error) => {
+      seen.start = `the start page did not load through the proxy: ${error.message.split('\n')[0]}`;
+    });
+    if (status >= 400) seen.start = `the start page answered ${status} ${http.STATUS_CODES[status] ?? ''} through the proxy`.replace('  ', ' ');
     // Scripts that run after load (timers, fetches) get until the network is quiet.
     await page.waitForLoadState('networkidle', { timeout: timeoutMs }).catch(() => undefined);
     const landedProxied = page.url();
@@ -312,6 +325,16 @@ async function analyse(a: Analysis): Promise<BrowseReport> {
 
   const findings: Finding[] = [];
   const reported = new Set<string>();
+  const landed = parse(a.landedProxied);
+  if (landed && landed.host === gatewayHost) {
+    // The proxy sends a reader it does not let in to the gateway's launch or suspension page.
+    findings.push({
+      kind: 'start',
+      message: `the test identity (${a.identity.affiliations.join(', ')} of ${a.identity.institution}) was not let in: the browser ended on the gateway's ${landed.pathname}`,
+      url: landed.href,
+      hint: 'check the licence (institution, affiliations, from/until, seats) or give --institution',
+    });
+  } else if (seen.start) findings.push({ kind: 'start', message: seen.start, url: a.start });
   const namedHosts = new Set(a.named.map((n) => n.host));
 
   /** A URL that left the proxy: its host is uncatalogued (host rule) or catalogued and built by a script (Find/Replace). */
@@ -355,6 +378,7 @@ async function analyse(a: Analysis): Promise<BrowseReport> {
     reported.add(url.href);
     findings.push(await leftProxy('request', url, seen.initiators.get(request)));
   }
+  groupByHost(findings);
 
   for (const block of seen.csp) {
     const url = parse(block.blocked);
@@ -383,6 +407,9 @@ async function analyse(a: Analysis): Promise<BrowseReport> {
     // CSP blocks and escaped requests are reported above, with their fixes; the browser repeats them on the console.
     if (/Content[- ]Security[- ]Policy/i.test(entry.text)) continue;
     if ([...reported].some((url) => url.includes('://') && (entry.text.includes(url) || entry.source?.url === url))) continue;
+    // The gateway's own pages (a refusal) and Chromium's error page are not the vendor's.
+    const from = entry.source && parse(entry.source.url);
+    if (from && (from.host === gatewayHost || from.protocol === 'chrome-error:')) continue;
     // The browser's own favicon request is not the vendor's page.
     if (entry.source && parse(entry.source.url)?.pathname === '/favicon.ico' && entry.text.startsWith('Failed to load resource')) continue;
     const key = `console ${entry.text}`;
@@ -409,9 +436,31 @@ async function analyse(a: Analysis): Promise<BrowseReport> {
     proxiedStart: a.proxiedStart,
     landed: upstream(a.landedProxied),
     identity: { institution: a.identity.institution, affiliations: a.identity.affiliations },
-    requests: { total: proxied + findings.filter((f) => f.kind === 'uncatalogued' || f.kind === 'escaped').length, proxied },
+    proxiedRequests: proxied,
     findings,
   };
+}
+
+/** Requests to one uncatalogued host that a host rule alone fixes become one finding: a CDN's 30 assets are one line. */
+function groupByHost(findings: Finding[]): void {
+  const first = new Map<string, Finding>();
+  for (let i = 0; i < findings.length; i++) {
+    const finding = findings[i]!;
+    if (finding.kind !== 'uncatalogued' || finding.findReplace || !finding.host) continue;
+    const kept = first.get(finding.host);
+    if (!kept) {
+      first.set(finding.host, finding);
+      continue;
+    }
+    kept.urls = [...(kept.urls ?? [kept.url!]), finding.url!];
+    findings.splice(i--, 1);
+  }
+  for (const finding of first.values()) {
+    if (!finding.urls) continue;
+    finding.urls.sort();
+    const shown = finding.urls.slice(0, 3).join(', ') + (finding.urls.length > 3 ? ', …' : '');
+    finding.message = `${finding.urls.length} requests went directly to ${finding.host}, not through the proxy (${shown}): the host is in no catalog entry`;
+  }
 }
 
 const yamlString = (text: string) => JSON.stringify(text);
@@ -420,7 +469,7 @@ export function formatBrowseReport(report: BrowseReport): string {
   const out = [
     `${report.id} — ${report.title}`,
     `  browsed ${report.start} through the proxy as a test ${report.identity.affiliations.join(', ')} of ${report.identity.institution}; landed on ${report.landed}`,
-    `  ${report.requests.proxied} requests through the proxy`,
+    `  ${report.proxiedRequests} requests through the proxy`,
   ];
   const problems = report.findings.filter(isProblem);
   if (report.findings.length === 0) out.push('  ✓ no request left the proxy, no CSP block, no console error');

@@ -66,8 +66,8 @@ function proposal(chain: string, url: URL): FindReplaceSuggestion | undefined {
   const href = url.href;
   const lead = leadingText(parts);
   const schemeLess = href.slice(url.protocol.length);
-  // The chain must start the URL: a scheme piece at least ("http:/", "https://", "//").
-  const starts = (lead.length >= 5 && href.startsWith(lead)) || (lead.startsWith('//') && schemeLess.startsWith(lead));
+  // The chain must start the URL, from its scheme ("http:/", "https://") or its "//" on.
+  const starts = /^(https?:\/|\/\/)/i.test(lead) && (href.startsWith(lead) || (lead.startsWith('//') && schemeLess.startsWith(lead)));
   if (!starts) return undefined;
   const quote = chain[0]!;
   const literal = (text: string) => `${quote}${text.replaceAll('\\', '\\\\').replaceAll(quote, `\\${quote}`)}${quote}`;

@@ -127,13 +127,15 @@ describe('passway vendor check --browse', () => {
     const report = await browse('vendor');
     const b = `localhost:${ports.b}`;
     expect(report.landed).toBe(`http://localhost:${ports.a}/`);
-    expect(report.requests.proxied).toBeGreaterThanOrEqual(2); // the page and app.js
+    expect(report.proxiedRequests).toBeGreaterThanOrEqual(2); // the page and app.js
 
-    for (const url of [`http://${b}/cdn/site.css`, `http://${b}/cdn/lib.js`, `http://${b}/cdn/pixel.png`]) {
-      expect(byUrl(report, url)).toMatchObject({ kind: 'uncatalogued', host: b, hostRule: { host: b, allowPrivate: true } });
-    }
-    // Named in the page, so the host rule alone is the fix: the rewriter maps B's URLs once B is claimed.
-    expect(byUrl(report, `http://${b}/cdn/site.css`)?.findReplace).toBeUndefined();
+    // One finding for the host: named in the page, so the host rule alone is the fix (the rewriter maps B's URLs once B is claimed).
+    const cdn = report.findings.filter((f) => f.host === b);
+    expect(cdn).toEqual([
+      expect.objectContaining({ kind: 'uncatalogued', hostRule: { host: b, allowPrivate: true }, urls: [`http://${b}/cdn/lib.js`, `http://${b}/cdn/pixel.png`, `http://${b}/cdn/site.css`] }),
+    ]);
+    expect(cdn[0]?.findReplace).toBeUndefined();
+    expect(cdn[0]?.message).toBe(`3 requests went directly to ${b}, not through the proxy (http://${b}/cdn/lib.js, http://${b}/cdn/pixel.png, http://${b}/cdn/site.css): the host is in no catalog entry`);
 
     const assembled = byUrl(report, `http://localhost:${ports.a}/api/data.json`);
     expect(assembled).toMatchObject({
@@ -182,6 +184,18 @@ describe('passway vendor check --browse', () => {
       expect.stringContaining('console error: widget: search unavailable'),
     ]);
     expect(report.findings.filter((f) => f.kind === 'uncatalogued' || f.kind === 'escaped')).toEqual([]); // blocked before it was sent
+  });
+
+  it('says so when the test identity is not let in or the start page fails', async () => {
+    const later = testConfig({ ...configInput, resources: [{ ...entry('vendor-clean', ports.clean), licences: [{ institution: 'uni', from: '2999-01-01' }] }] });
+    const refused = await browseCheck({ config: later, catalog: new Catalog(later.resources), id: 'vendor-clean', timeoutMs: 20_000 });
+    expect(refused.findings).toEqual([
+      expect.objectContaining({ kind: 'start', message: expect.stringMatching(/^the test identity \(member of uni\) was not let in: the browser ended on the gateway's \/go\/vendor-clean/) }),
+    ]);
+
+    const missing = testConfig({ ...configInput, resources: [entry('vendor-clean', ports.clean, '/gone')] });
+    const gone = await browseCheck({ config: missing, catalog: new Catalog(missing.resources), id: 'vendor-clean', timeoutMs: 20_000 });
+    expect(gone.findings).toContainEqual(expect.objectContaining({ kind: 'start', message: 'the start page answered 404 Not Found through the proxy' }));
   });
 
   it('the command: exit 1 and a JSON report with findings, exit 0 for a clean vendor, exit 2 without Chromium', async () => {
