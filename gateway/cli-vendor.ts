@@ -108,6 +108,7 @@ interface CheckOptions {
   browse?: string;
   chromium: string;
   institution?: string;
+  session?: string;
   json?: boolean;
 }
 
@@ -119,7 +120,11 @@ the resource (its first licence, or --institution's), and opens the resource's p
 Debian's Chromium against the real vendor. Run it from a machine the vendor admits (on campus, or
 an address registered with the vendor). It reports every request that left the proxy, every host
 in no catalog entry, every Content-Security-Policy block and console error, each with a suggested
-host rule or Find/Replace rule; exit 1 when there is any, 2 for bad input or no Chromium.`;
+host rule or Find/Replace rule; exit 1 when there is any, 2 for bad input or no Chromium.
+
+--session <cookie> instead opens the running gateway at the config's publicUrl with that session
+(the value of its session cookie, copied from a browser signed in there), through the resource's
+launch link: the deployment exactly as readers get it, signed in as whoever owns the session.`;
 
 async function browseAction(file: string, id: string, options: CheckOptions): Promise<void> {
   const loaded = loadConfigFile(file, { requireSecrets: false });
@@ -131,7 +136,7 @@ async function browseAction(file: string, id: string, options: CheckOptions): Pr
   const timeoutMs = Number(options.timeout) > 0 ? Number(options.timeout) : 10_000;
   let report;
   try {
-    report = await browseCheck({ config, catalog: new Catalog(resources), id, chromium: options.chromium, timeoutMs, institution: options.institution });
+    report = await browseCheck({ config, catalog: new Catalog(resources), id, chromium: options.chromium, timeoutMs, institution: options.institution, session: options.session });
   } catch (error) {
     if (error instanceof BrowseError) die(`passway vendor check --browse: ${error.message}`);
     throw error;
@@ -161,6 +166,7 @@ function checkCommand(vendor: Command): void {
     .option('--browse <id>', 'open the resource through the proxy in Chromium, signed in as a test identity, and report what escapes (see below)')
     .option('--chromium <path>', 'Chromium executable for --browse', '/usr/bin/chromium')
     .option('--institution <id>', 'with --browse: the test identity\'s institution (default: the first licence\'s)')
+    .option('--session <cookie>', 'with --browse: use the running gateway at publicUrl with this session instead (see below)')
     .option('--json', 'with --browse: the report as JSON')
     .description('verify entries: host claims, DNS, start pages, WAYFless links, licences; exit 1 on any failure')
     .addHelpText('after', BROWSE_HELP)

@@ -12,8 +12,9 @@ import type { Catalog } from '../resource-catalog/catalog';
 import type { Resource } from '../resource-catalog/schema';
 import { systemLookup, type CheckDeps } from '../resource-catalog/vendor-check';
 import { createGateway, type Gateway } from './app';
-import { fromProxied } from './proxy/host-mapping';
+import { fromProxied, toProxied } from './proxy/host-mapping';
 import { readUnproxiedHosts } from './proxy/unproxied';
+import { settingsFrom } from './settings';
 import { MemoryStore } from './store';
 
 /**
@@ -47,10 +48,12 @@ export interface BrowseReport {
   id: string;
   title: string;
   start: string;
-  proxiedStart: string;
+  /** What the browser opened: the proxied start page, or the running gateway's launch link. */
+  startUrl: string;
   /** Where the browser ended up (upstream URL when on a proxied host). */
   landed: string;
-  identity: { institution: string; affiliations: string[] };
+  /** The test identity signed in; absent when a given session was used. */
+  identity?: { institution: string; affiliations: string[] };
   /** Requests that went through the gateway's hosts. */
   proxiedRequests: number;
   findings: Finding[];
@@ -65,6 +68,11 @@ export interface BrowseOptions {
   timeoutMs?: number;
   /** Institution of the test identity (default: the first licence's). */
   institution?: string;
+  /**
+   * A session cookie of the running gateway at the config's public URL (its value, or name=value): the
+   * browser starts at that gateway's launch link instead of a gateway started here with a test identity.
+   */
+  session?: string;
   /** Name resolution for the DNS-based private-address check of suggested host rules. */
   lookup?: CheckDeps['lookup'];
 }
@@ -217,35 +225,66 @@ async function watch(context: BrowserContext, page: Page): Promise<Seen> {
   return seen;
 }
 
+/** Where the browser goes: the gateway's public URL and how upstream URLs map under its proxy domain. */
+interface Target {
+  base: URL;
+  proxyDomain: string;
+  proxiedUrl(upstream: URL): URL | undefined;
+}
+
+type BrowserCookie = Parameters<BrowserContext['addCookies']>[0][number];
+
+/** A session cookie value as IT copies it from a browser: the value, or name=value. */
+function sessionValue(cookieName: string, given: string): string {
+  const value = given.trim();
+  return value.startsWith(`${cookieName}=`) ? value.slice(cookieName.length + 1) : value;
+}
+
 /** Run the check; throws BrowseError for input that stops it (unknown id, no proxy method, no Chromium). */
 export async function browseCheck(options: BrowseOptions): Promise<BrowseReport> {
   const resource = options.catalog.byId(options.id);
   if (!resource) throw new BrowseError(`unknown resource "${options.id}"; known: ${options.catalog.resources.map((r) => r.id).join(', ')}`);
   const method = resource.access.find((m) => m.kind === 'proxy');
   if (!method) throw new BrowseError(`resource "${resource.id}" has no proxy access method: the browse check drives the rewriting proxy`);
-  const identity = testIdentity(resource, options.institution);
+  const identity = options.session === undefined ? testIdentity(resource, options.institution) : undefined;
   const timeoutMs = options.timeoutMs ?? 30_000;
   const browser = await launch(options.chromium ?? '/usr/bin/chromium');
   let local: LocalGateway | undefined;
   try {
-    local = await startLocalGateway(options.config, options.catalog);
-    const proxiedStart = local.gateway.proxy.proxiedUrl(new URL(method.start));
-    if (!proxiedStart) throw new BrowseError(`the start page ${method.start} is on no catalogued host`);
-    const cookie = await signInCookie(local.gateway, identity);
+    let target: Target;
+    let startUrl: string;
+    const cookies: BrowserCookie[] = [];
+    const cookieName = options.config.session.cookieName;
+    if (options.session !== undefined) {
+      // The running gateway at its public URL, through its own launch link (and session handoff).
+      const settings = settingsFrom(options.config);
+      target = { base: settings.publicUrl, proxyDomain: settings.proxyDomain, proxiedUrl: (u) => (options.catalog.byUrl(u) ? toProxied(u, settings) : undefined) };
+      startUrl = `${settings.publicUrl.origin}/go/${encodeURIComponent(resource.id)}?target=${encodeURIComponent(method.start)}`;
+      const value = sessionValue(cookieName, options.session);
+      const cookie = { name: cookieName, value, path: '/', httpOnly: true, secure: settings.secureCookies, sameSite: 'Lax' as const };
+      cookies.push({ ...cookie, domain: settings.publicUrl.hostname });
+      if (settings.cookieDomain) cookies.push({ ...cookie, domain: `.${settings.cookieDomain}` });
+    } else {
+      local = await startLocalGateway(options.config, options.catalog);
+      const { base, gateway } = local;
+      target = { base, proxyDomain: `p.${base.hostname}`, proxiedUrl: (u) => gateway.proxy.proxiedUrl(u) };
+      const proxiedStart = target.proxiedUrl(new URL(method.start));
+      if (!proxiedStart) throw new BrowseError(`the start page ${method.start} is on no catalogued host`);
+      startUrl = proxiedStart.href;
+      const { name, value } = await signInCookie(gateway, identity!);
+      // The gateway's own host, and every proxied host (their shared parent p.localhost): what the session handoff would do.
+      for (const domain of [base.hostname, `.${target.proxyDomain}`]) cookies.push({ name, value, domain, path: '/', httpOnly: true, sameSite: 'Lax' });
+    }
     const context = await browser.newContext();
-    // The gateway's own host, and every proxied host (their shared parent p.localhost): what the session handoff would do.
-    const proxyParent = `.${proxiedStart.hostname.split('.').slice(1).join('.')}`;
-    await context.addCookies([
-      { name: cookie.name, value: cookie.value, domain: local.base.hostname, path: '/', httpOnly: true, sameSite: 'Lax' },
-      { name: cookie.name, value: cookie.value, domain: proxyParent, path: '/', httpOnly: true, sameSite: 'Lax' },
-    ]);
+    // A browser that refuses one of them (a parent-domain cookie on localhost) falls back to the handoff.
+    for (const cookie of cookies) await context.addCookies([cookie]).catch(() => undefined);
     const page = await context.newPage();
     const seen = await watch(context, page);
     let status = 0; // of the last document the main frame got (Chromium shows its own page for an empty error)
     page.on('response', (response) => {
       if (response.request().isNavigationRequest() && response.frame() === page.mainFrame()) status = response.status();
     });
-    await page.goto(proxiedStart.href, { waitUntil: 'load', timeout: timeoutMs }).catch((error: Error) => {
+    await page.goto(startUrl, { waitUntil: 'load', timeout: timeoutMs }).catch((error: Error) => {
       seen.start = `the start page did not load through the proxy: ${error.message.split('\n')[0]}`;
     });
     if (status >= 400) seen.start = `the start page answered ${status} ${http.STATUS_CODES[status] ?? ''} through the proxy`.replace('  ', ' ');
@@ -254,9 +293,12 @@ export async function browseCheck(options: BrowseOptions): Promise<BrowseReport>
     const landedProxied = page.url();
     await Promise.all(seen.bodies.values()); // read before the context closes
     await context.close();
-    await local.gateway.proxy.flushUsage();
-    const named = await readUnproxiedHosts(local.store, resource.id);
-    return await analyse({ resource, catalog: options.catalog, local, seen, named, lookup: options.lookup ?? systemLookup, start: method.start, proxiedStart: proxiedStart.href, landedProxied, identity });
+    let named: { host: string; count: number }[] = [];
+    if (local) {
+      await local.gateway.proxy.flushUsage();
+      named = await readUnproxiedHosts(local.store, resource.id);
+    }
+    return await analyse({ resource, catalog: options.catalog, target, seen, named, lookup: options.lookup ?? systemLookup, start: method.start, startUrl, landedProxied, identity });
   } finally {
     await browser.close();
     await local?.close();
@@ -266,20 +308,21 @@ export async function browseCheck(options: BrowseOptions): Promise<BrowseReport>
 interface Analysis {
   resource: Resource;
   catalog: Catalog;
-  local: LocalGateway;
+  target: Target;
   seen: Seen;
   named: { host: string; count: number }[];
   lookup: CheckDeps['lookup'];
   start: string;
-  proxiedStart: string;
+  startUrl: string;
   landedProxied: string;
-  identity: Identity;
+  /** The test identity; undefined when a given session was used. */
+  identity?: Identity;
 }
 
 async function analyse(a: Analysis): Promise<BrowseReport> {
-  const { local, seen, catalog } = a;
-  const gatewayHost = local.base.host;
-  const proxySuffix = `.p.${local.base.hostname}:${local.base.port}`;
+  const { target, seen, catalog } = a;
+  const gatewayHost = target.base.host;
+  const proxySuffix = `.${target.proxyDomain}${target.base.port ? `:${target.base.port}` : ''}`;
   const isProxied = (url: URL) => url.host.endsWith(proxySuffix);
   const inside = (url: URL) => url.host === gatewayHost || isProxied(url);
   const web = (url: URL) => url.protocol === 'http:' || url.protocol === 'https:' || url.protocol === 'ws:' || url.protocol === 'wss:';
@@ -294,13 +337,13 @@ async function analyse(a: Analysis): Promise<BrowseReport> {
   const upstream = (text: string): string => {
     const url = parse(text);
     if (!url || !isProxied(url)) return text;
-    const mapped = fromProxied(url, { proxyDomain: `p.${local.base.hostname}` });
+    const mapped = fromProxied(url, target);
     if (mapped) return mapped.href;
     // A long host name maps to a digest label: find the catalogued host whose proxied form this is.
     for (const r of catalog.resources) {
       for (const rule of r.hosts) {
         for (const scheme of ['https', 'http']) {
-          if (local.gateway.proxy.proxiedUrl(new URL(`${scheme}://${rule.host}/`))?.host === url.host) return `${scheme}://${rule.host}${url.pathname}${url.search}`;
+          if (target.proxiedUrl(new URL(`${scheme}://${rule.host}/`))?.host === url.host) return `${scheme}://${rule.host}${url.pathname}${url.search}`;
         }
       }
     }
@@ -330,9 +373,9 @@ async function analyse(a: Analysis): Promise<BrowseReport> {
     // The proxy sends a reader it does not let in to the gateway's launch or suspension page.
     findings.push({
       kind: 'start',
-      message: `the test identity (${a.identity.affiliations.join(', ')} of ${a.identity.institution}) was not let in: the browser ended on the gateway's ${landed.pathname}`,
+      message: `${a.identity ? `the test identity (${a.identity.affiliations.join(', ')} of ${a.identity.institution})` : 'the given session'} was not let in: the browser ended on the gateway's ${landed.pathname}`,
       url: landed.href,
-      hint: 'check the licence (institution, affiliations, from/until, seats) or give --institution',
+      hint: a.identity ? 'check the licence (institution, affiliations, from/until, seats) or give --institution' : 'sign in again and copy the new session cookie, or check the licence',
     });
   } else if (seen.start) findings.push({ kind: 'start', message: seen.start, url: a.start });
   const namedHosts = new Set(a.named.map((n) => n.host));
@@ -433,9 +476,9 @@ async function analyse(a: Analysis): Promise<BrowseReport> {
     id: a.resource.id,
     title: a.resource.title.zh ? `${a.resource.title.en} / ${a.resource.title.zh}` : a.resource.title.en,
     start: a.start,
-    proxiedStart: a.proxiedStart,
+    startUrl: a.startUrl,
     landed: upstream(a.landedProxied),
-    identity: { institution: a.identity.institution, affiliations: a.identity.affiliations },
+    identity: a.identity && { institution: a.identity.institution, affiliations: a.identity.affiliations },
     proxiedRequests: proxied,
     findings,
   };
@@ -468,7 +511,7 @@ const yamlString = (text: string) => JSON.stringify(text);
 export function formatBrowseReport(report: BrowseReport): string {
   const out = [
     `${report.id} — ${report.title}`,
-    `  browsed ${report.start} through the proxy as a test ${report.identity.affiliations.join(', ')} of ${report.identity.institution}; landed on ${report.landed}`,
+    `  browsed ${report.start} through the proxy ${report.identity ? `as a test ${report.identity.affiliations.join(', ')} of ${report.identity.institution}` : `with the given session (${report.startUrl})`}; landed on ${report.landed}`,
     `  ${report.proxiedRequests} requests through the proxy`,
   ];
   const problems = report.findings.filter(isProblem);

@@ -8,6 +8,7 @@ import { Catalog } from '../../resource-catalog/catalog';
 import type { ResourceInput } from '../../resource-catalog/schema';
 import { testConfig } from '../helpers/gateway';
 import { runCli } from '../helpers/process';
+import { member, signedIn, startGateway } from '../integration/proxy-harness';
 
 /**
  * A vendor of the shape the browse check is for, on loopback ports: its pages on host A, its CDN on host B.
@@ -196,6 +197,25 @@ describe('passway vendor check --browse', () => {
     const missing = testConfig({ ...configInput, resources: [entry('vendor-clean', ports.clean, '/gone')] });
     const gone = await browseCheck({ config: missing, catalog: new Catalog(missing.resources), id: 'vendor-clean', timeoutMs: 20_000 });
     expect(gone.findings).toContainEqual(expect.objectContaining({ kind: 'start', message: 'the start page answered 404 Not Found through the proxy' }));
+  });
+
+  it('with --session, browses the running gateway at its public URL through its launch link', async () => {
+    const gw = await startGateway(() => configInput);
+    try {
+      const config = testConfig({ ...configInput, server: { publicUrl: gw.base } });
+      const session = await signedIn(gw.gateway, member({ institution: 'uni' }));
+      const report = await browseCheck({ config, catalog: new Catalog(config.resources), id: 'vendor', session, timeoutMs: 20_000 });
+      expect(report.identity).toBeUndefined();
+      expect(report.startUrl).toBe(`${gw.base}/go/vendor?target=${encodeURIComponent(`http://localhost:${ports.a}/`)}`);
+      expect(report.landed).toBe(`http://localhost:${ports.a}/`);
+      expect(report.findings.find((f) => f.host === `localhost:${ports.b}`)).toMatchObject({ kind: 'uncatalogued', hostRule: { host: `localhost:${ports.b}`, allowPrivate: true } });
+      expect(report.findings.find((f) => f.kind === 'escaped')?.findReplace).toMatchObject({ find: `'http://' + 'localhost:${ports.a}'` });
+
+      const signedOut = await browseCheck({ config, catalog: new Catalog(config.resources), id: 'vendor', session: 's:forged', timeoutMs: 20_000 });
+      expect(signedOut.findings).toEqual([expect.objectContaining({ kind: 'start', message: expect.stringMatching(/^the given session was not let in: the browser ended on the gateway's \//) })]);
+    } finally {
+      await gw.close();
+    }
   });
 
   it('the command: exit 1 and a JSON report with findings, exit 0 for a clean vendor, exit 2 without Chromium', async () => {
