@@ -23,7 +23,7 @@ import { MemoryStore } from './store';
  * store is touched), a test identity licensed for the resource signed in through Sessions.login, and
  * Debian's Chromium driven to the resource's proxied start page against the real vendor. Every request
  * that left the gateway's hosts, every CSP block and console error is reported with a suggested host
- * rule or Find/Replace.
+ * rule or Find/Replace. With a given session the browser goes to the running gateway's launch link instead.
  */
 
 export type FindingKind = 'start' | 'uncatalogued' | 'escaped' | 'csp' | 'console' | 'named';
@@ -200,6 +200,7 @@ async function watch(context: BrowserContext, page: Page): Promise<Seen> {
   });
   await cdp.send('Network.enable');
   context.on('request', (request) => seen.requests.push(request.url()));
+  page.on('websocket', (socket) => seen.requests.push(socket.url())); // not a request event
   context.on('response', (response) => {
     const type = response.request().resourceType();
     if (type === 'document' || type === 'script') seen.bodies.set(response.url(), response.text().catch(() => ''));
@@ -399,13 +400,16 @@ async function analyse(a: Analysis): Promise<BrowseReport> {
     }
     const finding: Finding = {
       kind: kind === 'csp' ? 'csp' : 'escaped',
-      message: `${what}: host ${url.host} is catalogued${claimedBy.id === a.resource.id ? '' : ` (by "${claimedBy.id}")`} but a script built the URL from pieces the rewriter cannot map${at(where)}`,
+      message: `${what}: host ${url.host} is catalogued${claimedBy.id === a.resource.id ? '' : ` (by "${claimedBy.id}")`} but the address was not mapped to the proxy${url.protocol.startsWith('ws') ? '' : ': a script built it from pieces the rewriter cannot see as one URL'}${at(where)}`,
       url: url.href,
       host: url.host,
       source: sourceOf(where),
       findReplace: await findReplaceFor(url.href, where),
     };
-    if (!finding.findReplace) finding.hint = `add a Find/Replace rule to ${a.resource.id} that turns the code building ${url.origin} into one string '${url.origin}'`;
+    if (finding.findReplace) return finding;
+    finding.hint = url.protocol.startsWith('ws')
+      ? 'a WebSocket address on a catalogued host that the proxy did not map: if the vendor\'s code has it as one string, the catalog entry cannot fix it'
+      : `add a Find/Replace rule to ${a.resource.id} that turns the code building ${url.origin} into one string '${url.origin}'`;
     return finding;
   };
 

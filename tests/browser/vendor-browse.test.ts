@@ -35,7 +35,7 @@ async function listen(handler: http.RequestListener): Promise<Server> {
 /** A 1x1 PNG. */
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=', 'base64');
 
-const ports = { a: 0, b: 0, csp: 0, clean: 0 };
+const ports = { a: 0, b: 0, csp: 0, clean: 0, live: 0 };
 const html = (res: http.ServerResponse, body: string, headers: Record<string, string> = {}) =>
   res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', ...headers }).end(`<!doctype html><html lang="en"><head><title>Vendor</title>${body}`);
 
@@ -87,6 +87,12 @@ const vendorCsp: http.RequestListener = (req, res) => {
   res.writeHead(404).end();
 };
 
+/** A page that opens a WebSocket to B (live search), which answers no upgrade. */
+const vendorLive: http.RequestListener = (req, res) => {
+  if (req.url === '/') return html(res, `</head><body><h1>Live</h1><script>try { new WebSocket('ws://localhost:${ports.b}/cdn/live'); } catch (e) {}</script></body></html>`);
+  res.writeHead(404).end();
+};
+
 /** A vendor that stays on its own host. */
 const vendorClean: http.RequestListener = (req, res) => {
   if (req.url === '/') return html(res, '<link rel="stylesheet" href="/s.css"></head><body><h1>Clean</h1></body></html>');
@@ -107,11 +113,11 @@ let servers: Server[] = [];
 let configInput: { institutions: { id: string; name: { en: string } }[]; resources: ResourceInput[] };
 
 beforeAll(async () => {
-  servers = await Promise.all([listen(vendorA), listen(vendorB), listen(vendorCsp), listen(vendorClean)]);
-  [ports.a, ports.b, ports.csp, ports.clean] = servers.map((s) => s.port) as [number, number, number, number];
+  servers = await Promise.all([listen(vendorA), listen(vendorB), listen(vendorCsp), listen(vendorClean), listen(vendorLive)]);
+  [ports.a, ports.b, ports.csp, ports.clean, ports.live] = servers.map((s) => s.port) as [number, number, number, number, number];
   configInput = {
     institutions: [{ id: 'uni', name: { en: 'Uni' } }],
-    resources: [entry('vendor', ports.a), entry('vendor-csp', ports.csp, '/csp'), entry('vendor-clean', ports.clean)],
+    resources: [entry('vendor', ports.a), entry('vendor-csp', ports.csp, '/csp'), entry('vendor-clean', ports.clean), entry('vendor-live', ports.live)],
   };
 });
 afterAll(() => Promise.all(servers.map((s) => s.close())));
@@ -185,6 +191,12 @@ describe('passway vendor check --browse', () => {
       expect.stringContaining('console error: widget: search unavailable'),
     ]);
     expect(report.findings.filter((f) => f.kind === 'uncatalogued' || f.kind === 'escaped')).toEqual([]); // blocked before it was sent
+  });
+
+  it('finds a WebSocket opened to an uncatalogued host', async () => {
+    const report = await browse('vendor-live');
+    const b = `localhost:${ports.b}`;
+    expect(report.findings).toEqual([expect.objectContaining({ kind: 'uncatalogued', url: `ws://${b}/cdn/live`, hostRule: { host: b, allowPrivate: true } })]); // its failure on the console is not repeated
   });
 
   it('says so when the test identity is not let in or the start page fails', async () => {
