@@ -457,6 +457,8 @@ async function analyse(a: Analysis): Promise<BrowseReport> {
     // The gateway's own pages (a refusal) and Chromium's error page are not the vendor's.
     const from = entry.source && parse(entry.source.url);
     if (from && (from.host === gatewayHost || from.protocol === 'chrome-error:')) continue;
+    // The start page's own failure is reported above.
+    if (seen.start && entry.source?.url === a.landedProxied && entry.text.startsWith('Failed to load resource')) continue;
     // The browser's own favicon request is not the vendor's page.
     if (entry.source && parse(entry.source.url)?.pathname === '/favicon.ico' && entry.text.startsWith('Failed to load resource')) continue;
     const key = `console ${entry.text}`;

@@ -208,7 +208,7 @@ describe('passway vendor check --browse', () => {
 
     const missing = testConfig({ ...configInput, resources: [entry('vendor-clean', ports.clean, '/gone')] });
     const gone = await browseCheck({ config: missing, catalog: new Catalog(missing.resources), id: 'vendor-clean', timeoutMs: 20_000 });
-    expect(gone.findings).toContainEqual(expect.objectContaining({ kind: 'start', message: 'the start page answered 404 Not Found through the proxy' }));
+    expect(gone.findings).toEqual([expect.objectContaining({ kind: 'start', message: 'the start page answered 404 Not Found through the proxy' })]);
   });
 
   it('with --session, browses the running gateway at its public URL through its launch link', async () => {
