@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { DEMO_CONFIG, formatProblems, loadConfigFile } from '../config';
 import {
@@ -18,8 +19,11 @@ import {
   readCatalogFile,
   type Resource,
 } from '../resource-catalog';
+import { Catalog } from '../resource-catalog/catalog';
+import { loadCatalog } from '../resource-catalog/load';
 import { readUnproxiedHosts } from './proxy/unproxied';
 import { createStore } from './store';
+import { browseCheck, BrowseError, formatBrowseReport, isProblem } from './vendor-browse';
 
 /** Exit codes: 0 done, 1 done with something left to do (import) or a failed check, 2 bad input. */
 const PARTIAL = 1;
@@ -96,6 +100,61 @@ function importCommand(vendor: Command): void {
     });
 }
 
+interface CheckOptions {
+  all?: boolean;
+  config?: string;
+  catalog?: string[];
+  timeout: string;
+  browse?: string;
+  chromium: string;
+  institution?: string;
+  session?: string;
+  json?: boolean;
+}
+
+const BROWSE_HELP = `
+--browse <id> starts this config's gateway inside the command (on a free loopback port, as
+http://localhost:<port> with proxied hosts under p.localhost, sessions in memory: the running
+gateway, its store and its users' sessions are not touched), signs in a test identity licensed for
+the resource (its first licence, or --institution's), and opens the resource's proxy start page in
+Debian's Chromium against the real vendor. Run it from a machine the vendor admits (on campus, or
+an address registered with the vendor). It reports every request that left the proxy, every host
+in no catalog entry, every Content-Security-Policy block and console error, each with a suggested
+host rule or Find/Replace rule; exit 1 when there is any, 2 for bad input or no Chromium.
+
+--session <cookie> instead opens the running gateway at the config's publicUrl with that session
+(the value of its session cookie, copied from a browser signed in there), through the resource's
+launch link: the deployment exactly as readers get it, signed in as whoever owns the session.`;
+
+async function browseAction(file: string, id: string, options: CheckOptions): Promise<void> {
+  const loaded = loadConfigFile(file, { requireSecrets: false });
+  if (!loaded.ok) die(formatProblems(loaded));
+  const config = loaded.config;
+  const catalogLoad = loadCatalog(config, path.dirname(path.resolve(file)));
+  if (!catalogLoad.ok) die(`${file}: ${catalogLoad.problems.length} catalog problem(s)\n${catalogLoad.problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`);
+  const resources = [...catalogLoad.catalog.resources, ...extraCatalogs(options.catalog)];
+  const timeoutMs = Number(options.timeout) > 0 ? Number(options.timeout) : 10_000;
+  let report;
+  try {
+    report = await browseCheck({ config, catalog: new Catalog(resources), id, chromium: options.chromium, timeoutMs, institution: options.institution, session: options.session });
+  } catch (error) {
+    if (error instanceof BrowseError) die(`passway vendor check --browse: ${error.message}`);
+    throw error;
+  }
+  process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatBrowseReport(report)}\n`);
+  process.exitCode = report.findings.some(isProblem) ? PARTIAL : 0;
+}
+
+function extraCatalogs(files: string[] = []): Resource[] {
+  const resources: Resource[] = [];
+  for (const extra of files) {
+    const read = readCatalogFile(extra);
+    if (!read.ok) die(`${extra}: ${read.problems.length} problem(s)\n${read.problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`);
+    resources.push(...read.resources);
+  }
+  return resources;
+}
+
 function checkCommand(vendor: Command): void {
   vendor
     .command('check')
@@ -103,19 +162,25 @@ function checkCommand(vendor: Command): void {
     .option('--all', 'check every resource')
     .option('-c, --config <file>', 'config file (default: $PASSWAY_CONFIG, else the demo)')
     .option('--catalog <file...>', 'catalog files whose entries are checked with the config\'s')
-    .option('--timeout <ms>', 'HTTP timeout per request', '10000')
+    .option('--timeout <ms>', 'HTTP timeout per request (with --browse: for the page to load)', '10000')
+    .option('--browse <id>', 'open the resource through the proxy in Chromium, signed in as a test identity, and report what escapes (see below)')
+    .option('--chromium <path>', 'Chromium executable for --browse', '/usr/bin/chromium')
+    .option('--institution <id>', 'with --browse: the test identity\'s institution (default: the first licence\'s)')
+    .option('--session <cookie>', 'with --browse: use the running gateway at publicUrl with this session instead (see below)')
+    .option('--json', 'with --browse: the report as JSON')
     .description('verify entries: host claims, DNS, start pages, WAYFless links, licences; exit 1 on any failure')
-    .action(async (ids: string[], options: { all?: boolean; config?: string; catalog?: string[]; timeout: string }) => {
-      if (!options.all && ids.length === 0) die('passway vendor check: give resource ids or --all');
+    .addHelpText('after', BROWSE_HELP)
+    .action(async (ids: string[], options: CheckOptions) => {
       const file = options.config ?? (process.env.PASSWAY_CONFIG || DEMO_CONFIG);
+      if (options.browse !== undefined) {
+        if (ids.length > 0 || options.all) die('passway vendor check --browse: give one resource id, as --browse <id>, and no other ids or --all');
+        await browseAction(file, options.browse, options);
+        return;
+      }
+      if (!options.all && ids.length === 0) die('passway vendor check: give resource ids or --all');
       const loaded = loadConfigFile(file, { requireSecrets: false });
       if (!loaded.ok) die(formatProblems(loaded));
-      const catalog: Resource[] = [...loaded.config.resources];
-      for (const extra of options.catalog ?? []) {
-        const read = readCatalogFile(extra);
-        if (!read.ok) die(`${extra}: ${read.problems.length} problem(s)\n${read.problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`);
-        catalog.push(...read.resources);
-      }
+      const catalog: Resource[] = [...loaded.config.resources, ...extraCatalogs(options.catalog)];
       const unknown = ids.filter((id) => !catalog.some((r) => r.id === id));
       if (unknown.length > 0) die(`passway vendor check: unknown resource ${unknown.map((u) => `"${u}"`).join(', ')}; known: ${catalog.map((r) => r.id).join(', ')}`);
       const timeoutMs = Number(options.timeout) > 0 ? Number(options.timeout) : 10_000;
