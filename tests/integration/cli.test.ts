@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../../config';
@@ -15,9 +15,15 @@ beforeAll(async () => {
 });
 
 describe('passway config check', () => {
-  it.each(['demo.yaml', 'carsi.example.yaml', 'compose.yaml'])('accepts config/examples/%s (exit 0) given its SAML key files', async (name) => {
+  it.each(['demo.yaml', 'carsi.example.yaml', 'compose.yaml'])('accepts config/examples/%s (exit 0) given its SAML key files and its federation\'s certificate', async (name) => {
     const env = { PASSWAY_SESSION_SECRET: '', PASSWAY_SAML_SIGNING_KEY_FILE: spKeys.keyFile, PASSWAY_SAML_SIGNING_CERT_FILE: spKeys.certFile };
-    const result = await runCli(['config', 'check', path.join(examples, name)], { env });
+    // The CARSI example pins the federation's signing certificate at its deployment path: give one there.
+    let file = path.join(examples, name);
+    if (name === 'carsi.example.yaml') {
+      file = path.join(temp(), name);
+      writeFileSync(file, readFileSync(path.join(examples, name), 'utf8').replaceAll('/etc/passway/carsi-dsmeta.pem', spKeys.certFile));
+    }
+    const result = await runCli(['config', 'check', file], { env });
     expect(result.stderr).toBe('');
     expect(result.stdout).toContain(': OK');
     expect(result.code).toBe(0);
