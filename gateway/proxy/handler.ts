@@ -4,6 +4,7 @@ import type { Agent } from 'undici';
 import type { Config } from '../../config/schema';
 import type { Catalog } from '../../resource-catalog/catalog';
 import type { Access } from '../access';
+import { clientAddress, trustProxy } from '../client-address';
 import { upstreamErrors, type LoadControl } from '../load';
 import type { Logger } from '../logger';
 import type { Sessions } from '../session';
@@ -124,6 +125,7 @@ function relayPlan(plan: Coding, rewriter: () => RewriterOptions): BodyPlan {
  */
 export function proxyHandler(deps: ProxyHandlerDeps) {
   const { config, settings, logger } = deps;
+  const trusted = trustProxy(config.server.trustProxy);
   const gw = { proxyDomain: settings.proxyDomain, publicUrl: settings.publicUrl };
   const gateway = settings.publicUrl.origin;
   const maxRequestBytes = config.proxy.maxRequestBodyMegabytes * 1024 * 1024;
@@ -233,7 +235,7 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
         const at = Date.now();
         deps.traffic.note({ session: session.id, resource: resource.id, user, bytes, itemUrl: kinds.item ? target.href : undefined, search: kinds.search, at });
         deps.accessLog?.({
-          ip: req.socket.remoteAddress ?? '-',
+          ip: clientAddress(req, trusted),
           institution: user.institution,
           subject: user.subject,
           time: new Date(at),
