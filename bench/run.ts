@@ -5,19 +5,25 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { sign } from 'cookie-signature';
-import { Sessions } from '../gateway/session';
+import { Sessions, type Session } from '../gateway/session';
 import { MemoryStore } from '../gateway/store';
+import { sessionTracking } from '../gateway/load/session-observer';
+import { keys } from '../gateway/load/keys';
 import { benchRedis } from './redis';
 import type { Store } from '../gateway/store/types';
 
 const DURATION_MS = Number(process.env.BENCH_MS ?? 2_000);
 const CONCURRENCY = 32;
 const SECRET = 'bench-secret-'.padEnd(40, 'x');
+/** Sessions in use during a measurement (a busy hour's active readers out of all live sessions). */
+const HOT_SESSIONS = 1_000;
+const ROUNDS = 5;
+const SLICE_MS = Math.max(100, DURATION_MS / 4);
 
-async function rate(task: () => Promise<unknown>): Promise<number> {
+async function rate(task: () => Promise<unknown>, durationMs = DURATION_MS): Promise<number> {
   for (let i = 0; i < 200; i++) await task(); // warm-up
   let done = 0;
-  const end = performance.now() + DURATION_MS;
+  const end = performance.now() + durationMs;
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (performance.now() < end) {
@@ -26,7 +32,7 @@ async function rate(task: () => Promise<unknown>): Promise<number> {
       }
     }),
   );
-  return done / (DURATION_MS / 1000);
+  return done / (durationMs / 1000);
 }
 
 async function benchStore(name: string, store: Store): Promise<void> {
@@ -45,9 +51,63 @@ async function benchStore(name: string, store: Store): Promise<void> {
   await store.close();
 }
 
+/** What one store of many sessions is measured on: a lookup, a save (what every sign-in and touch pays) and the sessions gauge. */
+type Op = 'load' | 'save' | 'gauge' | 'loadAll';
+
+/** MemoryStore with `count` signed-in sessions tracked as in the gateway (the active-sessions set). */
+async function manySessions(count: number): Promise<Record<Op, () => Promise<unknown>>> {
+  const store = new MemoryStore();
+  const observer = sessionTracking({
+    store,
+    seats: { renew: async () => undefined, releaseAll: async () => undefined },
+    logger: { warn: () => undefined } as never,
+    pseudonym: (session) => session.data.user?.subject,
+  });
+  const sessions = new Sessions(store, { secret: SECRET, cookieName: 'sid', secure: false, idleTimeoutMs: 3_600_000, absoluteLifetimeMs: 3_600_000, observer });
+  const res = { appendHeader: () => undefined } as never;
+  const created: Session[] = [];
+  for (let i = 0; i < count; i++) {
+    created.push(await sessions.create(res, { user: { subject: `reader-${i}`.padEnd(40, 'x'), institution: 'uni', affiliations: ['faculty'], entitlements: [], groups: [], source: { adapter: 'bench' }, attributes: {} } }));
+  }
+  const requests = created.map((session) => ({ headers: { cookie: `sid=s:${sign(session.id, SECRET)}` } }) as IncomingMessage);
+  for (const req of requests) await sessions.load(req); // each cookie's HMAC is checked once, on its first request
+  if ((await store.countHolders(keys.activeSessions)) !== count) throw new Error('sessions were lost');
+  // "load", "save": the same 1,000 sessions in either store, so the rows compare the store's size and not
+  // how many sessions the CPU caches must hold; "load (all)" goes through every session.
+  let next = 0;
+  const stride = (n: number) => () => (next = (next + 7919) % n); // a prime stride: sessions in no particular order
+  const hot = stride(Math.min(count, HOT_SESSIONS));
+  const all = stride(count);
+  return {
+    load: () => sessions.load(requests[hot()]!),
+    save: () => sessions.save(created[hot()]!),
+    gauge: () => store.countHolders(keys.activeSessions),
+    loadAll: () => sessions.load(requests[all()]!),
+  };
+}
+
+/**
+ * 1,000 against 100,000 sessions: the two stores are measured in alternating slices, best of ROUNDS,
+ * so a busy machine slows both alike.
+ */
+async function benchSessionCounts(): Promise<void> {
+  const small = await manySessions(1_000);
+  const large = await manySessions(100_000);
+  for (const op of ['load', 'save', 'gauge', 'loadAll'] as const) {
+    let a = 0;
+    let b = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      a = Math.max(a, await rate(small[op], SLICE_MS));
+      b = Math.max(b, await rate(large[op], SLICE_MS));
+    }
+    console.log(`memory ${(op === 'loadAll' ? 'load (all)' : op).padEnd(10)} 1,000 sessions ${a.toFixed(0).padStart(8)} ops/s | 100,000 sessions ${b.toFixed(0).padStart(8)} ops/s | ${((b / a) * 100).toFixed(0)}% of the 1,000 rate`);
+  }
+}
+
 async function main() {
   console.log(`session lookup, ${CONCURRENCY} concurrent callers, ${DURATION_MS} ms per row`);
   await benchStore('memory', new MemoryStore());
+  await benchSessionCounts();
   const redis = await benchRedis();
   if (!redis) return;
   await benchStore('redis', redis);

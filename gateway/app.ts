@@ -16,6 +16,7 @@ import { SignedOutPage } from './signed-out';
 import { discoveryRoutes } from './routes/discovery';
 import { launchRoutes } from './routes/launch';
 import { federationMetrics, usageMetrics } from './load/metrics';
+import { trustProxy } from './client-address';
 import { createProxy, isWebSocketUpgrade, type Proxy } from './proxy';
 import type { Resolve } from './proxy/address-guard';
 import { Catalog } from '../resource-catalog/catalog';
@@ -163,7 +164,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const app = express();
   app.disable('x-powered-by');
   // Only addresses listed in server.trustProxy may set X-Forwarded-For/-Proto (req.ip, req.protocol).
-  app.set('trust proxy', config.server.trustProxy.length > 0 ? config.server.trustProxy : false);
+  app.set('trust proxy', trustProxy(config.server.trustProxy));
   app.use(
     pinoHttp({
       logger,

@@ -318,6 +318,7 @@ const messages = {
   usageLaunches: { en: 'Database launches', zh: '数据库访问次数' },
   usageUniqueUsers: { en: 'Unique users', zh: '独立用户数' },
   usageDenials: { en: 'Denials', zh: '拒绝访问' },
+  usageBytes: { en: 'Data transferred', zh: '传输数据量' },
   usageOffCampus: { en: 'Off campus', zh: '校外' },
   usageOnCampus: { en: 'On campus', zh: '校内' },
   usagePerDay: { en: 'Launches per database per day', zh: '各数据库每日访问次数' },

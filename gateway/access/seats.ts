@@ -79,7 +79,7 @@ export class Seats {
   }
 
   async inUse(name: string): Promise<number> {
-    return (await this.store.holders(name)).length;
+    return this.store.countHolders(name);
   }
 }
 

@@ -130,11 +130,11 @@ export class LoadControl {
   }
 
   async activeSessions(): Promise<number> {
-    return (await this.store.holders(keys.activeSessions)).length;
+    return this.store.countHolders(keys.activeSessions);
   }
 
   async activeUsers(resource: string): Promise<number> {
-    return (await this.store.holders(keys.activeResource(resource))).length;
+    return this.store.countHolders(keys.activeResource(resource));
   }
 
   /** Wrap the gateway's request handler: in-flight count, request metrics, overload episode end. */

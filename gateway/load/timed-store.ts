@@ -61,6 +61,9 @@ export class TimedStore implements Store {
   holders(name: string): Promise<string[]> {
     return this.time('holders', () => this.inner.holders(name));
   }
+  countHolders(name: string): Promise<number> {
+    return this.time('countHolders', () => this.inner.countHolders(name));
+  }
   append(stream: string, fields: Record<string, string>): Promise<string> {
     return this.time('append', () => this.inner.append(stream, fields));
   }

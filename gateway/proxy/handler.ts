@@ -6,6 +6,7 @@ import type { Identity } from '../../idp-adapters/identity';
 import type { Catalog } from '../../resource-catalog/catalog';
 import type { Resource } from '../../resource-catalog/schema';
 import type { Access, CredentialLessGrant, CredentialLessRequest } from '../access';
+import { clientAddress, trustProxy } from '../client-address';
 import { upstreamErrors, type LoadControl } from '../load';
 import type { Logger } from '../logger';
 import type { Session, Sessions } from '../session';
@@ -141,6 +142,7 @@ function relayPlan(plan: Coding, rewriter: () => RewriterOptions): BodyPlan {
  */
 export function proxyHandler(deps: ProxyHandlerDeps) {
   const { config, settings, logger } = deps;
+  const trusted = trustProxy(config.server.trustProxy);
   const gw = { proxyDomain: settings.proxyDomain, publicUrl: settings.publicUrl };
   const gateway = settings.publicUrl.origin;
   const maxRequestBytes = config.proxy.maxRequestBodyMegabytes * 1024 * 1024;
@@ -276,7 +278,7 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
         const at = Date.now();
         if (reader) deps.traffic.note({ session: reader.session.id, resource: resource.id, user: reader.user, bytes, itemUrl: kinds.item ? target.href : undefined, search: kinds.search, at });
         deps.accessLog?.({
-          ip: req.socket.remoteAddress ?? '-',
+          ip: clientAddress(req, trusted),
           institution: reader?.user.institution,
           subject: reader?.user.subject,
           time: new Date(at),

@@ -1,5 +1,6 @@
 import { checkIncrements, checkTtl } from './errors';
 import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { ExpiryQueue } from './expiry-queue';
 import type { RateLimit, Store, StreamEntry } from './types';
 
 export interface MemoryStoreOptions {
@@ -12,8 +13,16 @@ export interface MemoryStoreOptions {
 type Value =
   | { type: 'string'; value: string }
   | { type: 'hll'; members: Set<string> }
-  | { type: 'semaphore'; expiries: Map<string, number> }
+  | Semaphore
   | { type: 'stream'; entries: StreamEntry[]; lastMs: number; lastSeq: number };
+
+/** Holder → expiry, the same expiries earliest first, and the latest one (the key's own expiry). */
+interface Semaphore {
+  type: 'semaphore';
+  expiries: Map<string, number>;
+  queue: ExpiryQueue;
+  latest: number;
+}
 
 interface Entry {
   data: Value;
@@ -111,23 +120,36 @@ export class MemoryStore implements Store {
 
   async acquire(name: string, holder: string, limit: number, ttlMs: number): Promise<boolean> {
     const ms = checkTtl(ttlMs);
-    const expiries = this.seats(name) ?? new Map<string, number>();
-    if (!expiries.has(holder) && expiries.size >= limit) return false;
-    expiries.set(holder, this.now() + ms);
-    this.saveSeats(name, expiries);
+    const sem = this.seats(name);
+    if (sem && !sem.expiries.has(holder) && sem.expiries.size >= limit) return false;
+    const at = this.now() + ms;
+    const held = sem ?? { type: 'semaphore' as const, expiries: new Map<string, number>(), queue: new ExpiryQueue(), latest: 0 };
+    held.expiries.set(holder, at);
+    held.queue.push(at, holder);
+    held.queue.compact(held.expiries);
+    // Like the Redis sorted set, the key lives until its last seat expires (a renewal may shorten one: the
+    // key then outlives its seats a while, but seats() drops them all the same).
+    held.latest = Math.max(held.latest, at);
+    this.data.set(name, { data: held, expiresAt: held.latest });
     return true;
   }
 
   async release(name: string, holder: string): Promise<void> {
-    const expiries = this.seats(name);
-    if (expiries?.delete(holder)) this.saveSeats(name, expiries);
+    const sem = this.seats(name);
+    if (!sem?.expiries.delete(holder)) return;
+    if (sem.expiries.size === 0) this.data.delete(name);
+    else sem.queue.compact(sem.expiries);
   }
 
   async holders(name: string): Promise<string[]> {
-    const expiries = this.seats(name);
-    if (!expiries) return [];
+    const sem = this.seats(name);
+    if (!sem) return [];
     // Oldest expiry first, like ZRANGEBYSCORE in RedisStore.
-    return [...expiries].sort((a, b) => a[1] - b[1]).map(([holder]) => holder);
+    return [...sem.expiries].sort((a, b) => a[1] - b[1]).map(([holder]) => holder);
+  }
+
+  async countHolders(name: string): Promise<number> {
+    return this.seats(name)?.expiries.size ?? 0;
   }
 
   async append(stream: string, fields: Record<string, string>): Promise<string> {
@@ -206,23 +228,16 @@ export class MemoryStore implements Store {
     return entry.data as Extract<Value, { type: T }>;
   }
 
-  /** Unexpired seats of a semaphore, or undefined when none are left. */
-  private seats(name: string): Map<string, number> | undefined {
+  /** A semaphore with its expired seats dropped (only those, through the queue), or undefined when none are left. */
+  private seats(name: string): Semaphore | undefined {
     const sem = this.typed(name, 'semaphore');
     if (!sem) return undefined;
-    const now = this.now();
-    for (const [holder, expiresAt] of sem.expiries) {
-      if (expiresAt <= now) sem.expiries.delete(holder);
+    for (const { at, holder } of sem.queue.due(this.now())) {
+      if (sem.expiries.get(holder) === at) sem.expiries.delete(holder);
     }
-    if (sem.expiries.size > 0) return sem.expiries;
+    if (sem.expiries.size > 0) return sem;
     this.data.delete(name);
     return undefined;
-  }
-
-  /** Like the Redis sorted set, the key lives until its last seat expires. */
-  private saveSeats(name: string, expiries: Map<string, number>): void {
-    if (expiries.size === 0) this.data.delete(name);
-    else this.data.set(name, { data: { type: 'semaphore', expiries }, expiresAt: Math.max(...expiries.values()) });
   }
 
   private sweep(): void {

@@ -60,6 +60,11 @@ return 1`,
     lua: `${SERVER_NOW}
 return redis.call('ZRANGEBYSCORE', KEYS[1], string.format('(%d', now), '+inf')`,
   },
+  passwayCountHolders: {
+    numberOfKeys: 1,
+    lua: `${SERVER_NOW}
+return redis.call('ZCOUNT', KEYS[1], string.format('(%d', now), '+inf')`,
+  },
   // KEYS: guard, counters…; ARGV: hasExpected (0/1), expected, next, increments…. Counters are checked
   // before anything is written, so a wrong-type counter changes nothing. Keys share one slot (hash tag).
   passwayIncrGuarded: {
@@ -85,6 +90,7 @@ interface ScriptCommands {
   passwayIncr(key: string, by: number, ttlMs: number): Promise<number>;
   passwayAcquire(key: string, holder: string, limit: number, ttlMs: number): Promise<number>;
   passwayHolders(key: string): Promise<string[]>;
+  passwayCountHolders(key: string): Promise<number>;
 }
 
 // Server replies that mean "not available right now" rather than "bad request".
@@ -209,6 +215,11 @@ export class RedisStore implements Store {
 
   holders(name: string): Promise<string[]> {
     return this.run(() => this.scripts.passwayHolders(name));
+  }
+
+  /** ZCOUNT: O(log n), however many sessions the set holds. */
+  countHolders(name: string): Promise<number> {
+    return this.run(() => this.scripts.passwayCountHolders(name));
   }
 
   async append(stream: string, fields: Record<string, string>): Promise<string> {

@@ -67,6 +67,8 @@ export interface Store {
   release(name: string, holder: string): Promise<void>;
   /** Holders whose seats have not expired. */
   holders(name: string): Promise<string[]>;
+  /** How many holders have unexpired seats (holders().length without listing them: for gauges over large sets). */
+  countHolders(name: string): Promise<number>;
 
   /**
    * Append-only stream (usage events); fields must not be empty. Returns the entry id, of the

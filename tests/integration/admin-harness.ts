@@ -47,8 +47,8 @@ const row = (over: Partial<UsageRow> & Pick<UsageRow, 'day' | 'resource' | 'inst
 
 /** Fixed aggregate rows for March 2025 (and one in April, outside the month). */
 export const ROWS: UsageRow[] = [
-  row({ day: '2025-03-03', resource: '', institution: 'uni', method: 'cas', logins: 4 }),
-  row({ day: '2025-03-03', resource: 'journals', institution: 'uni', launches: 5, denials: { 'not-licensed': 1 }, bytes: 2_000_000, requests: 40, searches: 3, itemRequests: 5, uniqueItemRequests: 4 }),
+  row({ day: '2025-03-03', resource: '', institution: 'uni', method: 'cas', logins: 4, loginFailures: { 'no-attributes': 2, 'saml-error': 1 } }),
+  row({ day: '2025-03-03', resource: 'journals', institution: 'uni', launches: 5, denials: { 'not-licensed': 1 }, bytes: 2_000_000, requests: 40, searches: 3, itemRequests: 5, uniqueItemRequests: 4, seatFull: 2, suspensions: 1, overloadShed: 3 }),
   row({ day: '2025-03-03', resource: 'cnki', institution: 'uni', affiliation: 'student', method: 'direct', onCampus: true, launches: 2 }),
   row({ day: '2025-03-04', resource: 'journals', institution: 'other', affiliation: 'student', launches: 1, denials: { 'affiliation-not-licensed': 2 }, bytes: 500_000, searches: 1, itemRequests: 2, uniqueItemRequests: 2 }),
   row({ day: '2025-03-05', resource: 'cnki', institution: 'uni', launches: 3, bytes: 1_000 }),

@@ -22,7 +22,9 @@ describe('usage reports', () => {
     expect(res.text).toContain('<title id="chart-');
     expect(res.text).toContain('Journal Platform: 6; CNKI, China Academic Journals: 5');
     expect(res.text).toContain('not-licensed: 1');
-    expect(res.text).toContain('<th scope="row">Journal Platform</th><td>6</td><td>6</td><td>0</td><td>3</td><td>2.5</td>');
+    expect(res.text).toContain('<th scope="row">Journal Platform</th><td>6</td><td>6</td><td>0</td><td>3</td><td>2.5 MB</td>');
+    expect(res.text).toContain('<th scope="row">CNKI, China Academic Journals</th><td>5</td><td>3</td><td>2</td><td>0</td><td>1.0 KB</td>');
+    expect(res.text).not.toContain('<th scope="col">MB</th>');
     expect(res.text).not.toMatch(/<script/);
   });
 
@@ -52,9 +54,15 @@ describe('usage reports', () => {
     const body = res.body as Buffer;
     expect([...body.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const lines = body.toString('utf8').slice(1).split('\r\n');
-    expect(lines[0]).toBe('day,resource,resource_name,institution,institution_name,affiliation,method,on_campus,logins,launches,denials,denied_affiliation-not-licensed,denied_not-licensed,bytes');
-    expect(lines).toContain('2025-03-03,cnki,中国知网,uni,示例大学,student,direct,true,0,2,0,0,0,0');
-    expect(lines).toContain('2025-03-03,journals,期刊平台,uni,示例大学,faculty,proxy,false,0,5,1,0,1,2000000');
+    // Every counted figure: sign-ins and their failures by reason, launches and denials by reason, proxied traffic,
+    // seat refusals, suspensions and requests shed under overload.
+    expect(lines[0]).toBe(
+      'day,resource,resource_name,institution,institution_name,affiliation,method,on_campus,logins,login_failures,login_failed_no-attributes,login_failed_saml-error,'
+      + 'launches,denials,denied_affiliation-not-licensed,denied_not-licensed,requests,bytes,item_requests,unique_item_requests,searches,seat_refusals,suspensions,overload_shed',
+    );
+    expect(lines).toContain('2025-03-03,,,uni,示例大学,faculty,cas,false,4,3,2,1,0,0,0,0,0,0,0,0,0,0,0,0');
+    expect(lines).toContain('2025-03-03,cnki,中国知网,uni,示例大学,student,direct,true,0,0,0,0,2,0,0,0,0,0,0,0,0,0,0,0');
+    expect(lines).toContain('2025-03-03,journals,期刊平台,uni,示例大学,faculty,proxy,false,0,0,0,0,5,1,0,1,40,2000000,5,4,3,2,1,3');
     expect(lines.at(-1)).toBe('');
     const en = await get('/admin/usage.csv?from=2025-03-03&to=2025-03-03&resource=cnki');
     expect(en.text).toContain('"CNKI, China Academic Journals"');

@@ -201,6 +201,19 @@ export function describeStoreContract(
       expect(await store.acquire('seats', 'bob', 1, 60_000)).toBe(true);
     });
 
+    test('semaphore: countHolders counts the unexpired holders without listing them', async () => {
+      expect(await store.countHolders('seats')).toBe(0);
+      await store.acquire('seats', 'alice', 10, 100);
+      await store.acquire('seats', 'bob', 10, 60_000);
+      await store.acquire('seats', 'bob', 10, 60_000); // a renewal is still one holder
+      await store.acquire('seats', 'carol', 10, 60_000);
+      expect(await store.countHolders('seats')).toBe(3);
+      await store.release('seats', 'carol');
+      await sleep(200);
+      expect(await store.countHolders('seats')).toBe(1);
+      expect(await store.holders('seats')).toEqual(['bob']);
+    });
+
     test('stream appends in order with increasing ids and reads after an id', async () => {
       expect(await store.read('events', '0', 10)).toEqual([]);
       const ids: string[] = [];

@@ -4,6 +4,7 @@ import type { Catalog } from '../../../resource-catalog/catalog';
 import { pick, t, type Lang } from '../../i18n';
 import { html, type Html } from '../../pages/html';
 import { addMonths, lastDay, monthOf, REPORT_IDS } from '../counter';
+import { readableBytes } from './bytes';
 import { barChart, dailyBarChart } from './charts';
 import { filterQuery } from './filters';
 import type { UsageSummary } from './summary';
@@ -87,8 +88,8 @@ ${barChart({ title: t(lang, 'usageCampusSplit'), description: `${t(lang, 'usageO
 <h2>${t(lang, 'usageByResource')}</h2>
 <div class="scroll" role="region" tabindex="0" aria-label="${t(lang, 'usageByResource')}"><table>
   <caption>${t(lang, 'usageByResource')} (${f.from} – ${f.to})</caption>
-  <thead><tr><th scope="col">${t(lang, 'usageResource')}</th><th scope="col">${t(lang, 'usageLaunches')}</th><th scope="col">${t(lang, 'usageOffCampus')}</th><th scope="col">${t(lang, 'usageOnCampus')}</th><th scope="col">${t(lang, 'usageDenials')}</th><th scope="col">MB</th></tr></thead>
-  <tbody>${summary.resources.map((r) => html`<tr><th scope="row">${n.resource(r.resource)}</th><td>${r.launches}</td><td>${r.offCampus}</td><td>${r.onCampus}</td><td>${r.denials}</td><td>${(r.bytes / 1e6).toFixed(1)}</td></tr>`)}</tbody>
+  <thead><tr><th scope="col">${t(lang, 'usageResource')}</th><th scope="col">${t(lang, 'usageLaunches')}</th><th scope="col">${t(lang, 'usageOffCampus')}</th><th scope="col">${t(lang, 'usageOnCampus')}</th><th scope="col">${t(lang, 'usageDenials')}</th><th scope="col">${t(lang, 'usageBytes')}</th></tr></thead>
+  <tbody>${summary.resources.map((r) => html`<tr><th scope="row">${n.resource(r.resource)}</th><td>${r.launches}</td><td>${r.offCampus}</td><td>${r.onCampus}</td><td>${r.denials}</td><td>${readableBytes(r.bytes, lang)}</td></tr>`)}</tbody>
 </table></div>
 ${summary.resources.length === 0 ? html`<p>${t(lang, 'usageNone')}</p>` : ''}`;
 }
