@@ -9,6 +9,8 @@ import { pinoHttp } from 'pino-http';
 import type { Config, SamlLoginConfig } from '../config/schema';
 import { defaultMetadataSource, IdpRegistry, loadSpKeys, SamlHub, spSettings, startFederations, type KeyPairPem } from '../idp-adapters/saml';
 import { createAccess, type Access } from './access';
+import { createSecurity, ruleSets, RuleState, type Security } from './rules';
+import { securityRoutes } from './rules/pages';
 import type { Logger } from './logger';
 import { authRoutes } from './routes/auth';
 import { discoveryRoutes } from './routes/discovery';
@@ -83,6 +85,8 @@ export interface Gateway {
   load: LoadControl;
   /** The one access decision (authorize), licence seats and download limits. */
   access: Access;
+  /** Compromised-account defence: security rules, their suspensions, sign-out everywhere. */
+  security: Security;
   /** The rewriting proxy (flushUsage writes its open proxy-summary events and unproxied hosts now). */
   proxy: Proxy;
   /** Stop background work (federation metadata refreshes); the server is closed by its owner. */
@@ -105,7 +109,17 @@ export function createGateway(deps: GatewayDeps): Gateway {
   if (deps.usage) usageMetrics(load.metrics.registry, deps.usage); // write failures, store losses, catching up
   const recordUsage = load.recordUsage;
   // The one access decision: licence, seats, suspensions (built before sessions: their observer keeps seats in step)
-  const access = createAccess({ config, store, record: recordUsage, remember: (entry) => load.remember(entry), userOf: (session) => load.userOf(session) });
+  // Security rules (issue 18): their suspensions are enforced by authorize(); the engine is built once sessions are
+  const ruleState = new RuleState(store);
+  const rules = ruleSets(config, currentCatalog);
+  const access = createAccess({
+    config,
+    store,
+    record: recordUsage,
+    remember: (entry) => load.remember(entry),
+    userOf: (session) => load.userOf(session),
+    rules: { state: ruleState, maySuspend: (resource) => rules().maySuspend(resource) },
+  });
   const sessions = new Sessions(store, {
     secret: sessionSecret,
     cookieName: config.session.cookieName,
@@ -115,6 +129,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     absoluteLifetimeMs: config.session.absoluteLifetimeHours * 3_600_000,
     observer: load.sessionObserver(access.seats), // seats renewed and released with the session, session counts, per-user cap
   });
+  const security = createSecurity({ config, store, state: ruleState, rules, sessions, logger, record: recordUsage, secret: sessionSecret });
   // Rewriting proxy: proxied hosts go to its plain handler; the gateway serves its session handoff
   const proxy = createProxy({
     config,
@@ -127,6 +142,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     logger,
     resolve: deps.resolve,
     access, // every proxied request authorized; item downloads counted
+    security, // every proxied request counted by the security rules
     load, // upstream errors
     accessLog: config.usage.accessLog ? deps.usage?.accessLog : undefined,
     usageWrites: deps.usage?.beforeWrite, // proxy summaries share every usage-log write
@@ -143,11 +159,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
     sessions,
     csrf: new CsrfTokens(sessionSecret),
     logger,
-    recordUsage,
+    recordUsage: security.recordWith(recordUsage), // logins and login failures reach the security rules
     catalog: currentCatalog,
     proxiedUrl: proxy.proxiedUrl,
     isOnCampus: campusMatcher(config.onCampus.ranges),
     limits,
+    security,
     demo,
   };
 
@@ -197,6 +214,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
       audit: (req, action, ok, detail) => adminAccess.audit(ctx, req, action, ok, detail),
     }),
     suspendedRoutes(ctx, access),
+    securityRoutes(ctx, security, {
+      guard: adminAccess.requireAdmin(ctx),
+      csrfToken: (req) => Promise.resolve(req.session ? ctx.csrf.token(req.session) : ''),
+      verifyCsrf: (req) => ctx.csrf.validFor(req),
+      audit: (req, action, ok, detail) => adminAccess.audit(ctx, req, action, ok, detail),
+    }), // /admin/security: tripped rules, evidence, suspensions, sign-out everywhere, exemptions
   );
   const reloadCatalog = catalogReloader(config, deps.catalogDir, (next) => (catalog = next));
   app.use(adminRoutes(ctx, reloadCatalog), adminUsageRoutes(ctx, deps.reports), apiRoutes(ctx, deps.reports), counterApiRoutes(ctx, deps.reports)); // admin and reports, COUNTER API
@@ -230,7 +253,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     void proxy.close(); // open proxy-summary events (written synchronously), unproxied hosts, connection pools
     load.close(); // its timer and event-loop monitor
   };
-  return { handle, shouldUpgrade, handleUpgrade, app, sessions, saml, setCatalog, close, load, access, proxy };
+  return { handle, shouldUpgrade, handleUpgrade, app, sessions, saml, setCatalog, close, load, access, proxy, security };
 }
 
 /** The SAML SP hub when a SAML login is configured (or SP keys are); a missing key throws SpConfigError. */

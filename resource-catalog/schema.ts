@@ -143,6 +143,17 @@ export const ResourceFields = z.strictObject({
     .describe(
       'reserved: used by the proxy for credential-less requests (EZproxy AnonymousURL, e.g. RSS feeds). URLs with * wildcards, matched case-insensitively against the whole upstream URL; a leading "-" excepts URLs; every host must be one of this resource\'s hosts',
     ),
+  security: z
+    .strictObject({
+      rulePreset: z.string().regex(/^[a-z0-9-]+$/).optional().describe('security rules modelled on the vendor\'s published limits (gateway/rules/presets), applied to this resource'),
+      pseudonymHeader: z
+        .string()
+        .regex(/^[A-Za-z0-9-]+$/, 'a header name, e.g. X-Passway-User')
+        .optional()
+        .describe('send the vendor a pseudonymous user id in this request header (keyed HMAC per resource, as EZproxy 7.1 does for some publishers), so it can report "one user" without a name'),
+    })
+    .optional()
+    .describe('compromised-account defence for this resource'),
   sources: z.array(z.string().min(1)).optional().describe('where the facts in this entry come from (documents, URLs)'),
   notes: z.array(z.string().min(1)).optional().describe('remarks for IT, e.g. EZproxy directives kept for a later rewrite rule'),
 });

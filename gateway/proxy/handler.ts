@@ -5,6 +5,7 @@ import type { Config } from '../../config/schema';
 import type { Catalog } from '../../resource-catalog/catalog';
 import type { Access } from '../access';
 import { upstreamErrors, type LoadControl } from '../load';
+import type { Security } from '../rules';
 import type { Logger } from '../logger';
 import type { Sessions } from '../session';
 import type { Settings } from '../settings';
@@ -42,6 +43,8 @@ export interface ProxyHandlerDeps {
   access: Access;
   /** Load control: upstream errors. */
   load?: LoadControl;
+  /** Security rules (gateway/rules): told of each allowed request and when its response finished. */
+  security?: Security;
   /** One NCSA combined line per proxied request (only given when usage.accessLog is on). */
   accessLog?: (entry: AccessLogEntry) => void;
   /** Per (session, resource) summaries (proxy-summary events). */
@@ -177,6 +180,8 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
       return;
     }
     const load = deps.load;
+    const counted = deps.security?.proxied(req, session, resource.id);
+    let responseType = '';
 
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > maxRequestBytes) {
@@ -211,6 +216,7 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
       head: (status, upstreamHeaders) => {
         if (status >= 500 && load) upstreamErrors(load).inc({ resource: resource.id, reason: `http-${status}` });
         const contentType = String(upstreamHeaders['content-type'] ?? '');
+        responseType = contentType;
         const plan = planBody({
           hasBody: req.method !== 'HEAD' && !NO_BODY_STATUS.has(status) && upstreamHeaders['content-length'] !== '0',
           contentEncoding: upstreamHeaders['content-encoding'] as string | undefined,
@@ -231,6 +237,7 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
       done: (error, bytes) => {
         if (error && load && (error as { code?: string }).code === 'UND_ERR_BODY_TIMEOUT') upstreamErrors(load).inc({ resource: resource.id, reason: 'body-timeout' });
         const at = Date.now();
+        counted?.done(bytes, !error && kinds.item && countsAsDownload(res.statusCode, req.headers.range as string | undefined), responseType);
         deps.traffic.note({ session: session.id, resource: resource.id, user, bytes, itemUrl: kinds.item ? target.href : undefined, search: kinds.search, at });
         deps.accessLog?.({
           ip: req.socket.remoteAddress ?? '-',

@@ -18,6 +18,11 @@ export function authRoutes(ctx: RouteContext, saml: SamlHub | undefined, callbac
 
   /** One way in for every protocol: rotate the session, record the login, continue where the user was going. */
   const signIn = async (req: Request, res: Response, login: { id: string; kind: string }, result: LoginResult) => {
+    // Signed out everywhere (a stolen account): no new session until an admin lifts it
+    if (await ctx.security?.signingIn(result.identity, req.ip)) {
+      sendLoginError(ctx, req, res, new LoginError('account-blocked', 'signed out everywhere: sign-ins refused until lifted', { login: login.id }), retryPath, { ...login, institution: result.identity.institution });
+      return;
+    }
     await ctx.sessions.login(res, req.session, result.identity);
     const returnTo = localPath(result.returnTo);
     const resource = launchedResource(returnTo, ctx.catalog()); // a sign-in started by a launch link counts for its database
