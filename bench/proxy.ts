@@ -260,7 +260,7 @@ ${replacements.map(([from, to]) => `      sub_filter ${quote(from)} ${quote(to)}
  * Passway (a child process): createGateway + startServer, a signed-in session, a catalogue claiming the upstream
  * (allowPrivate) and the vendor hosts the page links to. Prints "port cookie proxiedHost".
  */
-async function runPassway(upstreamPort: number): Promise<void> {
+async function runPassway(upstreamPort: number, rules: 'rules' | 'no-rules'): Promise<void> {
   tuneGarbageCollector(); // as startPassway does
   const port = await freePort();
   const upstreamOrigin = `http://localhost:${upstreamPort}`;
@@ -278,6 +278,8 @@ async function runPassway(upstreamPort: number): Promise<void> {
         licences: [{ institution: 'uni' }],
       },
     ],
+    // The default (the conservative security rule preset) is what is measured; the second Passway runs without rules.
+    ...(rules === 'no-rules' ? { security: { preset: 'none' as const } } : {}),
   });
   if (!result.ok) throw new Error(formatProblems(result));
   const logger = pino({ level: process.env.BENCH_LOG ?? 'silent' });
@@ -356,10 +358,14 @@ async function main(): Promise<void> {
   const upstreamOrigin = `http://localhost:${upstreamPort}`;
 
   // Passway, in its own process like the floor and nginx (sharing one with this harness halved its 50 KB rate).
-  const passwayChild = await startChild(...on(PROXY_CORES, process.execPath, [...NODE_FLAGS, __filename, 'passway', String(upstreamPort)]));
+  const passwayChild = await startChild(...on(PROXY_CORES, process.execPath, [...NODE_FLAGS, __filename, 'passway', String(upstreamPort), 'rules']));
   const [port, cookie, proxiedHost] = passwayChild.firstLine.split(' ') as [string, string, string];
   // "Host" spelled exactly so: wrk adds its own Host header unless it sees that key, and Node keeps the first of two.
   const passway = { url: `http://127.0.0.1:${port}`, headers: { Host: proxiedHost, Cookie: cookie } };
+  // The same Passway without security rules (security.preset none): what rule evaluation costs on the hot path.
+  const bareChild = await startChild(...on(PROXY_CORES, process.execPath, [...NODE_FLAGS, __filename, 'passway', String(upstreamPort), 'no-rules']));
+  const [barePort, bareCookie, bareHost] = bareChild.firstLine.split(' ') as [string, string, string];
+  const bareTarget: Target = { name: 'Passway, no security rules', url: `http://127.0.0.1:${barePort}`, headers: { Host: bareHost, Cookie: bareCookie } };
 
   // Baseline: nginx, or a Node pipe.
   const replacements: [string, string][] = [...VENDOR_HOSTS, upstreamOrigin].flatMap((origin) => {
@@ -389,7 +395,8 @@ async function main(): Promise<void> {
   await waitFor(`${floorTarget.url}/50k`, {});
   await waitFor(`${passway.url}/50k`, passway.headers);
   const passwayTarget: Target = { name: 'Passway', ...passway };
-  const targets = baseline === floorTarget ? [passwayTarget, floorTarget] : [passwayTarget, floorTarget, baseline];
+  await waitFor(`${bareTarget.url}/50k`, bareTarget.headers);
+  const targets = baseline === floorTarget ? [passwayTarget, bareTarget, floorTarget] : [passwayTarget, bareTarget, floorTarget, baseline];
 
   const useWrk = has('wrk');
   const load = useWrk ? wrk : loop;
@@ -446,6 +453,9 @@ async function main(): Promise<void> {
       return [median(rs.map((r) => r.rps)).toFixed(0), median(rs.map((r) => r.p50)).toFixed(2), median(rs.map((r) => r.p99)).toFixed(2)];
     };
     const floorRps = median(runs.get(floorTarget)!.map((r) => r.rps));
+    const bareRps = median(runs.get(bareTarget)!.map((r) => r.rps));
+    const withRules = median(p.map((r) => r.rps));
+    notes.push(`${s.name}: security rules (conservative preset) ${withRules.toFixed(0)} req/s, without rules ${bareRps.toFixed(0)} req/s: rule evaluation costs ${(100 * (1 - withRules / bareRps)).toFixed(1)} % (budget 5 %)`);
     busyRows.push([s.name, ...targets.map((t) => percent(median(runs.get(t)!.map((r) => r.busy ?? NaN))))]);
     rows.push([
       s.name,
@@ -505,12 +515,13 @@ async function main(): Promise<void> {
   floor.child.kill('SIGTERM');
   upstream.child.kill('SIGTERM');
   passwayChild.child.kill('SIGTERM');
+  bareChild.child.kill('SIGTERM');
   rmSync(tmp, { recursive: true, force: true });
 }
 
 if (process.argv[2] === 'upstream') runUpstream();
 else if (process.argv[2] === 'floor') runFloor(Number(process.argv[3]));
-else if (process.argv[2] === 'passway') void runPassway(Number(process.argv[3]));
+else if (process.argv[2] === 'passway') void runPassway(Number(process.argv[3]), process.argv[4] === 'no-rules' ? 'no-rules' : 'rules');
 else
   main().catch((error: unknown) => {
     console.error(error);

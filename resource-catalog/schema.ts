@@ -145,7 +145,8 @@ export const ResourceFields = z.strictObject({
     ),
   security: z
     .strictObject({
-      rulePreset: z.string().regex(/^[a-z0-9-]+$/).optional().describe('security rules modelled on the vendor\'s published limits (gateway/rules/presets), applied to this resource'),
+      // The names of gateway/rules/presets.ts VENDOR_PRESETS (tests/unit/security-presets.test.ts keeps them in step)
+      rulePreset: z.enum(['cnki', 'stm']).optional().describe('security rules modelled on the vendor\'s published limits (gateway/rules/presets), applied to this resource'),
       pseudonymHeader: z
         .string()
         .regex(/^[A-Za-z0-9-]+$/, 'a header name, e.g. X-Passway-User')

@@ -88,6 +88,8 @@ export interface EngineDeps {
 const TRIP_RETENTION_MS = 14 * 86_400_000;
 /** Distinct members this node noted recently (key + member → when): noting one again within its bucket changes no count. */
 const NOTED_MAX = 50_000;
+/** Most evidence rows one node keeps for one person per watch. */
+const EVIDENCE_PER_WATCH = 2000;
 
 /**
  * The security rules: every event that a rule counts is added to that rule's sliding window in the
@@ -100,6 +102,12 @@ export class RulesEngine {
   private readonly now: () => number;
   private readonly noted = new Map<string, number>();
   private readonly pending = new Set<Promise<void>>();
+  /** Trip keys this node knows to be tripped → until when (ms). */
+  private readonly tripped = new BoundedCache<string, number>();
+  /** Evidence rows this node kept per watched person in the current watch, so one harvest cannot fill the Store. */
+  private readonly kept = new BoundedCache<string, number>();
+  private readonly node = randomBytes(3).toString('hex');
+  private sequence = 0;
   /** Watched people → until when (ms): their requests are kept as evidence. */
   private readonly watched = new BoundedCache<string, number>();
   private readonly exempted: Map<string, string[] | undefined>;
@@ -149,13 +157,16 @@ export class RulesEngine {
   }
 
   private async keepEvidence(user: string, seen: Seen, outcome: { bytes: number; item: boolean; pdf: boolean }): Promise<void> {
+    const kept = this.kept.get(user) ?? 0;
+    if (kept >= EVIDENCE_PER_WATCH) return;
+    this.kept.remember(user, kept + 1);
     const address = seen.address ?? '';
     const info = address ? this.deps.ipInfo.lookup(address) : {};
     const entry: EvidenceEntry = {
       at: new Date(seen.at).toISOString(),
       user,
       session: seen.session ?? '',
-      network: (address && networkOf(address)) || '',
+      network: (address && this.networkOf(address)) || '',
       country: info.country ?? '',
       asn: info.asn ?? '',
       resource: seen.resource ?? '',
@@ -231,7 +242,10 @@ export class RulesEngine {
    * starts keeping that person's requests as evidence (a shared stream) until the window has passed.
    */
   private watchIfNear(rule: Rule, seen: Seen, value: number): void {
-    if (seen.user && value * 2 > rule.over) this.watched.remember(seen.user, Math.max(this.watched.get(seen.user) ?? 0, seen.at + rule.windowMs));
+    if (!seen.user || value * 2 <= rule.over) return;
+    const until = this.watched.get(seen.user);
+    if (until === undefined || until <= seen.at) this.kept.delete(seen.user); // a new watch
+    if (until === undefined || until < seen.at + rule.windowMs) this.watched.remember(seen.user, seen.at + rule.windowMs);
   }
 
   /** Is the person watched (their requests kept as evidence)? */
@@ -244,7 +258,7 @@ export class RulesEngine {
     const members: Partial<Record<Criterion, string | undefined>> = {};
     const memberOf = (criterion: Criterion): string | undefined => {
       if (!(criterion in members)) {
-        if (criterion === 'networks') members.networks = networkOf(seen.address!);
+        if (criterion === 'networks') members.networks = this.networkOf(seen.address!);
         else {
           const info = this.deps.ipInfo.lookup(seen.address!);
           members.countries = info.country;
@@ -279,6 +293,11 @@ export class RulesEngine {
     return { subject, scope: rule.across === 'resource' ? seen.resource! : '*' };
   }
 
+  private readonly networks = new BoundedCache<string, string | undefined>();
+  private networkOf(address: string): string | undefined {
+    return this.networks.has(address) ? this.networks.get(address) : this.networks.remember(address, networkOf(address));
+  }
+
   private recentlyNoted(id: string, at: number, withinMs: number): boolean {
     const last = this.noted.get(id);
     if (last !== undefined && at - last < withinMs) return true;
@@ -299,10 +318,15 @@ export class RulesEngine {
 
   private async trip(rule: Rule, seen: Seen, scope: string, value: number): Promise<void> {
     const subject = rule.per === 'user' ? seen.user! : rule.per === 'session' ? seen.session! : '*';
-    if (await this.exempt(rule, seen.user)) return;
-    const id = `${new Date(seen.at).toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomBytes(4).toString('hex')}`;
-    if (!(await this.deps.store.setIfAbsent(keys.tripped(rule.name, subject, scope), id, rule.forMs))) return; // tripped already
+    const trippedKey = keys.tripped(rule.name, subject, scope);
     const now = this.now();
+    // Past the limit every later event would try again: this node remembers the trip (or the lost race) for a while.
+    if ((this.tripped.get(trippedKey) ?? 0) > now) return;
+    this.tripped.remember(trippedKey, now + Math.min(rule.forMs, 60_000));
+    if (await this.exempt(rule, seen.user)) return;
+    const id = `${new Date(seen.at).toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${this.node}${(++this.sequence).toString(36)}`;
+    if (!(await this.deps.store.setIfAbsent(trippedKey, id, rule.forMs))) return; // tripped already (on this node or another)
+
     const resource = scope !== '*' ? scope : seen.resource;
     const trip: Trip = {
       id,
@@ -353,6 +377,7 @@ export class RulesEngine {
 
   /** Let a rule trip again for the trip's subject now (after an admin has looked at it). */
   async clear(trip: Trip): Promise<void> {
+    this.tripped.delete(keys.tripped(trip.rule, trip.subject, trip.scope)); // other nodes ask the Store again within a minute
     await this.deps.store.del(keys.tripped(trip.rule, trip.subject, trip.scope));
     await this.deps.store.del(keys.window(trip.rule, trip.subject, trip.scope));
   }
