@@ -472,6 +472,35 @@ const Security = z
       })
       .prefault({})
       .describe('offline IP databases for the countries and asns criteria; refreshed by upgrading the package'),
+    alerts: z
+      .strictObject({
+        email: z
+          .strictObject({
+            host: z.string().min(1).describe('SMTP server'),
+            port: z.number().int().min(1).max(65535).default(587).describe('SMTP port (587 with STARTTLS, 465 with secure)'),
+            secure: z.boolean().default(false).describe('TLS from the first byte (port 465); otherwise STARTTLS when the server offers it'),
+            user: z.string().optional().describe('SMTP user name'),
+            password: z.string().optional().describe('env PASSWAY_SMTP_PASSWORD or PASSWAY_SMTP_PASSWORD_FILE; never in the file'),
+            from: z.email().describe('sender address'),
+            to: z.array(z.email()).min(1).describe('who is told: the library\'s e-resources team, IT security'),
+          })
+          .optional()
+          .describe('e-mail at each trip of an alert, suspend or require-reauth rule, and the daily digest'),
+        webhook: z
+          .strictObject({
+            url: z.url().describe('receives a JSON POST per trip (and the digest)'),
+            secret: z
+              .string()
+              .min(16, 'use at least 16 random characters')
+              .optional()
+              .describe('signs each body: X-Passway-Signature: sha256=<hex HMAC of "<X-Passway-Timestamp>.<body>"> (env PASSWAY_ALERT_WEBHOOK_SECRET or …_FILE)'),
+          })
+          .optional()
+          .describe('a chat or ticket system to tell (JSON, HMAC-signed)'),
+        digestHour: z.number().int().min(0).max(23).default(8).describe('the daily digest of the last 24 hours\' trips is sent at this hour (catalog.timeZone), by one node'),
+      })
+      .prefault({})
+      .describe('where trips are reported besides the log and /admin/security'),
     apiTokens: z
       .array(
         z.strictObject({

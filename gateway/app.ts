@@ -129,7 +129,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     absoluteLifetimeMs: config.session.absoluteLifetimeHours * 3_600_000,
     observer: load.sessionObserver(access.seats), // seats renewed and released with the session, session counts, per-user cap
   });
-  const security = createSecurity({ config, store, state: ruleState, rules, sessions, logger, record: recordUsage, secret: sessionSecret });
+  const security = createSecurity({ config, store, state: ruleState, rules, sessions, logger, record: recordUsage, secret: sessionSecret, publicUrl: settings.publicUrl });
   // Rewriting proxy: proxied hosts go to its plain handler; the gateway serves its session handoff
   const proxy = createProxy({
     config,
@@ -252,6 +252,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     saml?.registry.close();
     void proxy.close(); // open proxy-summary events (written synchronously), unproxied hosts, connection pools
     load.close(); // its timer and event-loop monitor
+    security.close(); // the digest timer, the SMTP pool
   };
   return { handle, shouldUpgrade, handleUpgrade, app, sessions, saml, setCatalog, close, load, access, proxy, security };
 }

@@ -198,6 +198,7 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
       forwardedFor: config.proxy.forwardedFor,
       toUpstream: mapper.toUpstream,
     });
+    deps.security?.addVendorPseudonym(headers, resource, session); // resources[].security.pseudonymHeader
     const hasRequestBody = req.method !== 'GET' && req.method !== 'HEAD' && (declared > 0 || req.headers['transfer-encoding'] !== undefined);
 
     const kinds = classifyUrl(resource, target.href);

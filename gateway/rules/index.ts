@@ -3,12 +3,14 @@ import type { IncomingMessage } from 'node:http';
 import type { Config } from '../../config/schema';
 import type { Identity } from '../../idp-adapters/identity';
 import type { Catalog } from '../../resource-catalog/catalog';
+import type { Resource } from '../../resource-catalog/schema';
 import { BoundedCache } from '../bounded-cache';
 import { pseudonym } from '../load/keys';
 import type { Logger } from '../logger';
 import type { Session, Sessions } from '../session';
 import type { Store } from '../store/types';
 import type { RecordUsage, UsageEvent } from '../usage/record';
+import { Alerts } from './alerts';
 import { RulesEngine, type Trip } from './engine';
 import { defaultCountryDatabase, mmdbIpInfo, type IpInfo } from './ip-info';
 import { clientAddressOf } from './network';
@@ -46,6 +48,8 @@ export interface SecurityDeps {
   record: RecordUsage;
   /** The key of pseudonymous ids (load control's: the same ids as suspensions and the session index). */
   secret: string;
+  /** The gateway's public URL: alerts link to the evidence there. */
+  publicUrl: URL;
   ipInfo?: IpInfo;
   onTrip?: (trip: Trip) => void;
   now?: () => number;
@@ -60,6 +64,7 @@ export class Security {
   readonly signOut: SignOutEverywhere;
   readonly state: RuleState;
   readonly clientAddress: (req: IncomingMessage) => string;
+  readonly alerts: Alerts;
   /** Session id → the pseudonyms of its person and of itself (HMACs computed once per session per node, not per request). */
   private readonly refs = new BoundedCache<string, { user: string; session: string }>();
 
@@ -67,6 +72,7 @@ export class Security {
     this.state = deps.state;
     this.signOut = new SignOutEverywhere(deps.store, deps.sessions, deps.state);
     this.clientAddress = clientAddressOf(deps.config.server.trustProxy);
+    this.alerts = new Alerts(deps.config.security.alerts, deps.publicUrl, deps.logger);
     this.engine = new RulesEngine({
       config: deps.config,
       store: deps.store,
@@ -77,9 +83,17 @@ export class Security {
       ipInfo: deps.ipInfo ?? ipInfoFrom(deps.config),
       userOf: (identity) => this.userOf(identity),
       endSessions: (user) => this.signOut.endSessions(user),
-      onTrip: deps.onTrip,
+      onTrip: (trip) => {
+        this.alerts.tripped(trip);
+        deps.onTrip?.(trip);
+      },
       now: deps.now,
     });
+    this.alerts.startDigest(deps.store, () => this.engine.trips(), deps.config.catalog.timeZone);
+  }
+
+  close(): void {
+    this.alerts.close();
   }
 
   userOf(identity: Pick<Identity, 'institution' | 'subject'>): string {
@@ -124,6 +138,24 @@ export class Security {
       },
     };
   }
+
+  /**
+   * The per-resource pseudonymous identifier (resources[].security.pseudonymHeader), set on the upstream
+   * request in place of anything the browser sent under that name: a keyed HMAC of the resource and the
+   * person, so each vendor sees a stable id of its own that no other vendor shares and none can reverse.
+   */
+  addVendorPseudonym(headers: Record<string, string | string[]>, resource: Resource, session: Session): void {
+    const name = resource.security?.pseudonymHeader?.toLowerCase();
+    const identity = session.data.user;
+    if (!name || !identity) return;
+    for (const key of Object.keys(headers)) if (key.toLowerCase() === name) delete headers[key];
+    const cacheKey = `${resource.id}\0${session.id}`;
+    headers[name] =
+      this.vendorIds.get(cacheKey) ??
+      this.vendorIds.remember(cacheKey, createHmac('sha256', this.deps.secret).update(`passway-vendor-id\0${resource.id}\0${identity.institution}\0${identity.subject}`).digest('base64url').slice(0, 22));
+  }
+
+  private readonly vendorIds = new BoundedCache<string, string>();
 
   private refsOf(id: string, identity: Identity): { user: string; session: string } {
     return (

@@ -9,6 +9,8 @@ const MB = 1024 * 1024;
  * security.preset conservative (the default): stolen-account patterns are logged and alerted,
  * nobody is suspended by a default; the library decides where to suspend. Thresholds sit well above
  * one reader's day (a reader moves between home, campus and a phone: three or four networks an hour).
+ * No requests rule by default: it costs one Store round trip per proxied request (bytes cost one per
+ * response, a network seen again within a bucket none).
  */
 export const CONSERVATIVE: PresetRule[] = [
   { name: 'many-networks', criterion: 'networks', over: 5, windowMinutes: 60, action: 'alert' },
@@ -18,7 +20,6 @@ export const CONSERVATIVE: PresetRule[] = [
   { name: 'login-failure-wave', criterion: 'login-failures', per: 'everyone', over: 200, windowMinutes: 10, action: 'alert' },
   { name: 'bulk-items', criterion: 'item-requests', across: 'resource', over: 300, windowMinutes: 60, action: 'alert' },
   { name: 'bulk-bytes', criterion: 'bytes', over: 2048 * MB, windowMinutes: 60, action: 'alert' },
-  { name: 'request-flood', criterion: 'requests', over: 3000, windowMinutes: 10, action: 'log' },
 ];
 
 /**

@@ -32,7 +32,8 @@ let shortLived = 0;
 async function startUpstream(): Promise<number> {
   const pdf = Buffer.alloc(2000, 'p');
   const server = http.createServer((req, res) => {
-    if (req.url?.startsWith('/article/')) res.writeHead(200, { 'Content-Type': 'application/pdf', 'Content-Length': pdf.length }).end(pdf);
+    if (req.url === '/headers') res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(req.headers));
+    else if (req.url?.startsWith('/article/')) res.writeHead(200, { 'Content-Type': 'application/pdf', 'Content-Length': pdf.length }).end(pdf);
     else res.writeHead(200, { 'Content-Type': 'text/plain' }).end('home');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -63,7 +64,7 @@ beforeAll(async () => {
         admin: { roles: { admins: { subjects: ['demo-university:it-admin'] } } },
         resources: [
           demoLibrary(library, { patterns: { item: ['/article/'] } }),
-          demoLibrary(shortLived, { id: 'short-lived', title: { en: 'Short' }, patterns: { item: ['/article/'] } }),
+          demoLibrary(shortLived, { id: 'short-lived', title: { en: 'Short' }, patterns: { item: ['/article/'] }, security: { pseudonymHeader: 'X-Passway-User' } }),
         ],
         security: {
           preset: 'none',
@@ -242,4 +243,20 @@ it('sign-out everywhere ends the account\'s sessions on both nodes and refuses s
   const lifted = await api(API_TOKEN, 'lift');
   expect(await lifted.body.json()).toEqual({ user: userOf('li4'), lifted: true });
   expect((await casSignIn(a, 'li4', '192.0.2.10')).status).toBe(303);
+});
+
+it('a resource with pseudonymHeader gets a keyed-HMAC id per person and vendor; a header the browser sends under that name is replaced', async () => {
+  const [a, b] = both();
+  const one = await signedIn(a.gateway, member({ subject: 'reader-a' }));
+  const other = await signedIn(b.gateway, member({ subject: 'reader-b' }));
+  const seenBy = async (node: RunningGateway, port: number, cookie: string) => {
+    const res = await get(node.port, proxiedHost(`localhost---http-${port}`, node.port), '/headers', { cookie, 'x-passway-user': 'spoofed' });
+    return ((await res.body.json()) as Record<string, string>)['x-passway-user'];
+  };
+  const first = await seenBy(a, shortLived, one);
+  expect(first).toMatch(/^[A-Za-z0-9_-]{22}$/);
+  expect(await seenBy(b, shortLived, one)).toBe(first); // the same on every node
+  expect(await seenBy(a, shortLived, other)).not.toBe(first);
+  expect(await seenBy(a, library, one)).toBe('spoofed'); // a resource without the option: untouched
+  expect(first).not.toBe(userOf('reader-a')); // not the id in Passway's own logs
 });
