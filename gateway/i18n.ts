@@ -394,6 +394,12 @@ const messages = {
   securityExemptButton: { en: 'Exempt', zh: '豁免' },
   securityUnknownAccount: { en: 'Write the account as institution:user name (e.g. uni:alice), or paste the pseudonymous id.', zh: '请写成 机构:用户名（例如 uni:alice），或粘贴匿名编号。' },
   securityRuleSuspendedBody: { en: 'A security rule suspended your access until {until}. If you think this is wrong, contact the library.', zh: '安全规则已暂停您的访问，至 {until}。如有疑问，请联系图书馆。' },
+  securityDemoTitle: { en: 'Demo: a stolen account', zh: '演示：被盗账号' },
+  securityDemoHelp: {
+    en: 'Signs a made-up account in from six networks in China, Japan and the USA within a minute, through the real rules and store: the networks and countries rules trip below.',
+    zh: '让一个虚构账号在一分钟内从中国、日本和美国的六个网络登录，经过真实的规则和存储：下面会出现“网络”和“国家”规则被触发。',
+  },
+  securityDemoButton: { en: 'Simulate a stolen account', zh: '模拟被盗账号' },
   // --- end security rules ---
 } satisfies Record<string, { en: string; zh: string }>;
 

@@ -15,6 +15,9 @@ const field = (req: Request, name: string): string => {
   return typeof value === 'string' ? value : '';
 };
 
+/** Public addresses the shipped database places in China (CERNET), Japan and the USA: six networks, three countries. */
+const STOLEN_ACCOUNT_ADDRESSES = ['202.112.0.1', '202.112.1.1', '202.112.2.1', '133.1.1.1', '18.0.0.1', '18.0.1.1'];
+
 const EVIDENCE_COLUMNS: (keyof EvidenceEntry)[] = ['at', 'user', 'session', 'network', 'country', 'asn', 'resource', 'bytes', 'item', 'pdf'];
 
 /** A CSV field: quoted when it holds a separator, and never read as a formula by a spreadsheet. */
@@ -62,6 +65,10 @@ export function securityRoutes(ctx: RouteContext, security: Security, admin: Adm
       <form method="post" action="/admin/security/sign-out">${hidden('_csrf', token)}
         <label for="sign-out-account">${t(lang, 'securityAccount')}</label> <input id="sign-out-account" name="account" required autocomplete="off">
         <button class="button" type="submit">${t(lang, 'securitySignOutButton')}</button></form>
+      ${ctx.demo
+        ? html`<h2>${t(lang, 'securityDemoTitle')}</h2><p>${t(lang, 'securityDemoHelp')}</p>
+          <form method="post" action="/admin/security/demo-stolen-account">${hidden('_csrf', token)}<button class="button" type="submit">${t(lang, 'securityDemoButton')}</button></form>`
+        : html``}
       <h2>${t(lang, 'securityTrips')}</h2>
       ${trips.length === 0
         ? html`<p>${t(lang, 'securityTripsNone')}</p>`
@@ -165,6 +172,25 @@ export function securityRoutes(ctx: RouteContext, security: Security, admin: Adm
     const header = `# rule ${trip.rule}: ${trip.criterion} ${trip.value} > ${trip.over} within ${trip.windowMinutes} minutes (per ${trip.per}, across ${trip.across}); tripped ${trip.at}; action ${trip.action}${trip.outcome ? ` (${trip.outcome})` : ''}\n`;
     const rows = requests.map((e) => EVIDENCE_COLUMNS.map((c) => csvField(e[c])).join(','));
     res.type('text/csv').send(`${header}${EVIDENCE_COLUMNS.join(',')}\n${rows.join('\n')}${rows.length ? '\n' : ''}`);
+  });
+
+  // Demo mode: a stolen demo account signs in from six networks in three countries, through the real rules and Store
+  router.post('/admin/security/demo-stolen-account', admin.guard, async (req: Request, res: Response) => {
+    if (!ctx.demo) {
+      res.status(404).type('text/plain').send('only in demo mode\n');
+      return;
+    }
+    if (!admin.verifyCsrf(req)) return refused(req, res, 'demo-stolen-account');
+    const institution = ctx.config.institutions[0]?.id ?? 'demo';
+    const identity = { institution, subject: `stolen-${Date.now().toString(36)}` };
+    const user = security.userOf(identity);
+    for (const address of STOLEN_ACCOUNT_ADDRESSES) {
+      security.engine.signIn({ user, identity, address, at: Date.now() });
+      ctx.recordUsage({ type: 'login-success', login: 'demo', adapter: 'demo', institution, subject: identity.subject, affiliations: ['student'] });
+    }
+    await security.engine.settled();
+    admin.audit?.(req, 'demo-stolen-account', true, { target: user });
+    res.redirect(303, '/admin/security');
   });
 
   // IT's tools: a bearer token from security.apiTokens (SHA-256 compared in constant time)

@@ -294,14 +294,14 @@ export function describeStoreContract(
     });
 
     test('windowDistinct counts members seen within the window, each once, up to the cap', async () => {
-      expect(await store.windowDistinct('rule:nets', '192.0.2.0/24', 1000)).toBe(1);
-      expect(await store.windowDistinct('rule:nets', '192.0.2.0/24', 1000)).toBe(1);
-      expect(await store.windowDistinct('rule:nets', '198.51.100.0/24', 1000)).toBe(2);
-      expect(await store.windowDistinct('rule:nets', '203.0.113.0/24', 1000, 2)).toBe(2); // past the cap: not added
-      await sleep(600);
-      expect(await store.windowDistinct('rule:nets', '198.51.100.0/24', 1000)).toBe(2); // seen again: its time renewed
-      await sleep(600);
-      expect(await store.windowDistinct('rule:nets', '198.51.100.0/24', 1000)).toBe(1); // the first one left the window
+      expect(await store.windowDistinct('rule:nets', '192.0.2.0/24', 3000)).toBe(1);
+      expect(await store.windowDistinct('rule:nets', '192.0.2.0/24', 3000)).toBe(1);
+      expect(await store.windowDistinct('rule:nets', '198.51.100.0/24', 3000)).toBe(2);
+      expect(await store.windowDistinct('rule:nets', '203.0.113.0/24', 3000, 2)).toBe(2); // past the cap: not added
+      await sleep(1500);
+      expect(await store.windowDistinct('rule:nets', '198.51.100.0/24', 3000)).toBe(2); // seen again: its time renewed
+      await sleep(1700); // the first one's 3 s are over, the renewed one's are not
+      expect(await store.windowDistinct('rule:nets', '198.51.100.0/24', 3000)).toBe(1);
     });
 
     test('window keys are hashes: using one as a string rejects', async () => {
