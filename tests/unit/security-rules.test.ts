@@ -8,6 +8,10 @@ import { VENDOR_PRESETS } from '../../gateway/rules/presets';
 import { ruleSet } from '../../gateway/rules/rule-set';
 import { RuleState } from '../../gateway/rules/state';
 import { MemoryStore } from '../../gateway/store';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { preflight } from '../../gateway/preflight';
 import { capturingLogger } from '../helpers/gateway';
 
 const base: ConfigInput = {
@@ -72,6 +76,15 @@ describe('client networks and IP facts', () => {
     expect(info.lookup('202.112.0.1').country).toBe('CN');
     expect(info.lookup('192.0.2.1').country).toBeUndefined(); // documentation range: in no country
     expect(() => mmdbIpInfo({ country: '/nonexistent.mmdb' }).lookup('202.112.0.1')).toThrow('/nonexistent.mmdb');
+  });
+
+  it('config check names an IP database that cannot be read, as serve would', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'passway-ipdb-'));
+    const file = path.join(dir, 'passway.yaml');
+    writeFileSync(file, `session: { secret: unit-secret-0123456789abcdef0123 }\nusage: { dir: ${dir}/usage }\nsecurity: { ipDatabase: { asn: ${dir}/missing-asn.mmdb } }\n`);
+    const checked = preflight(file, { env: {} });
+    expect(checked.ok).toBe(false);
+    expect(checked.ok ? [] : checked.problems).toEqual([expect.objectContaining({ path: 'security.ipDatabase.asn', message: expect.stringContaining('missing-asn.mmdb') })]);
   });
 });
 
