@@ -88,6 +88,8 @@ export interface EngineDeps {
 const TRIP_RETENTION_MS = 14 * 86_400_000;
 /** Distinct members this node noted recently (key + member → when): noting one again within its bucket changes no count. */
 const NOTED_MAX = 50_000;
+/** Criteria counted in volume, added to the Store in batches (see batch()). */
+const BATCHED = new Set<Criterion>(['bytes', 'requests']);
 /** Most evidence rows one node keeps for one person per watch. */
 const EVIDENCE_PER_WATCH = 2000;
 
@@ -107,6 +109,8 @@ export class RulesEngine {
   /** Evidence rows this node kept per watched person in the current watch, so one harvest cannot fill the Store. */
   private readonly kept = new BoundedCache<string, number>();
   private readonly node = randomBytes(3).toString('hex');
+  /** Bytes and requests not yet added to the Store, per window key. */
+  private readonly batches = new BoundedCache<string, { amount: number; since: number }>();
   private sequence = 0;
   /** Watched people → until when (ms): their requests are kept as evidence. */
   private readonly watched = new BoundedCache<string, number>();
@@ -226,9 +230,12 @@ export class RulesEngine {
     for (const rule of set.byCriterion.get(criterion) ?? []) {
       const target = this.target(rule, seen);
       if (!target) continue;
+      const key = keys.window(rule.name, target.subject, target.scope);
+      const amount = BATCHED.has(criterion) ? this.batch(key, rule, by, seen.at) : by;
+      if (amount === 0) continue;
       counting.push(
         this.safely(async () => {
-          const value = await this.deps.store.windowSum(keys.window(rule.name, target.subject, target.scope), by, rule.windowMs);
+          const value = await this.deps.store.windowSum(key, amount, rule.windowMs);
           this.watchIfNear(rule, seen, value);
           if (value > rule.over) await this.trip(rule, seen, target.scope, value);
         }),
@@ -296,6 +303,22 @@ export class RulesEngine {
   private readonly networks = new BoundedCache<string, string | undefined>();
   private networkOf(address: string): string | undefined {
     return this.networks.has(address) ? this.networks.get(address) : this.networks.remember(address, networkOf(address));
+  }
+
+  /**
+   * Bytes and requests come in volume: this node adds them to the Store in batches of up to 1 % of the
+   * rule's limit or every second (the next event after that), so they trip within 1 % of the limit and
+   * the proxy does not make a Store call per response. What to add now, or 0 while batching.
+   */
+  private batch(key: string, rule: Rule, by: number, at: number): number {
+    const batch = this.batches.get(key);
+    const amount = (batch?.amount ?? 0) + by;
+    if (amount >= Math.max(1, Math.floor(rule.over / 100)) || (batch && at - batch.since >= 1000)) {
+      this.batches.delete(key);
+      return amount;
+    }
+    this.batches.remember(key, { amount, since: batch?.since ?? at });
+    return 0;
   }
 
   private recentlyNoted(id: string, at: number, withinMs: number): boolean {
