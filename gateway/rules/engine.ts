@@ -109,6 +109,7 @@ export class RulesEngine {
   /** Evidence rows this node kept per watched person in the current watch, so one harvest cannot fill the Store. */
   private readonly kept = new BoundedCache<string, number>();
   private readonly node = randomBytes(3).toString('hex');
+  private readonly lastAddress = new BoundedCache<string, { address: string; at: number }>();
   /** Bytes and requests not yet added to the Store, per window key. */
   private readonly batches = new BoundedCache<string, { amount: number; since: number }>();
   private sequence = 0;
@@ -262,6 +263,12 @@ export class RulesEngine {
 
   private distinct(set: RuleSet, seen: Seen): void {
     if (!seen.address) return;
+    // The proxy's fast path: a session's requests from the address it used a second ago add no member (buckets are 1 s or wider).
+    if (seen.session) {
+      const last = this.lastAddress.get(seen.session);
+      if (last && last.address === seen.address && seen.at - last.at < 1000) return;
+      this.lastAddress.remember(seen.session, { address: seen.address, at: seen.at });
+    }
     const members: Partial<Record<Criterion, string | undefined>> = {};
     const memberOf = (criterion: Criterion): string | undefined => {
       if (!(criterion in members)) {

@@ -148,9 +148,9 @@ it('a harvest spread over two nodes trips the platform-wide rule exactly at the 
     expect(refused.status).toBe(303);
     expect(refused.location).toBe(`${node.base}/suspended/demo-library`);
   }
-  const page = await get(a.port, `localhost:${a.port}`, '/suspended/demo-library', { cookie });
+  const page = await get(a.port, `localhost:${a.port}`, '/suspended/demo-library', { cookie, 'accept-language': 'zh-CN' });
   expect(page.statusCode).toBe(403);
-  await page.body.text();
+  expect(await page.body.text()).toContain('安全规则已暂停您的访问');
   // The trip is recorded once although both nodes saw counts past the threshold.
   expect((await fetchVia(a, library, '/', cookie)).status).toBe(303);
   expect(await tripsOf('harvest')).toHaveLength(1);
