@@ -146,6 +146,19 @@ interface Result {
   errors: number;
   /** How busy the proxies' core was during the run (0–1; NaN when not pinned or not Linux). */
   busy?: number;
+  /** CPU time the target process spent per request (µs; when its pid is known, on Linux). */
+  cpuUs?: number;
+}
+
+/** User + system CPU time of a process in clock ticks (1/100 s), from /proc/<pid>/stat. */
+function cpuTicks(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of the whole line)
+  } catch {
+    return undefined;
+  }
 }
 
 /** Busy and total jiffies of one core, from /proc/stat. */
@@ -164,11 +177,15 @@ function coreTimes(core: string): { busy: number; total: number } | undefined {
  * The load run, with how busy the proxies' core was: below about 95 %, the proxy under test was waiting for
  * the load side (wrk and the upstream, on the other cores), so its rate says more about them than about it.
  */
-async function measured(load: (url: string, headers: Record<string, string>) => Promise<Result>, url: string, headers: Record<string, string>): Promise<Result> {
+async function measured(load: (url: string, headers: Record<string, string>) => Promise<Result>, url: string, headers: Record<string, string>, pid?: number): Promise<Result> {
   const before = PIN ? coreTimes(PROXY_CORES) : undefined;
+  const cpuBefore = cpuTicks(pid);
   const result = await load(url, headers);
+  const cpuAfter = cpuTicks(pid);
   const after = PIN ? coreTimes(PROXY_CORES) : undefined;
   result.busy = before && after && after.total > before.total ? (after.busy - before.busy) / (after.total - before.total) : NaN;
+  // CPU per request tells the process's own cost apart from how much of the core it got on a shared machine.
+  result.cpuUs = cpuBefore !== undefined && cpuAfter !== undefined && result.rps > 0 ? ((cpuAfter - cpuBefore) * 10_000) / (result.rps * SECONDS) : undefined;
   return result;
 }
 
@@ -260,7 +277,7 @@ ${replacements.map(([from, to]) => `      sub_filter ${quote(from)} ${quote(to)}
  * Passway (a child process): createGateway + startServer, a signed-in session, a catalogue claiming the upstream
  * (allowPrivate) and the vendor hosts the page links to. Prints "port cookie proxiedHost".
  */
-async function runPassway(upstreamPort: number): Promise<void> {
+async function runPassway(upstreamPort: number, rules: 'rules' | 'no-rules'): Promise<void> {
   tuneGarbageCollector(); // as startPassway does
   const port = await freePort();
   const upstreamOrigin = `http://localhost:${upstreamPort}`;
@@ -278,6 +295,8 @@ async function runPassway(upstreamPort: number): Promise<void> {
         licences: [{ institution: 'uni' }],
       },
     ],
+    // The default (the conservative security rule preset) is what is measured; the second Passway runs without rules.
+    ...(rules === 'no-rules' ? { security: { preset: 'none' as const } } : {}),
   });
   if (!result.ok) throw new Error(formatProblems(result));
   const logger = pino({ level: process.env.BENCH_LOG ?? 'silent' });
@@ -330,6 +349,8 @@ interface Target {
   name: string;
   url: string;
   headers: Record<string, string>;
+  /** Its process, for CPU time per request. */
+  pid?: number;
 }
 
 /** Rows of cells in aligned columns: the first left-aligned, the others right-aligned. */
@@ -356,10 +377,14 @@ async function main(): Promise<void> {
   const upstreamOrigin = `http://localhost:${upstreamPort}`;
 
   // Passway, in its own process like the floor and nginx (sharing one with this harness halved its 50 KB rate).
-  const passwayChild = await startChild(...on(PROXY_CORES, process.execPath, [...NODE_FLAGS, __filename, 'passway', String(upstreamPort)]));
+  const passwayChild = await startChild(...on(PROXY_CORES, process.execPath, [...NODE_FLAGS, __filename, 'passway', String(upstreamPort), 'rules']));
   const [port, cookie, proxiedHost] = passwayChild.firstLine.split(' ') as [string, string, string];
   // "Host" spelled exactly so: wrk adds its own Host header unless it sees that key, and Node keeps the first of two.
   const passway = { url: `http://127.0.0.1:${port}`, headers: { Host: proxiedHost, Cookie: cookie } };
+  // The same Passway without security rules (security.preset none): what rule evaluation costs on the hot path.
+  const bareChild = await startChild(...on(PROXY_CORES, process.execPath, [...NODE_FLAGS, __filename, 'passway', String(upstreamPort), 'no-rules']));
+  const [barePort, bareCookie, bareHost] = bareChild.firstLine.split(' ') as [string, string, string];
+  const bareTarget: Target = { name: 'Passway, no security rules', url: `http://127.0.0.1:${barePort}`, headers: { Host: bareHost, Cookie: bareCookie }, pid: bareChild.child.pid };
 
   // Baseline: nginx, or a Node pipe.
   const replacements: [string, string][] = [...VENDOR_HOSTS, upstreamOrigin].flatMap((origin) => {
@@ -388,8 +413,9 @@ async function main(): Promise<void> {
   }
   await waitFor(`${floorTarget.url}/50k`, {});
   await waitFor(`${passway.url}/50k`, passway.headers);
-  const passwayTarget: Target = { name: 'Passway', ...passway };
-  const targets = baseline === floorTarget ? [passwayTarget, floorTarget] : [passwayTarget, floorTarget, baseline];
+  const passwayTarget: Target = { name: 'Passway', ...passway, pid: passwayChild.child.pid };
+  await waitFor(`${bareTarget.url}/50k`, bareTarget.headers);
+  const targets = baseline === floorTarget ? [passwayTarget, bareTarget, floorTarget] : [passwayTarget, bareTarget, floorTarget, baseline];
 
   const useWrk = has('wrk');
   const load = useWrk ? wrk : loop;
@@ -425,7 +451,7 @@ async function main(): Promise<void> {
     for (const t of targets) await load(`${t.url}${s.path}`, t.headers);
     for (let round = 0; round < ROUNDS; round++) {
       const order = targets.map((_, i) => targets[(i + round) % targets.length]!);
-      for (const t of order) runs.get(t)!.push(await measured(load, `${t.url}${s.path}`, t.headers));
+      for (const t of order) runs.get(t)!.push(await measured(load, `${t.url}${s.path}`, t.headers, t.pid));
       if (process.env.BENCH_VERBOSE) {
         console.log(`${s.name} round ${round + 1}: ${targets.map((t) => `${t.name} ${runs.get(t)!.at(-1)!.rps.toFixed(0)} (core ${percent(runs.get(t)!.at(-1)!.busy)})`).join(', ')}`);
       }
@@ -446,6 +472,14 @@ async function main(): Promise<void> {
       return [median(rs.map((r) => r.rps)).toFixed(0), median(rs.map((r) => r.p50)).toFixed(2), median(rs.map((r) => r.p99)).toFixed(2)];
     };
     const floorRps = median(runs.get(floorTarget)!.map((r) => r.rps));
+    const bareRps = median(runs.get(bareTarget)!.map((r) => r.rps));
+    const withRules = median(p.map((r) => r.rps));
+    const cpuWith = median(p.map((r) => r.cpuUs ?? NaN));
+    const cpuBare = median(runs.get(bareTarget)!.map((r) => r.cpuUs ?? NaN));
+    notes.push(
+      `${s.name}: security rules (conservative preset) ${withRules.toFixed(0)} req/s, without rules ${bareRps.toFixed(0)} req/s (${(100 * (1 - withRules / bareRps)).toFixed(1)} % fewer); ` +
+        `CPU per request ${cpuWith.toFixed(0)} µs with rules, ${cpuBare.toFixed(0)} µs without: rule evaluation costs ${(100 * (cpuWith / cpuBare - 1)).toFixed(1)} % (budget 5 %)`,
+    );
     busyRows.push([s.name, ...targets.map((t) => percent(median(runs.get(t)!.map((r) => r.busy ?? NaN))))]);
     rows.push([
       s.name,
@@ -505,12 +539,13 @@ async function main(): Promise<void> {
   floor.child.kill('SIGTERM');
   upstream.child.kill('SIGTERM');
   passwayChild.child.kill('SIGTERM');
+  bareChild.child.kill('SIGTERM');
   rmSync(tmp, { recursive: true, force: true });
 }
 
 if (process.argv[2] === 'upstream') runUpstream();
 else if (process.argv[2] === 'floor') runFloor(Number(process.argv[3]));
-else if (process.argv[2] === 'passway') void runPassway(Number(process.argv[3]));
+else if (process.argv[2] === 'passway') void runPassway(Number(process.argv[3]), process.argv[4] === 'no-rules' ? 'no-rules' : 'rules');
 else
   main().catch((error: unknown) => {
     console.error(error);

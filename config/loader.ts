@@ -39,6 +39,8 @@ export const ENV_OVERRIDES: { env: string; path: string[]; secret?: boolean; num
   { env: 'PASSWAY_LOG_LEVEL', path: ['logging', 'level'] },
   { env: 'PASSWAY_USAGE_KEY', path: ['usage', 'pseudonymKey'], secret: true },
   { env: 'PASSWAY_ADMIN_PASSWORD', path: ['admin', 'bootstrap', 'password'], secret: true },
+  { env: 'PASSWAY_SMTP_PASSWORD', path: ['security', 'alerts', 'email', 'password'], secret: true },
+  { env: 'PASSWAY_ALERT_WEBHOOK_SECRET', path: ['security', 'alerts', 'webhook', 'secret'], secret: true },
 ];
 
 export function formatPath(segments: readonly PropertyKey[]): string {

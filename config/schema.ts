@@ -441,6 +441,118 @@ const Load = z
   .prefault({})
   .describe('load and overload control: metrics, shedding, download limits, session cap');
 
+export const RULE_CRITERIA = ['networks', 'countries', 'asns', 'logins', 'login-failures', 'sessions', 'item-requests', 'pdf-downloads', 'bytes', 'requests'] as const;
+
+export const SecurityRule = z
+  .strictObject({
+    name: Id.describe('names the rule on /admin/security, in alerts and in the evidence export'),
+    criterion: z
+      .enum(RULE_CRITERIA)
+      .describe('what is counted: networks (distinct client /24 IPv4, /48 IPv6), countries, asns (distinct, from the offline IP database), logins, login-failures, sessions (in parallel, at sign-in), item-requests, pdf-downloads, bytes (proxied), requests (proxied)'),
+    per: z
+      .enum(['user', 'session', 'everyone'])
+      .default('user')
+      .describe('whose requests are counted together: one person (pseudonym), one session, or everyone (a platform total; log and alert only)'),
+    across: z
+      .enum(['platform', 'resource'])
+      .default('platform')
+      .describe('platform: over every resource together; resource: each resource counted on its own'),
+    resources: z.array(z.string().min(1)).optional().describe('only these resources count (default: all; networks and countries also count at sign-in)'),
+    over: z.number().int().min(0).describe('the rule trips when the count in the window passes this number ("more than")'),
+    windowMinutes: z.number().positive().default(60).describe('length of the sliding window'),
+    hours: z
+      .strictObject({
+        from: z.number().int().min(0).max(23).describe('first hour (catalog.timeZone)'),
+        until: z.number().int().min(0).max(24).describe('hour the span ends (may wrap past midnight, e.g. from 1 until 6)'),
+      })
+      .optional()
+      .describe('unusual hours: only what happens between these local hours counts'),
+    action: z
+      .enum(['log', 'alert', 'suspend', 'require-reauth'])
+      .default('log')
+      .describe('log: a log line and /admin/security; alert: also e-mail and webhook; suspend: the person loses access (see suspend); require-reauth: all their sessions end, they sign in again'),
+    suspend: z.enum(['resource', 'all']).default('all').describe('with action suspend: the resource the rule tripped on, or every resource'),
+    forMinutes: z.number().positive().default(60).describe('how long a suspension lasts, and how long the rule stays tripped (it trips once per person in this time)'),
+  })
+  .superRefine((rule, ctx) => {
+    if (rule.per === 'everyone' && (rule.action === 'suspend' || rule.action === 'require-reauth')) {
+      ctx.addIssue({ code: 'custom', path: ['action'], message: `per: everyone counts no one person, so it can only log or alert (not ${rule.action})` });
+    }
+    if (rule.criterion === 'login-failures' && rule.per !== 'everyone') {
+      ctx.addIssue({ code: 'custom', path: ['per'], message: 'a failed sign-in names no user: count login-failures per everyone' });
+    }
+    if (rule.criterion === 'sessions' && rule.per !== 'user') ctx.addIssue({ code: 'custom', path: ['per'], message: 'sessions in parallel are counted per user' });
+    if (rule.suspend === 'resource' && rule.action === 'suspend' && rule.across !== 'resource' && !rule.resources) {
+      ctx.addIssue({ code: 'custom', path: ['suspend'], message: 'suspend: resource needs across: resource or a resources list (otherwise which resource?)' });
+    }
+  });
+
+const Security = z
+  .strictObject({
+    preset: z
+      .enum(['conservative', 'none'])
+      .default('conservative')
+      .describe('a rule set to start from: conservative (log and alert on stolen-account patterns, suspend only a clear harvest) or none; rules below are added, a rule of the same name replaces the preset\'s'),
+    rules: z.array(SecurityRule).default([]).describe('security rules, like EZproxy 7.1 security rules but counted in the store across every node'),
+    exemptions: z
+      .array(
+        z.strictObject({
+          subject: z.string().regex(/^[a-z0-9][a-z0-9-]*:.+$/, 'write "institution:subject", e.g. "uni:alice@uni.edu.cn"').describe('the exempted person'),
+          rules: z.array(z.string()).optional().describe('only these rules (default: all)'),
+          reason: z.string().min(1).describe('why, e.g. an approved text-mining project'),
+        }),
+      )
+      .default([])
+      .describe('people no rule trips for (more can be added on /admin/security, with an expiry)'),
+    ipDatabase: z
+      .strictObject({
+        country: z.string().optional().describe('MMDB file of address → country (default: the shipped @ip-location-db/geo-whois-asn-country-mmdb package; "none" to count no countries)'),
+        asn: z.string().optional().describe('MMDB file of address → ASN (records with autonomous_system_number, as GeoLite2-ASN or ip-location-db\'s asn MMDB); without it the asns criterion counts nothing'),
+      })
+      .prefault({})
+      .describe('offline IP databases for the countries and asns criteria; refreshed by upgrading the package'),
+    alerts: z
+      .strictObject({
+        email: z
+          .strictObject({
+            host: z.string().min(1).describe('SMTP server'),
+            port: z.number().int().min(1).max(65535).default(587).describe('SMTP port (587 with STARTTLS, 465 with secure)'),
+            secure: z.boolean().default(false).describe('TLS from the first byte (port 465); otherwise STARTTLS when the server offers it'),
+            user: z.string().optional().describe('SMTP user name'),
+            password: z.string().optional().describe('env PASSWAY_SMTP_PASSWORD or PASSWAY_SMTP_PASSWORD_FILE; never in the file'),
+            from: z.email().describe('sender address'),
+            to: z.array(z.email()).min(1).describe('who is told: the library\'s e-resources team, IT security'),
+          })
+          .optional()
+          .describe('e-mail at each trip of an alert, suspend or require-reauth rule, and the daily digest'),
+        webhook: z
+          .strictObject({
+            url: z.url().describe('receives a JSON POST per trip (and the digest)'),
+            secret: z
+              .string()
+              .min(16, 'use at least 16 random characters')
+              .optional()
+              .describe('signs each body: X-Passway-Signature: sha256=<hex HMAC of "<X-Passway-Timestamp>.<body>"> (env PASSWAY_ALERT_WEBHOOK_SECRET or …_FILE)'),
+          })
+          .optional()
+          .describe('a chat or ticket system to tell (JSON, HMAC-signed)'),
+        digestHour: z.number().int().min(0).max(23).default(8).describe('the daily digest of the last 24 hours\' trips is sent at this hour (catalog.timeZone), by one node'),
+      })
+      .prefault({})
+      .describe('where trips are reported besides the log and /admin/security'),
+    apiTokens: z
+      .array(
+        z.strictObject({
+          name: z.string().min(1).describe('who uses it (e.g. the IT service desk), for the audit log'),
+          sha256: z.string().regex(/^[0-9a-f]{64}$/, '64 hex digits: `printf %s "$TOKEN" | sha256sum`').describe('SHA-256 of the bearer token (hex)'),
+        }),
+      )
+      .default([])
+      .describe('bearer tokens that may call POST /api/v1/security/sign-out (sign a stolen account out everywhere) and …/lift'),
+  })
+  .prefault({})
+  .describe('compromised-account defence: security rules, suspensions, sign-out everywhere');
+
 const Usage = z
   .strictObject({
     dir: z.string().default('state/usage').describe('folder of the usage log: usage-YYYY-MM-DD.<node>.jsonl per day and gateway process (and access-…log)'),
@@ -515,6 +627,7 @@ export const ConfigSchema = z
     admin: Admin,
     limits: Limits,
     counter: Counter,
+    security: Security,
   })
   // Cross-references are checked even when other keys are wrong, so one run lists every problem.
   .superRefine((config, ctx) => crossCheck(config as unknown as Loose, ctx), { when: () => true });
@@ -676,6 +789,7 @@ function metadataTrust(login: NonNullable<Loose['logins']>[number], index: numbe
 export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;
 export type Login = z.infer<typeof Login>;
+export type SecurityRuleConfig = z.infer<typeof SecurityRule>;
 export type Institution = z.infer<typeof Institution>;
 export type SamlLoginConfig = z.infer<typeof SamlLogin>;
 export type CasLoginConfig = z.infer<typeof CasLogin>;

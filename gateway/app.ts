@@ -8,6 +8,8 @@ import type { Config } from '../config/schema';
 import type { FederationMetadata, KeyPairPem, SamlHub } from '../idp-adapters/saml';
 import { startFederations } from '../idp-adapters/saml';
 import { createAccess, type Access } from './access';
+import { createSecurity, ruleSets, RuleState, type Security } from './rules';
+import { securityRoutes } from './rules/pages';
 import type { Logger } from './logger';
 import { authRoutes } from './routes/auth';
 import { logoutRoutes } from './routes/logout';
@@ -90,6 +92,8 @@ export interface Gateway {
   load: LoadControl;
   /** The one access decision (authorize), licence seats and download limits. */
   access: Access;
+  /** Compromised-account defence: security rules, their suspensions, sign-out everywhere. */
+  security: Security;
   /** The rewriting proxy (flushUsage writes its open proxy-summary events and unproxied hosts now). */
   proxy: Proxy;
   /** Stop background work (federation metadata refreshes); the server is closed by its owner. */
@@ -115,7 +119,17 @@ export function createGateway(deps: GatewayDeps): Gateway {
   federationMetrics(load.metrics.registry, federations);
   const recordUsage = load.recordUsage;
   // The one access decision: licence, seats, suspensions (built before sessions: their observer keeps seats in step)
-  const access = createAccess({ config, store, record: recordUsage, remember: (entry) => load.remember(entry), userOf: (session) => load.userOf(session) });
+  // Security rules (issue 18): their suspensions are enforced by authorize(); the engine is built once sessions are
+  const ruleState = new RuleState(store);
+  const rules = ruleSets(config, currentCatalog);
+  const access = createAccess({
+    config,
+    store,
+    record: recordUsage,
+    remember: (entry) => load.remember(entry),
+    userOf: (session) => load.userOf(session),
+    rules: { state: ruleState, maySuspend: (resource) => rules().maySuspend(resource) },
+  });
   const sessions = new Sessions(store, {
     secret: sessionSecret,
     cookieName: config.session.cookieName,
@@ -125,6 +139,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     absoluteLifetimeMs: config.session.absoluteLifetimeHours * 3_600_000,
     observer: load.sessionObserver(access.seats), // seats renewed and released with the session, session counts, per-user cap
   });
+  const security = createSecurity({ config, store, state: ruleState, rules, sessions, logger, record: recordUsage, secret: sessionSecret, publicUrl: settings.publicUrl });
   // Rewriting proxy: proxied hosts go to its plain handler; the gateway serves its session handoff
   const proxy = createProxy({
     config,
@@ -137,6 +152,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     logger,
     resolve: deps.resolve,
     access, // every proxied request authorized; item downloads counted
+    security, // every proxied request counted by the security rules
     load, // upstream errors
     accessLog: config.usage.accessLog ? deps.usage?.accessLog : undefined,
     usageWrites: deps.usage?.beforeWrite, // proxy summaries share every usage-log write
@@ -153,11 +169,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
     sessions,
     csrf: new CsrfTokens(sessionSecret),
     logger,
-    recordUsage,
+    recordUsage: security.recordWith(recordUsage), // logins and login failures reach the security rules
     catalog: currentCatalog,
     proxiedUrl: proxy.proxiedUrl,
     isOnCampus: campusMatcher(config.onCampus.ranges),
     limits,
+    security,
     demo,
   };
 
@@ -210,6 +227,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
       audit: (req, action, ok, detail) => adminAccess.audit(ctx, req, action, ok, detail),
     }),
     suspendedRoutes(ctx, access),
+    securityRoutes(ctx, security, {
+      guard: adminAccess.requireAdmin(ctx),
+      csrfToken: (req) => Promise.resolve(req.session ? ctx.csrf.token(req.session) : ''),
+      verifyCsrf: (req) => ctx.csrf.validFor(req),
+      audit: (req, action, ok, detail) => adminAccess.audit(ctx, req, action, ok, detail),
+    }), // /admin/security: tripped rules, evidence, suspensions, sign-out everywhere, exemptions
   );
   const reloadCatalog = catalogReloader(config, deps.catalogDir, (next) => (catalog = next));
   app.use(adminRoutes(ctx, reloadCatalog), adminUsageRoutes(ctx, deps.reports), apiRoutes(ctx, deps.reports), counterApiRoutes(ctx, deps.reports)); // admin and reports, COUNTER API
@@ -243,6 +266,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     for (const federation of federations.values()) federation.close(); // their refresh timers and MDQ connections
     void proxy.close(); // open proxy-summary events (written synchronously), unproxied hosts, connection pools
     load.close(); // its timer and event-loop monitor
+    security.close(); // the digest timer, the SMTP pool
   };
-  return { handle, shouldUpgrade, handleUpgrade, app, sessions, saml, federations, setCatalog, close, load, access, proxy };
+  return { handle, shouldUpgrade, handleUpgrade, app, sessions, saml, federations, setCatalog, close, load, access, proxy, security };
 }

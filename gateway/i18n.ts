@@ -175,6 +175,10 @@ const messages = {
     en: 'your campus identity provider cannot be reached right now',
     zh: '暂时无法连接您学校的身份认证系统',
   },
+  loginReason_accountBlocked: {
+    en: 'this account was signed out everywhere by the library or IT (for example after a report that its password was stolen); ask them to restore it',
+    zh: '图书馆或信息中心已将此账号在所有设备上退出（例如接到密码被盗的报告后）；请联系他们恢复',
+  },
   loginReason_expired: { en: 'the sign-in took too long or the clocks disagree', zh: '登录耗时过长或时钟不一致' },
   loginReason_unknownRequest: { en: 'this sign-in was already used or has expired', zh: '此次登录已被使用或已过期' },
   loginReason_notStartedHere: {
@@ -439,6 +443,53 @@ const messages = {
     zh: '{federation} 的{source}尚无有效副本（{reason}）：在加载成功之前，依赖它的登录都会失败。',
   },
   // --- end federation metadata status ---
+  // --- security rules (issue 18, gateway/rules) ---
+  securityTitle: { en: 'Security rules', zh: '安全规则' },
+  securityIntro: {
+    en: 'Rules count what each person does across every gateway node (networks, countries, downloads, bytes…). A tripped rule is listed here; suspensions and sign-out-everywhere blocks can be lifted, exemptions granted. Every action is audited.',
+    zh: '规则在所有网关节点上统计每个人的行为（网络、国家、下载量、流量等）。触发的规则列在这里；可以解除暂停和“全部退出”封锁，也可以设置豁免。所有操作均记入审计日志。',
+  },
+  securityRules: { en: 'Rules in force', zh: '生效的规则' },
+  securityRule: { en: 'Rule', zh: '规则' },
+  securityCriterion: { en: 'Counts', zh: '统计' },
+  securityOver: { en: 'More than', zh: '超过' },
+  securityWindow: { en: 'Window (minutes)', zh: '时间窗（分钟）' },
+  securityAction: { en: 'Action', zh: '处理' },
+  securityTrips: { en: 'Tripped rules (14 days)', zh: '已触发的规则（14 天）' },
+  securityTripsNone: { en: 'No rule has tripped.', zh: '尚无规则被触发。' },
+  securityWhen: { en: 'When', zh: '时间' },
+  securityValue: { en: 'Count', zh: '计数' },
+  securityOutcome: { en: 'Done', zh: '结果' },
+  securityEvidence: { en: 'Evidence', zh: '证据' },
+  securitySuspensions: { en: 'Suspended by a rule', zh: '被规则暂停的用户' },
+  securityAllResources: { en: 'all resources', zh: '全部资源' },
+  securityBlocks: { en: 'Signed out everywhere', zh: '已全部退出的账号' },
+  securityBlocksNone: { en: 'No account is blocked.', zh: '没有被封锁的账号。' },
+  securityUnblock: { en: 'Allow sign-in again', zh: '允许重新登录' },
+  securityExemptions: { en: 'Exemptions', zh: '豁免' },
+  securityExemptionsNone: { en: 'No exemptions.', zh: '没有豁免。' },
+  securityReason: { en: 'Reason', zh: '原因' },
+  securityRemove: { en: 'Remove', zh: '移除' },
+  securityAccount: { en: 'Account (institution:user name, or the pseudonymous id)', zh: '账号（机构:用户名，或匿名编号）' },
+  securitySignOutTitle: { en: 'Sign out everywhere', zh: '在所有设备上退出' },
+  securitySignOutHelp: {
+    en: 'Ends every session of the account on every node and refuses new sign-ins until you allow them again: the first step when a campus account is reported stolen.',
+    zh: '结束该账号在所有节点上的全部会话，并拒绝新的登录，直到您重新允许：接到校园账号被盗报告时的第一步。',
+  },
+  securitySignOutButton: { en: 'Sign out everywhere', zh: '全部退出' },
+  securitySignedOut: { en: '{sessions} sessions ended; sign-ins refused until allowed again.', zh: '已结束 {sessions} 个会话；在重新允许之前拒绝登录。' },
+  securityExemptTitle: { en: 'Exempt an account', zh: '豁免账号' },
+  securityExemptDays: { en: 'For days', zh: '天数' },
+  securityExemptButton: { en: 'Exempt', zh: '豁免' },
+  securityUnknownAccount: { en: 'Write the account as institution:user name (e.g. uni:alice), or paste the pseudonymous id.', zh: '请写成 机构:用户名（例如 uni:alice），或粘贴匿名编号。' },
+  securityRuleSuspendedBody: { en: 'A security rule suspended your access until {until}. If you think this is wrong, contact the library.', zh: '安全规则已暂停您的访问，至 {until}。如有疑问，请联系图书馆。' },
+  securityDemoTitle: { en: 'Demo: a stolen account', zh: '演示：被盗账号' },
+  securityDemoHelp: {
+    en: 'Signs a made-up account in from six networks in China, Japan and the USA within a minute, through the real rules and store: the networks and countries rules trip below.',
+    zh: '让一个虚构账号在一分钟内从中国、日本和美国的六个网络登录，经过真实的规则和存储：下面会出现“网络”和“国家”规则被触发。',
+  },
+  securityDemoButton: { en: 'Simulate a stolen account', zh: '模拟被盗账号' },
+  // --- end security rules ---
 } satisfies Record<string, { en: string | Plural; zh: string }>;
 
 /** English forms by count (CLDR: "one" and "other"); Chinese has one form. The count is the `count` variable. */

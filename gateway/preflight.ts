@@ -3,6 +3,7 @@ import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { loadConfigFile, type ConfigProblem, type ValidateOptions } from '../config';
+import { checkMmdb } from './rules/ip-info';
 import type { Config } from '../config/schema';
 import { readPair, SpConfigError } from '../idp-adapters/saml/sp-config';
 import type { Catalog } from '../resource-catalog/catalog';
@@ -118,6 +119,22 @@ function federationProblems(config: Partial<Config>): ConfigProblem[] {
   });
 }
 
+/** The offline IP databases the security rules read (security.ipDatabase), opened as the rules will open them. */
+function ipDatabaseProblems(config: Partial<Config>): ConfigProblem[] {
+  const files = config.security?.ipDatabase;
+  const problems: ConfigProblem[] = [];
+  for (const key of ['country', 'asn'] as const) {
+    const file = files?.[key];
+    if (!file || file === 'none') continue;
+    try {
+      checkMmdb(file);
+    } catch (error) {
+      problems.push({ path: `security.ipDatabase.${key}`, message: (error as Error).message.replace(/^security\.ipDatabase: /, '') });
+    }
+  }
+  return problems;
+}
+
 function folderProblems(config: Partial<Config>): ConfigProblem[] {
   return [
     ...(config.usage ? writableFolder('usage.dir', config.usage.dir) : []),
@@ -130,7 +147,7 @@ export function preflight(file: string, options: ValidateOptions = {}): Prefligh
   const loaded = loadConfigFile(file, options);
   const config = loaded.ok ? loaded.config : loaded.partial;
   const problems = loaded.ok ? [] : [...loaded.problems];
-  if (config) problems.push(...samlProblems(config), ...tlsProblems(config), ...federationProblems(config), ...folderProblems(config));
+  if (config) problems.push(...samlProblems(config), ...tlsProblems(config), ...federationProblems(config), ...folderProblems(config), ...ipDatabaseProblems(config));
   // The catalog files are checked too when the sections they depend on are valid on their own.
   const catalogReady = config?.resources && config.catalog && config.institutions;
   const catalog = catalogReady ? loadCatalog(config as Config, path.dirname(loaded.source)) : undefined;

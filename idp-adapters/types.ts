@@ -26,7 +26,9 @@ export type LoginErrorReason =
   | 'ticket-invalid'
   | 'token-invalid'
   | 'state-mismatch'
-  | 'login-not-started-here';
+  | 'login-not-started-here'
+  /** Signed out everywhere by IT (gateway/rules): sign-ins refused until lifted. */
+  | 'account-blocked';
 
 /** A sign-in failure: never a stack trace to the user, always a reason code in the log. */
 export class LoginError extends Error {

@@ -143,6 +143,18 @@ export const ResourceFields = z.strictObject({
     .describe(
       'URLs the proxy serves without the reader\'s session (EZproxy AnonymousURL): scripts loaded with crossorigin="anonymous", APIs fetched with credentials: "omit", RSS feeds. URLs with * wildcards, matched case-insensitively against the whole upstream URL (GET and HEAD); a leading "-" excepts URLs; every host must be one of this resource\'s hosts, and a URL matching patterns.item is never served without a session. Stylesheets and fonts of the resource\'s hosts and CORS preflights need no pattern',
     ),
+  security: z
+    .strictObject({
+      // The names of gateway/rules/presets.ts VENDOR_PRESETS (tests/unit/security-presets.test.ts keeps them in step)
+      rulePreset: z.enum(['cnki', 'stm']).optional().describe('security rules modelled on the vendor\'s published limits (gateway/rules/presets), applied to this resource'),
+      pseudonymHeader: z
+        .string()
+        .regex(/^[A-Za-z0-9-]+$/, 'a header name, e.g. X-Passway-User')
+        .optional()
+        .describe('send the vendor a pseudonymous user id in this request header (keyed HMAC per resource, as EZproxy 7.1 does for some publishers), so it can report "one user" without a name'),
+    })
+    .optional()
+    .describe('compromised-account defence for this resource'),
   sources: z.array(z.string().min(1)).optional().describe('where the facts in this entry come from (documents, URLs)'),
   notes: z.array(z.string().min(1)).optional().describe('remarks for IT, e.g. EZproxy directives kept for a later rewrite rule'),
 });

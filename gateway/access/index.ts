@@ -9,6 +9,7 @@ import { dayFormatter } from '../usage/day';
 import type { RecordUsage } from '../usage/record';
 import { DownloadLimits, type DownloadCounts, type Suspension } from './downloads';
 import { Seats } from './seats';
+import type { RuleState } from '../rules/state';
 
 export type { Decision } from '../../resource-catalog/policy';
 export type { CredentialLessGrant, CredentialLessRequest } from '../../resource-catalog/credential-less';
@@ -31,6 +32,8 @@ export interface AccessDeps {
   record: RecordUsage;
   /** Keeps suspensions in the load history of /admin/load. */
   remember: (entry: HistoryEntry) => void;
+  /** Suspensions by security rules (gateway/rules), and which resources they can apply to. */
+  rules?: { state: RuleState; maySuspend: (resource: string) => boolean };
   now?: () => Date;
 }
 
@@ -70,7 +73,7 @@ export class Access {
       throw new Error('authorize needs a signed-in session');
     }
     const today = this.dayOf(now);
-    const suspended = this.downloads.limitFor(resource.id) ? !!(await this.suspensionOf(session, resource.id)) : false;
+    const suspended = this.downloads.limitFor(resource.id) || this.deps.rules?.maySuspend(resource.id) ? !!(await this.suspensionOf(session, resource.id)) : false;
     // decide() picks a licence; when its seats are taken by others, it is marked full and decide() asked again.
     const full = new Set<Licence>();
     for (;;) {
@@ -100,10 +103,15 @@ export class Access {
     return suspension ?? (await this.downloads.suspension(resource, user));
   }
 
-  /** The session's suspension from a resource, for the page that explains it. */
-  async suspensionOf(session: Session, resource: string): Promise<Suspension | undefined> {
+  /** The session's suspension from a resource (a download limit's or a security rule's), for the page that explains it. */
+  async suspensionOf(session: Session, resource: string): Promise<Pick<Suspension, 'resource' | 'reason' | 'until'> | undefined> {
     const user = this.deps.userOf(session);
-    return user ? this.downloads.suspension(resource, user) : undefined;
+    if (!user) return undefined;
+    const [download, rule] = await Promise.all([
+      this.downloads.limitFor(resource) ? this.downloads.suspension(resource, user) : undefined,
+      this.deps.rules?.maySuspend(resource) ? this.deps.rules.state.suspension(user, resource) : undefined,
+    ]);
+    return download ?? (rule ? { resource, reason: `rule:${rule.rule}`, until: rule.until } : undefined);
   }
 
   /** An admin lifts a suspension (recorded and kept in the load history). */

@@ -14,6 +14,7 @@ export const ADMIN_SECTIONS: AdminSection[] = [
   { href: '/admin/qr', label: 'qrSheetTitle', role: 'librarian' },
   { href: '/admin/load', label: 'loadTitle', role: 'admin' },
   { href: '/admin/suspensions', label: 'suspensionsTitle', role: 'admin' },
+  { href: '/admin/security', label: 'securityTitle', role: 'admin' },
   { href: '/admin/unproxied', label: 'unproxiedTitle', role: 'admin' },
   { href: '/admin/federations', label: 'fedTitle', role: 'admin' },
 ];

@@ -134,7 +134,7 @@ export function suspendedRoutes(ctx: RouteContext, access: Access): Router {
     }
     const lang = req.lang;
     render(ctx, req, res, 403, t(lang, 'suspendedTitle', { title: pick(resource.title, lang) }), html`
-      <p class="notice" role="alert">${t(lang, 'suspendedBody', { until: when(ctx, lang, suspension.until) })}</p>
+      <p class="notice" role="alert">${t(lang, suspension.reason.startsWith('rule:') ? 'securityRuleSuspendedBody' : 'suspendedBody', { until: when(ctx, lang, suspension.until) })}</p>
       <p><a href="/">${t(lang, 'backHome')}</a></p>`);
   });
   return router;

@@ -73,6 +73,12 @@ export class TimedStore implements Store {
   incrGuarded(guard: string, expected: string | null, next: string, increments: Record<string, number>): Promise<boolean> {
     return this.time('incrGuarded', () => this.inner.incrGuarded(guard, expected, next, increments));
   }
+  windowSum(key: string, by: number, windowMs: number): Promise<number> {
+    return this.time('windowSum', () => this.inner.windowSum(key, by, windowMs));
+  }
+  windowDistinct(key: string, member: string, windowMs: number, cap?: number): Promise<number> {
+    return this.time('windowDistinct', () => this.inner.windowDistinct(key, member, windowMs, cap));
+  }
   rateLimiter(limit: RateLimit): RateLimiterAbstract {
     return this.inner.rateLimiter(limit);
   }

@@ -8,6 +8,7 @@ import type { Resource } from '../../resource-catalog/schema';
 import type { Access, CredentialLessGrant, CredentialLessRequest } from '../access';
 import { clientAddress, trustProxy } from '../client-address';
 import { upstreamErrors, type LoadControl } from '../load';
+import type { Security } from '../rules';
 import type { Logger } from '../logger';
 import type { Session, Sessions } from '../session';
 import type { Settings } from '../settings';
@@ -47,6 +48,8 @@ export interface ProxyHandlerDeps {
   access: Access;
   /** Load control: upstream errors. */
   load?: LoadControl;
+  /** Security rules (gateway/rules): told of each allowed request and when its response finished. */
+  security?: Security;
   /** One NCSA combined line per proxied request (only given when usage.accessLog is on). */
   accessLog?: (entry: AccessLogEntry) => void;
   /** Per (session, resource) summaries (proxy-summary events). */
@@ -215,6 +218,8 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
   function forward(req: IncomingMessage, res: ServerResponse, state: RequestState, exchange: Exchange): void {
     const { resource, target, mapper, origins, jarCookies, reader, grant } = exchange;
     const load = deps.load;
+    const counted = reader ? deps.security?.proxied(req, reader.session, resource.id) : undefined; // the security rules count readers, not credential-less requests
+    let responseType = '';
 
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > maxRequestBytes) {
@@ -231,6 +236,7 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
       forwardedFor: config.proxy.forwardedFor,
       toUpstream: mapper.toUpstream,
     });
+    if (reader) deps.security?.addVendorPseudonym(headers, resource, reader.session); // resources[].security.pseudonymHeader
     const hasRequestBody = req.method !== 'GET' && req.method !== 'HEAD' && (declared > 0 || req.headers['transfer-encoding'] !== undefined);
 
     const kinds = classifyUrl(resource, target.href);
@@ -252,6 +258,7 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
         if (status >= 500 && load) upstreamErrors(load).inc({ resource: resource.id, reason: `http-${status}` });
         const contentType = String(upstreamHeaders['content-type'] ?? '');
         if (grant?.contentTypes && !NO_BODY_STATUS.has(status) && !grant.contentTypes.test(parseContentType(contentType).type)) throw new CredentialLessRefused();
+        responseType = contentType;
         const plan = planBody({
           hasBody: req.method !== 'HEAD' && !NO_BODY_STATUS.has(status) && upstreamHeaders['content-length'] !== '0',
           contentEncoding: upstreamHeaders['content-encoding'] as string | undefined,
@@ -276,6 +283,7 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
       done: (error, bytes) => {
         if (error && load && (error as { code?: string }).code === 'UND_ERR_BODY_TIMEOUT') upstreamErrors(load).inc({ resource: resource.id, reason: 'body-timeout' });
         const at = Date.now();
+        counted?.done(bytes, !error && kinds.item && countsAsDownload(res.statusCode, req.headers.range as string | undefined), responseType);
         if (reader) deps.traffic.note({ session: reader.session.id, resource: resource.id, user: reader.user, bytes, itemUrl: kinds.item ? target.href : undefined, search: kinds.search, at });
         deps.accessLog?.({
           ip: clientAddress(req, trusted),

@@ -6,6 +6,7 @@ import type { Catalog } from '../../resource-catalog/catalog';
 import { claimsHost } from '../../resource-catalog/host-claims';
 import type { Access } from '../access';
 import type { LoadControl } from '../load';
+import type { Security } from '../rules';
 import type { Logger } from '../logger';
 import type { Sessions } from '../session';
 import { isProxiedOrigin, type Settings } from '../settings';
@@ -44,6 +45,8 @@ export interface ProxyDeps {
   access: Access;
   /** Load control: upstream error counts (absent: none). */
   load?: LoadControl;
+  /** Security rules: every proxied request counted (absent: none). */
+  security?: Security;
   /** The usage log's NCSA access log, when usage.accessLog is on. */
   accessLog?: (entry: AccessLogEntry) => void;
   /** The usage log's write hook: proxy summaries go into every write, with the NCSA lines of their requests. */
@@ -135,6 +138,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
     logger: deps.logger,
     access: deps.access,
     load: deps.load,
+    security: deps.security,
     accessLog: deps.accessLog,
     traffic,
     unproxied,

@@ -17,6 +17,11 @@ export function authRoutes(ctx: RouteContext, { adapters, saml }: Logins, campus
   /** One way in for every protocol: rotate the session, record the login, continue where the user was going. */
   const signIn = async (req: Request, res: Response, result: LoginResult) => {
     const { login } = result;
+    // Signed out everywhere (a stolen account): no new session until an admin lifts it
+    if (await ctx.security?.signingIn(result.identity, req.ip)) {
+      sendLoginError(ctx, req, res, new LoginError('account-blocked', 'signed out everywhere: sign-ins refused until lifted', { login: login.id }), retryPath, { ...login, institution: result.identity.institution });
+      return;
+    }
     const session = await ctx.sessions.login(res, req.session, result.identity, { campus: result.campus });
     await campusSessions.remember(result.logoutKeys, session.id); // so the campus can end it later, on any node
     const returnTo = localPath(result.returnTo);

@@ -1,4 +1,5 @@
 import type { Limits } from '../limits';
+import type { Security } from '../rules';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/schema';
@@ -30,6 +31,8 @@ export interface RouteContext {
   limits: Limits;
   /** Is this client address on campus (onCampus.ranges)? */
   isOnCampus: (address: string | undefined) => boolean;
+  /** Security rules and sign-out everywhere (gateway/rules); absent in contexts built for a single route's test. */
+  security?: Security;
   demo?: DemoInfo;
 }
 

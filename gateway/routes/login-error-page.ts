@@ -12,6 +12,7 @@ const EXPLANATION: Partial<Record<LoginError['reason'], MessageKey>> = {
   replayed: 'loginReason_unknownRequest',
   'login-not-started-here': 'loginReason_notStartedHere',
   'algorithm-refused': 'loginReason_weakAlgorithm',
+  'account-blocked': 'loginReason_accountBlocked',
 };
 
 /**

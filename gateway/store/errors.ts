@@ -28,3 +28,16 @@ export function checkIncrements(increments: Record<string, number>): void {
     if (!Number.isSafeInteger(by)) throw new RangeError(`increment of ${key} must be an integer, got ${by}`);
   }
 }
+
+/** Width of the time buckets windowSum keeps for a window: 60 per window, at least a second. */
+export function windowBucketMs(windowMs: number): number {
+  return Math.max(1000, Math.floor(checkTtl(windowMs) / 60));
+}
+
+/** Largest number of members windowDistinct keeps by default. */
+export const DISTINCT_CAP = 10_000;
+
+export function checkAmount(by: number): number {
+  if (!Number.isSafeInteger(by) || by < 0) throw new RangeError(`windowSum by must be a non-negative integer, got ${by}`);
+  return by;
+}

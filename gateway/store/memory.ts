@@ -1,4 +1,4 @@
-import { checkIncrements, checkTtl } from './errors';
+import { checkAmount, checkIncrements, checkTtl, DISTINCT_CAP, windowBucketMs } from './errors';
 import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { ExpiryQueue } from './expiry-queue';
 import type { RateLimit, Store, StreamEntry } from './types';
@@ -14,6 +14,8 @@ type Value =
   | { type: 'string'; value: string }
   | { type: 'hll'; members: Set<string> }
   | Semaphore
+  /** A Redis hash of numbers: windowSum's buckets, windowDistinct's members. */
+  | { type: 'hash'; fields: Map<string, number> }
   | { type: 'stream'; entries: StreamEntry[]; lastMs: number; lastSeq: number };
 
 /** Holder → expiry, the same expiries earliest first, and the latest one (the key's own expiry). */
@@ -190,6 +192,33 @@ export class MemoryStore implements Store {
     return true;
   }
 
+  async windowSum(key: string, by: number, windowMs: number): Promise<number> {
+    const amount = checkAmount(by);
+    const width = windowBucketMs(windowMs);
+    const bucket = Math.floor(this.now() / width);
+    const oldest = bucket - Math.ceil(windowMs / width) + 1;
+    const hash = this.hash(key, amount > 0);
+    if (!hash) return 0;
+    if (amount > 0) hash.fields.set(String(bucket), (hash.fields.get(String(bucket)) ?? 0) + amount);
+    let sum = 0;
+    for (const [at, value] of hash.fields) {
+      if (Number(at) < oldest) hash.fields.delete(at);
+      else sum += value;
+    }
+    this.keepHash(key, hash, windowMs);
+    return sum;
+  }
+
+  async windowDistinct(key: string, member: string, windowMs: number, cap = DISTINCT_CAP): Promise<number> {
+    const ms = checkTtl(windowMs);
+    const now = this.now();
+    const hash = this.hash(key, true)!;
+    for (const [m, seenAt] of hash.fields) if (seenAt <= now - ms) hash.fields.delete(m);
+    if (hash.fields.has(member) || hash.fields.size < cap) hash.fields.set(member, now);
+    this.keepHash(key, hash, ms);
+    return hash.fields.size;
+  }
+
   async ping(): Promise<void> {}
 
   rateLimiter(limit: RateLimit): RateLimiterAbstract {
@@ -226,6 +255,20 @@ export class MemoryStore implements Store {
       throw new Error(`WRONGTYPE ${key} holds a ${entry.data.type}, not a ${type}`);
     }
     return entry.data as Extract<Value, { type: T }>;
+  }
+
+  private hash(key: string, create: boolean): Extract<Value, { type: 'hash' }> | undefined {
+    const found = this.typed(key, 'hash');
+    if (found || !create) return found;
+    const hash: Extract<Value, { type: 'hash' }> = { type: 'hash', fields: new Map() };
+    this.put(key, hash);
+    return hash;
+  }
+
+  /** Like PEXPIRE after the write: the key lives windowMs past its last use; an empty one goes. */
+  private keepHash(key: string, hash: Extract<Value, { type: 'hash' }>, windowMs: number): void {
+    if (hash.fields.size === 0) this.data.delete(key);
+    else this.data.set(key, { data: hash, expiresAt: this.now() + checkTtl(windowMs) });
   }
 
   /** A semaphore with its expired seats dropped (only those, through the queue), or undefined when none are left. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Cluster, Redis, ReplyError } from 'ioredis';
 import { keepStringPrototypeFast } from '../fast-strings';
-import { checkIncrements, checkTtl, StoreUnavailableError } from './errors';
+import { checkAmount, checkIncrements, checkTtl, DISTINCT_CAP, StoreUnavailableError, windowBucketMs } from './errors';
 import { RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { memoryLimiter } from './memory';
 import type { RateLimit, Store, StreamEntry } from './types';
@@ -65,6 +65,44 @@ return redis.call('ZRANGEBYSCORE', KEYS[1], string.format('(%d', now), '+inf')`,
     lua: `${SERVER_NOW}
 return redis.call('ZCOUNT', KEYS[1], string.format('(%d', now), '+inf')`,
   },
+  // Hash bucket index → sum. ARGV: by, windowMs, bucketMs. Buckets older than the window are dropped; returns the window's sum.
+  passwayWindowSum: {
+    numberOfKeys: 1,
+    lua: `${SERVER_NOW}
+local width = tonumber(ARGV[3])
+local bucket = math.floor(now / width)
+local oldest = bucket - math.ceil(tonumber(ARGV[2]) / width) + 1
+if tonumber(ARGV[1]) > 0 then redis.call('HINCRBY', KEYS[1], bucket, ARGV[1]) end
+local all = redis.call('HGETALL', KEYS[1])
+local sum = 0
+for i = 1, #all, 2 do
+  if tonumber(all[i]) < oldest then redis.call('HDEL', KEYS[1], all[i]) else sum = sum + tonumber(all[i + 1]) end
+end
+if #all > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return sum`,
+  },
+  // Hash member → last seen (server ms). ARGV: member, windowMs, cap. Returns the members seen within the window.
+  passwayWindowDistinct: {
+    numberOfKeys: 1,
+    lua: `${SERVER_NOW}
+local since = now - tonumber(ARGV[2])
+local all = redis.call('HGETALL', KEYS[1])
+local count = 0
+local seen = false
+for i = 1, #all, 2 do
+  if tonumber(all[i + 1]) <= since then redis.call('HDEL', KEYS[1], all[i])
+  else
+    count = count + 1
+    if all[i] == ARGV[1] then seen = true end
+  end
+end
+if seen or count < tonumber(ARGV[3]) then
+  redis.call('HSET', KEYS[1], ARGV[1], now)
+  if not seen then count = count + 1 end
+end
+if count > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return count`,
+  },
   // KEYS: guard, counters…; ARGV: hasExpected (0/1), expected, next, increments…. Counters are checked
   // before anything is written, so a wrong-type counter changes nothing. Keys share one slot (hash tag).
   passwayIncrGuarded: {
@@ -91,6 +129,8 @@ interface ScriptCommands {
   passwayAcquire(key: string, holder: string, limit: number, ttlMs: number): Promise<number>;
   passwayHolders(key: string): Promise<string[]>;
   passwayCountHolders(key: string): Promise<number>;
+  passwayWindowSum(key: string, by: number, windowMs: number, bucketMs: number): Promise<number>;
+  passwayWindowDistinct(key: string, member: string, windowMs: number, cap: number): Promise<number>;
 }
 
 // Server replies that mean "not available right now" rather than "bad request".
@@ -245,6 +285,17 @@ export class RedisStore implements Store {
     const keys = Object.keys(increments);
     const args = [guard, ...keys, expected === null ? '0' : '1', expected ?? '', next, ...keys.map((k) => increments[k]!)];
     return (await this.run(() => this.scripts.passwayIncrGuarded(1 + keys.length, ...args))) === 1;
+  }
+
+  async windowSum(key: string, by: number, windowMs: number): Promise<number> {
+    const amount = checkAmount(by);
+    const bucket = windowBucketMs(windowMs);
+    return this.run(() => this.scripts.passwayWindowSum(key, amount, Math.ceil(windowMs), bucket));
+  }
+
+  async windowDistinct(key: string, member: string, windowMs: number, cap = DISTINCT_CAP): Promise<number> {
+    const ms = checkTtl(windowMs);
+    return this.run(() => this.scripts.passwayWindowDistinct(key, member, ms, cap));
   }
 
   rateLimiter(limit: RateLimit): RateLimiterAbstract {

@@ -87,6 +87,19 @@ export interface Store {
   incrGuarded(guard: string, expected: string | null, next: string, increments: Record<string, number>): Promise<boolean>;
 
   /**
+   * Sliding-window sum (security rules): add `by` (a non-negative integer; 0 only reads) now and return
+   * what was added within the last windowMs. One key of time buckets (windowBucketMs(windowMs) wide),
+   * so one Cluster slot and one round trip; the window slides a bucket at a time. RedisStore uses the
+   * Redis server clock, so every node counts in the same buckets.
+   */
+  windowSum(key: string, by: number, windowMs: number): Promise<number>;
+  /**
+   * Distinct members seen within the last windowMs (exact), after noting `member` as seen now. At most
+   * `cap` members are kept (a new one past it is not added), so an attacker cannot grow the key.
+   */
+  windowDistinct(key: string, member: string, windowMs: number, cap?: number): Promise<number>;
+
+  /**
    * A rate limiter (rate-limiter-flexible) whose counts live in this store, so every node shares them;
    * consume() is one atomic step. While a RedisStore is unreachable it counts in process memory.
    */

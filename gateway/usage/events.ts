@@ -61,6 +61,10 @@ export type UsageEvent =
   | ({ type: 'suspension'; resource: string; reason?: string; items?: number; bytes?: number; until?: string } & UserFields)
   /** A suspension lifted, by an admin or by expiry. */
   | ({ type: 'suspension-lifted'; resource: string; by?: 'admin' | 'expiry' } & UserFields)
+  /** A security rule tripped (gateway/rules); `trip` is its id on /admin/security, `user` already pseudonymous. */
+  | ({ type: 'rule-tripped'; rule: string; action: string; criterion: string; value: number; over: number; resource?: string; until?: string; trip: string } & UserFields)
+  /** An account signed out everywhere (new sign-ins refused until lifted), or the block lifted. */
+  | ({ type: 'signed-out-everywhere'; sessions: number; by: string } & UserFields)
   /** An admin changed something; `subject`/`institution` are the admin's, `target` says what was acted on. */
   | ({ type: 'admin-action'; action: string; target?: string; ok: boolean } & UserFields);
 

@@ -295,6 +295,35 @@ export function describeStoreContract(
       await expect(store.rateLimiter({ name: 'contract-other', points: 3, durationSeconds: 60 }).consume('k')).resolves.toMatchObject({ remainingPoints: 2 });
     });
 
+    test('windowSum adds within a sliding window; 0 only reads; older buckets drop out', async () => {
+      expect(await store.windowSum('rule:bytes', 0, 2000)).toBe(0);
+      expect(await store.windowSum('rule:bytes', 5, 2000)).toBe(5);
+      expect(await store.windowSum('rule:bytes', 7, 2000)).toBe(12);
+      expect(await store.windowSum('rule:bytes', 0, 2000)).toBe(12);
+      await expect(store.windowSum('rule:bytes', -1, 2000)).rejects.toThrow(RangeError);
+      await expect(store.windowSum('rule:bytes', 1.5, 2000)).rejects.toThrow(RangeError);
+      await sleep(3100); // past the window and its last bucket
+      expect(await store.windowSum('rule:bytes', 1, 2000)).toBe(1);
+    });
+
+    test('windowDistinct counts members seen within the window, each once, up to the cap', async () => {
+      expect(await store.windowDistinct('rule:nets', '192.0.2.0/24', 3000)).toBe(1);
+      expect(await store.windowDistinct('rule:nets', '192.0.2.0/24', 3000)).toBe(1);
+      expect(await store.windowDistinct('rule:nets', '198.51.100.0/24', 3000)).toBe(2);
+      expect(await store.windowDistinct('rule:nets', '203.0.113.0/24', 3000, 2)).toBe(2); // past the cap: not added
+      await sleep(1500);
+      expect(await store.windowDistinct('rule:nets', '198.51.100.0/24', 3000)).toBe(2); // seen again: its time renewed
+      await sleep(1700); // the first one's 3 s are over, the renewed one's are not
+      expect(await store.windowDistinct('rule:nets', '198.51.100.0/24', 3000)).toBe(1);
+    });
+
+    test('window keys are hashes: using one as a string rejects', async () => {
+      await store.windowSum('rule:w', 1, 60_000);
+      await expect(store.get('rule:w')).rejects.toThrow();
+      await store.set('rule:s', 'v');
+      await expect(store.windowDistinct('rule:s', 'm', 60_000)).rejects.toThrow();
+    });
+
     test('keys of different types share one key space', async () => {
       await store.pfAdd('shared', ['a']);
       await store.del('shared');
