@@ -18,7 +18,7 @@ ul.resources{list-style:none;padding:0}ul.resources li{padding:.75rem 0;border-b
 .how{color:var(--muted);font-size:.9rem}.button{display:inline-block;padding:.5rem 1rem;background:var(--accent);color:#fff;border-radius:4px;text-decoration:none;border:0;font:inherit;cursor:pointer}
 footer{color:var(--muted);font-size:.9rem}
 input,select,textarea{font:inherit;max-width:100%;min-height:44px;padding:.25rem .5rem}input[type=checkbox],input[type=radio]{min-height:auto}
-.button{min-height:44px}code{overflow-wrap:anywhere}main{overflow-wrap:break-word}
+.button{min-height:44px}code{overflow-wrap:anywhere}main{overflow-wrap:break-word}.scroll{overflow-x:auto}
 `;
 
 export interface PageOptions {
@@ -74,4 +74,9 @@ ${body}
 
 export function sendPage(res: Response, status: number, options: PageOptions): void {
   res.status(status).type('html').set('Content-Language', options.lang === 'zh' ? 'zh-CN' : 'en').send(page(options));
+}
+
+/** A wide table that scrolls sideways on a phone instead of widening the page (a focusable, labelled region, so keyboards can scroll it). */
+export function scrollable(label: string, table: Html): Html {
+  return html`<div class="scroll" role="region" tabindex="0" aria-label="${label}">${table}</div>`;
 }

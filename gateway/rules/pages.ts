@@ -1,3 +1,4 @@
+import { scrollable } from '../pages/layout';
 import express, { Router, type Request, type Response } from 'express';
 import { pick, t, type Lang } from '../i18n';
 import { html } from '../pages/html';
@@ -72,32 +73,32 @@ export function securityRoutes(ctx: RouteContext, security: Security, admin: Adm
       <h2>${t(lang, 'securityTrips')}</h2>
       ${trips.length === 0
         ? html`<p>${t(lang, 'securityTripsNone')}</p>`
-        : html`<table><thead><tr><th>${t(lang, 'securityWhen')}</th><th>${t(lang, 'securityRule')}</th><th>${t(lang, 'suspensionUser')}</th><th>${t(lang, 'loadResource')}</th><th>${t(lang, 'securityValue')}</th><th>${t(lang, 'securityOutcome')}</th><th>${t(lang, 'securityEvidence')}</th></tr></thead>
+        : scrollable(t(lang, 'securityTrips'), html`<table><thead><tr><th>${t(lang, 'securityWhen')}</th><th>${t(lang, 'securityRule')}</th><th>${t(lang, 'suspensionUser')}</th><th>${t(lang, 'loadResource')}</th><th>${t(lang, 'securityValue')}</th><th>${t(lang, 'securityOutcome')}</th><th>${t(lang, 'securityEvidence')}</th></tr></thead>
           <tbody>${trips.map(
             (trip) => html`<tr data-trip="${trip.id}" data-rule="${trip.rule}"><td>${when(ctx, lang, trip.at)}</td><td><code>${trip.rule}</code></td><td><code>${trip.user ? `${trip.institution ?? ''}/${trip.user}` : '*'}</code></td>
               <td>${trip.resource ? titleOf(lang, trip.resource) : ''}</td><td>${String(trip.value)} &gt; ${String(trip.over)}</td><td>${trip.action}${trip.outcome ? ` (${trip.outcome})` : ''}</td>
               <td><a href="/admin/security/trips/${trip.id}/evidence.csv">CSV</a> <a href="/admin/security/trips/${trip.id}/evidence.json">JSON</a></td></tr>`,
-          )}</tbody></table>`}
+          )}</tbody></table>`)}
       <h2>${t(lang, 'securitySuspensions')}</h2>
       ${suspensions.length === 0
         ? html`<p>${t(lang, 'suspensionsNone')}</p>`
-        : html`<table><thead><tr><th>${t(lang, 'suspensionUser')}</th><th>${t(lang, 'loadResource')}</th><th>${t(lang, 'securityRule')}</th><th>${t(lang, 'suspensionUntil')}</th><th></th></tr></thead>
+        : scrollable(t(lang, 'securitySuspensions'), html`<table><thead><tr><th>${t(lang, 'suspensionUser')}</th><th>${t(lang, 'loadResource')}</th><th>${t(lang, 'securityRule')}</th><th>${t(lang, 'suspensionUntil')}</th><th></th></tr></thead>
           <tbody>${suspensions.map(
             (s) => html`<tr data-suspension="${s.user}|${s.resource}"><td><code>${s.institution}/${s.user}</code></td><td>${titleOf(lang, s.resource)}</td><td><code>${s.rule}</code></td><td>${when(ctx, lang, s.until)}</td>
               <td>${post('/admin/security/lift', { user: s.user, resource: s.resource }, t(lang, 'suspensionLift'))}</td></tr>`,
-          )}</tbody></table>`}
+          )}</tbody></table>`)}
       <h2>${t(lang, 'securityBlocks')}</h2>
       ${blocks.length === 0
         ? html`<p>${t(lang, 'securityBlocksNone')}</p>`
-        : html`<table><tbody>${blocks.map(
+        : scrollable(t(lang, 'securityBlocks'), html`<table><tbody>${blocks.map(
             (b) => html`<tr data-block="${b.user}"><td><code>${b.institution}/${b.user}</code></td><td>${when(ctx, lang, b.since)}</td><td>${b.reason}</td><td>${post('/admin/security/unblock', { user: b.user }, t(lang, 'securityUnblock'))}</td></tr>`,
-          )}</tbody></table>`}
+          )}</tbody></table>`)}
       <h2>${t(lang, 'securityExemptions')}</h2>
       ${exemptions.length === 0 && ctx.config.security.exemptions.length === 0
         ? html`<p>${t(lang, 'securityExemptionsNone')}</p>`
-        : html`<table><tbody>${ctx.config.security.exemptions.map((e) => html`<tr><td><code>${e.subject}</code></td><td>${e.reason}</td><td>${(e.rules ?? []).join(', ')}</td><td>config</td></tr>`)}${exemptions.map(
+        : scrollable(t(lang, 'securityExemptions'), html`<table><tbody>${ctx.config.security.exemptions.map((e) => html`<tr><td><code>${e.subject}</code></td><td>${e.reason}</td><td>${(e.rules ?? []).join(', ')}</td><td>config</td></tr>`)}${exemptions.map(
             (e) => html`<tr data-exemption="${e.user}"><td><code>${e.institution}/${e.user}</code></td><td>${e.reason}</td><td>${when(ctx, lang, e.until)}</td><td>${post('/admin/security/unexempt', { user: e.user }, t(lang, 'securityRemove'))}</td></tr>`,
-          )}</tbody></table>`}
+          )}</tbody></table>`)}
       <h3>${t(lang, 'securityExemptTitle')}</h3>
       <form method="post" action="/admin/security/exempt">${hidden('_csrf', token)}
         <p><label for="exempt-account">${t(lang, 'securityAccount')}</label> <input id="exempt-account" name="account" required autocomplete="off"></p>
@@ -105,8 +106,8 @@ export function securityRoutes(ctx: RouteContext, security: Security, admin: Adm
         <p><label for="exempt-days">${t(lang, 'securityExemptDays')}</label> <input id="exempt-days" name="days" type="number" min="1" max="366" value="30" required></p>
         <button class="button" type="submit">${t(lang, 'securityExemptButton')}</button></form>
       <h2>${t(lang, 'securityRules')}</h2>
-      <table><thead><tr><th>${t(lang, 'securityRule')}</th><th>${t(lang, 'securityCriterion')}</th><th>${t(lang, 'securityOver')}</th><th>${t(lang, 'securityWindow')}</th><th>${t(lang, 'securityAction')}</th></tr></thead>
-        <tbody>${rules.map((r) => html`<tr data-rule="${r.name}"><td><code>${r.name}</code></td><td>${r.criterion} / ${r.per} / ${r.across}</td><td>${String(r.over)}</td><td>${String(r.windowMinutes)}</td><td>${r.action}${r.action === 'suspend' ? ` (${r.suspend}, ${String(r.forMinutes)} min)` : ''}</td></tr>`)}</tbody></table>
+      ${scrollable(t(lang, 'securityRules'), html`<table><thead><tr><th>${t(lang, 'securityRule')}</th><th>${t(lang, 'securityCriterion')}</th><th>${t(lang, 'securityOver')}</th><th>${t(lang, 'securityWindow')}</th><th>${t(lang, 'securityAction')}</th></tr></thead>
+        <tbody>${rules.map((r) => html`<tr data-rule="${r.name}"><td><code>${r.name}</code></td><td>${r.criterion} / ${r.per} / ${r.across}</td><td>${String(r.over)}</td><td>${String(r.windowMinutes)}</td><td>${r.action}${r.action === 'suspend' ? ` (${r.suspend}, ${String(r.forMinutes)} min)` : ''}</td></tr>`)}</tbody></table>`)}
       <p><a href="/admin/suspensions">${t(lang, 'suspensionsTitle')}</a></p>`);
   });
 

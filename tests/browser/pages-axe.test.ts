@@ -38,6 +38,9 @@ const PAGES: { name: string; path: string; who: Who }[] = [
   { name: 'admin-suspensions', path: '/admin/suspensions', who: 'admin' },
   { name: 'admin-unproxied', path: '/admin/unproxied', who: 'admin' },
   { name: 'admin-qr', path: '/admin/qr', who: 'admin' },
+  { name: 'admin-federations', path: '/admin/federations', who: 'admin' },
+  { name: 'admin-security', path: '/admin/security', who: 'admin' },
+  { name: 'signed-out', path: '/signed-out', who: 'anonymous' },
 ];
 const SIZES = [
   { name: 'phone-360', width: 360, height: 640, mobile: true },
