@@ -48,7 +48,7 @@ export function adminUsageRoutes(ctx: RouteContext, source: ReportDeps = aggrega
     res
       .type('text/csv; charset=utf-8')
       .set('Content-Disposition', `attachment; filename="passway-usage-${filter.from}-${filter.to}.csv"`)
-      .send(usageCsv(rows, names(ctx.config, ctx.catalog(), req.lang)));
+      .send(usageCsv(rows, names(ctx.config, ctx.catalog(), req.lang), req.lang));
   });
 
   /** COUNTER R5.1 reports (DR, DR_D1, DR_D2, PR, PR_P1) for a month (default: the last complete one), JSON or TSV. */

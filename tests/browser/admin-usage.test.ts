@@ -48,8 +48,9 @@ it('signs in as the bootstrap admin, shows the usage chart and downloads the CSV
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'CSV' }).click()]);
   expect(download.suggestedFilename()).toBe('passway-usage-2025-03-03-2025-03-09.csv');
   const text = await readFile((await download.path())!, 'utf8');
-  expect(text.split('\r\n')[0]).toBe(
-    '\uFEFFday,resource,resource_name,institution,institution_name,affiliation,method,on_campus,logins,login_failures,login_failed_no-attributes,login_failed_saml-error,'
+  expect(text.split('\r\n')[0]).toMatch(/^\uFEFFDay,Database id,Database,/);
+  expect(text.split('\r\n')[1]).toBe(
+    'day,resource,resource_name,institution,institution_name,affiliation,method,on_campus,logins,login_failures,login_failed_no-attributes,login_failed_saml-error,'
     + 'launches,denials,denied_affiliation-not-licensed,denied_not-licensed,requests,bytes,item_requests,unique_item_requests,searches,seat_refusals,suspensions,overload_shed',
   );
   await context.close();

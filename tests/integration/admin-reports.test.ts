@@ -56,7 +56,12 @@ describe('usage reports', () => {
     const lines = body.toString('utf8').slice(1).split('\r\n');
     // Every counted figure: sign-ins and their failures by reason, launches and denials by reason, proxied traffic,
     // seat refusals, suspensions and requests shed under overload.
+    // The first row names the columns in the reader's language, the second gives their codes.
     expect(lines[0]).toBe(
+      '日期,数据库代码,数据库,机构代码,机构,身份,登录或访问方式,校内,登录次数,登录失败,登录失败: no-attributes,登录失败: saml-error,'
+      + '访问次数,拒绝次数,拒绝次数: 身份不在许可范围内,拒绝次数: not-licensed,代理请求,传输字节数,条目请求,唯一条目请求,检索次数,并发名额已满被拒,暂停访问次数,网关过载被拒',
+    );
+    expect(lines[1]).toBe(
       'day,resource,resource_name,institution,institution_name,affiliation,method,on_campus,logins,login_failures,login_failed_no-attributes,login_failed_saml-error,'
       + 'launches,denials,denied_affiliation-not-licensed,denied_not-licensed,requests,bytes,item_requests,unique_item_requests,searches,seat_refusals,suspensions,overload_shed',
     );
