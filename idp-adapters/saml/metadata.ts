@@ -1,6 +1,6 @@
 /** IdP metadata in (signing certificates, SSO endpoint, scopes, names) and SP metadata out. */
 import { attr, certBody, certPem, children, escapeXml, NS, parseXml, path, text } from './xml';
-import { randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { signMetadata } from './metadata-signature';
 import type { EntityCategory, SpSettings } from './sp-config';
 
@@ -139,7 +139,7 @@ export function spMetadataXml(sp: SpSettings, now = new Date()): string {
 `
     : '';
   const xml = `<?xml version="1.0" encoding="UTF-8"?>
-<md:EntityDescriptor xmlns:md="${NS.md}" xmlns:ds="${NS.ds}" xmlns:mdui="${NS.mdui}" ID="_${randomBytes(16).toString('hex')}" entityID="${escapeXml(sp.entityID)}" validUntil="${validUntil}" cacheDuration="PT${Math.round(sp.metadata.cacheDurationHours * 3600)}S">
+<md:EntityDescriptor xmlns:md="${NS.md}" xmlns:ds="${NS.ds}" xmlns:mdui="${NS.mdui}" ID="_${createHash('sha256').update(`${sp.entityID} ${now.toISOString()}`).digest('hex').slice(0, 32)}" entityID="${escapeXml(sp.entityID)}" validUntil="${validUntil}" cacheDuration="PT${Math.round(sp.metadata.cacheDurationHours * 3600)}S">
 ${category}  <md:SPSSODescriptor AuthnRequestsSigned="true" WantAssertionsSigned="true" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
     <md:Extensions>
       <mdui:UIInfo>
@@ -158,13 +158,17 @@ ${names.map(([lang, name]) => `      <md:ServiceName xml:lang="${lang}">${escape
   return sp.metadata.sign ? signMetadata(xml, keys.metadataSigning ?? keys.signing) : xml;
 }
 
-/** The metadata as served: made again when half of its validity has passed, so what IdPs fetch never expires. */
+/**
+ * The metadata as served: made for the current period of half its validity (periods counted from the
+ * epoch, so every node makes the same document, byte for byte: same ID, same validUntil, and RSA
+ * signatures are deterministic), so what an IdP fetched never expires before the next is there.
+ */
 export function spMetadataSource(sp: SpSettings, now: () => Date = () => new Date()): () => string {
-  let made: { xml: string; at: number } | undefined;
-  const refreshMs = (sp.metadata.validDays * 24 * HOUR_MS) / 2;
+  let made: { xml: string; period: number } | undefined;
+  const periodMs = (sp.metadata.validDays * 24 * HOUR_MS) / 2;
   return () => {
-    const at = now().getTime();
-    if (!made || at - made.at >= refreshMs) made = { xml: spMetadataXml(sp, new Date(at)), at };
+    const period = Math.floor(now().getTime() / periodMs);
+    if (made?.period !== period) made = { xml: spMetadataXml(sp, new Date(period * periodMs)), period };
     return made.xml;
   };
 }
