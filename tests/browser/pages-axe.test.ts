@@ -10,9 +10,7 @@ import AxeBuilder from '@axe-core/playwright';
 import type { Browser } from 'playwright-core';
 import { parse } from 'yaml';
 import type { Identity } from '../../idp-adapters/identity';
-import { startServer, type RunningServer } from '../../gateway/server';
-import { DEMO_USERS } from '../../demo';
-import { launchChromium } from '../helpers/browser';
+import { DEMO_INFO, launchChromium, serveOnLocalhost } from '../helpers/browser';
 import { signIn, testConfig, testGateway } from '../helpers/gateway';
 
 const shipped = parse(readFileSync(path.join(__dirname, '../../config/examples/demo.yaml'), 'utf8')) as { institutions: unknown[]; resources: unknown[]; contact: unknown };
@@ -51,7 +49,7 @@ const SIZES = [
 const CODES = /\b(faculty|student|staff|alum|library-walk-in|humanities|science|open-access|not-subscribed|affiliation-not-licensed|seats-full|licence-ended|no-access-method)\b/;
 
 let browser: Browser;
-let server: RunningServer;
+let closeServer: (() => Promise<void>) | undefined;
 let base: string;
 const cookies: Partial<Record<Who, string>> = {};
 
@@ -68,18 +66,17 @@ beforeAll(async () => {
     admin: { roles: { admins: { subjects: ['demo-university:admin-demo'] } } },
   });
   const { gateway } = testGateway(config, {
-    demo: { idpUrl: 'http://localhost:8081', users: DEMO_USERS.map((u) => ({ username: u.username, password: u.password, displayName: u.displayName, affiliation: u.affiliation })) },
+    demo: DEMO_INFO,
   });
   cookies.admin = (await signIn(gateway.sessions, person('admin-demo', 'staff', '王老师'))).cookie;
   cookies.alum = (await signIn(gateway.sessions, person('alum-demo', 'alum', '李校友'))).cookie;
-  server = await startServer(gateway.handle, { host: '127.0.0.1', port: 0, shutdownGraceMs: 100, logger: (await import('pino')).default({ level: 'silent' }) });
-  base = `http://localhost:${server.port}`;
+  ({ base, close: closeServer } = await serveOnLocalhost(gateway.handle));
   browser = await launchChromium();
 });
 
 afterAll(async () => {
   await browser?.close();
-  await server?.shutdown();
+  await closeServer?.();
 });
 
 const summary: string[] = [];

@@ -9,16 +9,15 @@ import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { parse } from 'yaml';
 import { hashPassword } from '../../gateway/admin/password';
-import { startServer, type RunningServer } from '../../gateway/server';
 import { DEMO_USERS } from '../../demo';
-import { launchChromium } from '../helpers/browser';
+import { DEMO_INFO, launchChromium, serveOnLocalhost } from '../helpers/browser';
 import { signIn, testConfig, testGateway } from '../helpers/gateway';
 
 const shipped = parse(readFileSync(path.join(__dirname, '../../config/examples/demo.yaml'), 'utf8')) as { institutions: unknown[]; resources: unknown[]; contact: unknown };
 const ADMIN_PASSWORD = 'pages test admin password';
 
 let browser: Browser;
-let server: RunningServer;
+let closeServer: (() => Promise<void>) | undefined;
 let base: string;
 let gateway: ReturnType<typeof testGateway>['gateway'];
 
@@ -30,16 +29,15 @@ beforeAll(async () => {
     admin: { bootstrap: { username: 'admin', passwordHash: hashPassword(ADMIN_PASSWORD) } },
   });
   ({ gateway } = testGateway(config, {
-    demo: { idpUrl: 'http://localhost:8081', users: DEMO_USERS.map((u) => ({ username: u.username, password: u.password, displayName: u.displayName, affiliation: u.affiliation })) },
+    demo: DEMO_INFO,
   }));
-  server = await startServer(gateway.handle, { host: '127.0.0.1', port: 0, shutdownGraceMs: 100, logger: (await import('pino')).default({ level: 'silent' }) });
-  base = `http://localhost:${server.port}`;
+  ({ base, close: closeServer } = await serveOnLocalhost(gateway.handle));
   browser = await launchChromium();
 });
 
 afterAll(async () => {
   await browser?.close();
-  await server?.shutdown();
+  await closeServer?.();
 });
 
 /** A page whose failed requests and console errors are collected. */

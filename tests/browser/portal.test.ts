@@ -1,11 +1,9 @@
 import type { Browser } from 'playwright-core';
-import { startServer, type RunningServer } from '../../gateway/server';
-import { DEMO_USERS } from '../../demo';
-import { launchChromium } from '../helpers/browser';
+import { DEMO_INFO, launchChromium, serveOnLocalhost } from '../helpers/browser';
 import { testConfig, testGateway } from '../helpers/gateway';
 
 let browser: Browser;
-let server: RunningServer;
+let closeServer: (() => Promise<void>) | undefined;
 let base: string;
 
 beforeAll(async () => {
@@ -18,16 +16,15 @@ beforeAll(async () => {
     ],
   });
   const { gateway } = testGateway(config, {
-    demo: { idpUrl: 'http://localhost:8081', users: DEMO_USERS.map((u) => ({ username: u.username, password: u.password, displayName: u.displayName, affiliation: u.affiliation })) },
+    demo: DEMO_INFO,
   });
-  server = await startServer(gateway.handle, { host: '127.0.0.1', port: 0, shutdownGraceMs: 100, logger: (await import('pino')).default({ level: 'silent' }) });
-  base = `http://localhost:${server.port}`;
+  ({ base, close: closeServer } = await serveOnLocalhost(gateway.handle));
   browser = await launchChromium();
 });
 
 afterAll(async () => {
   await browser?.close();
-  await server?.shutdown();
+  await closeServer?.();
 });
 
 describe('portal in a real browser', () => {

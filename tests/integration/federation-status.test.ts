@@ -4,7 +4,7 @@
  * (clean under `promtool check metrics`). Aggregates are local files signed in the test; the MDQ
  * service is a port nothing listens on, so its status shows a failed fetch.
  */
-import { execFileSync } from 'node:child_process';
+import { promtoolProblems } from '../helpers/promtool';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
@@ -126,14 +126,7 @@ describe('metadata within a day of expiry', () => {
     expect(metrics).toContain('passway_federation_metadata_failures_total{federation="fed",source="mdq"} 1');
     expect(metrics).toMatch(/passway_federation_metadata_last_fetch_timestamp_seconds\{federation="fed",source="mdq"\} \d+/);
     expect(metrics).not.toMatch(/passway_federation_metadata_last_success_timestamp_seconds\{federation="fed",source="mdq"\}/);
-    let problems = '';
-    try {
-      execFileSync('promtool', ['check', 'metrics'], { input: metrics, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
-    } catch (error) {
-      const e = error as { stdout?: string; stderr?: string; message: string };
-      problems = `${e.stdout ?? ''}${e.stderr ?? ''}` || e.message;
-    }
-    expect(problems).toBe('');
+    expect(promtoolProblems(metrics)).toBe('');
   });
 });
 

@@ -2,7 +2,7 @@
  * Issue 14: /metrics passes Prometheus's own linter, `promtool check metrics` (Debian package
  * prometheus; .ci/run installs it). It rejected prom-client's default gauges named with _total.
  */
-import { execFileSync } from 'node:child_process';
+import { promtoolProblems } from '../helpers/promtool';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,14 +18,7 @@ test('`promtool check metrics` finds nothing to complain about in /metrics', asy
   await request(gateway.handle).get('/readyz');
   const metrics = (await request(gateway.handle).get('/metrics')).text;
   expect(metrics).toContain('passway_usage_log_writable 1');
-  let problems = '';
-  try {
-    execFileSync('promtool', ['check', 'metrics'], { input: metrics, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
-  } catch (error) {
-    const e = error as { stdout?: string; stderr?: string; message: string };
-    problems = `${e.stdout ?? ''}${e.stderr ?? ''}` || e.message;
-  }
-  expect(problems).toBe('');
+  expect(promtoolProblems(metrics)).toBe('');
   gateway.close();
   await usage.close();
 });
