@@ -29,24 +29,7 @@ function reasonFor(error: unknown): LoginErrorReason {
 }
 
 export async function verifyIdToken(token: string, keys: JWTVerifyGetKey, expect: IdTokenExpectations, adapterId: string): Promise<JWTPayload> {
-  let payload: JWTPayload;
-  try {
-    ({ payload } = await jwtVerify(token, keys, {
-      issuer: expect.issuer,
-      audience: expect.clientId,
-      algorithms: expect.algorithms,
-      clockTolerance: expect.clockSkewSeconds,
-      maxTokenAge: expect.maxAgeSeconds,
-      requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat', 'nonce'],
-    }));
-  } catch (error) {
-    const claim = error instanceof errors.JWTClaimValidationFailed || error instanceof errors.JWTExpired ? error.claim : undefined;
-    throw new LoginError(reasonFor(error), `ID token rejected: ${(error as Error).message}`, {
-      adapter: adapterId,
-      ...(error instanceof errors.JOSEError ? { code: error.code } : {}),
-      ...(claim ? { claim } : {}),
-    });
-  }
+  const payload = await verifiedJwt('ID token', token, keys, expect, { maxTokenAge: expect.maxAgeSeconds, requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat', 'nonce'] }, adapterId);
   if (Array.isArray(payload.aud) && payload.aud.length > 1 && payload.azp !== expect.clientId) {
     throw new LoginError('audience-mismatch', 'ID token has several audiences and azp is not this client', { adapter: adapterId, claim: 'azp' });
   }
@@ -75,19 +58,7 @@ export interface LogoutClaims {
 
 /** Back-Channel Logout 1.0 §2.6: the checks on a logout token, with jose. */
 export async function verifyLogoutToken(token: string, keys: JWTVerifyGetKey, expect: LogoutTokenExpectations, adapterId: string): Promise<LogoutClaims> {
-  let payload: JWTPayload;
-  try {
-    ({ payload } = await jwtVerify(token, keys, {
-      issuer: expect.issuer,
-      audience: expect.clientId,
-      algorithms: expect.algorithms,
-      clockTolerance: expect.clockSkewSeconds,
-      maxTokenAge: '10 minutes',
-      requiredClaims: ['iss', 'aud', 'iat', 'jti', 'events'],
-    }));
-  } catch (error) {
-    throw new LoginError(reasonFor(error), `logout token rejected: ${(error as Error).message}`, { adapter: adapterId, ...(error instanceof errors.JOSEError ? { code: error.code } : {}) });
-  }
+  const payload = await verifiedJwt('logout token', token, keys, expect, { maxTokenAge: '10 minutes', requiredClaims: ['iss', 'aud', 'iat', 'jti', 'events'] }, adapterId);
   const events = payload.events as Record<string, unknown> | undefined;
   if (typeof events !== 'object' || events === null || typeof events[BACKCHANNEL_LOGOUT_EVENT] !== 'object') {
     throw new LoginError('token-invalid', 'logout token without the back-channel logout event', { adapter: adapterId, claim: 'events' });
@@ -98,4 +69,26 @@ export async function verifyLogoutToken(token: string, keys: JWTVerifyGetKey, ex
   const sub = typeof payload.sub === 'string' && payload.sub !== '' ? payload.sub : undefined;
   if (!sid && !sub) throw new LoginError('no-subject', 'logout token names neither sid nor sub', { adapter: adapterId });
   return { jti: String(payload.jti), ...(sid ? { sid } : {}), ...(sub ? { sub } : {}) };
+}
+
+/** jose's verification with the provider's issuer, our client id, the allowed algorithms and the clock skew; a LoginError naming what failed. */
+async function verifiedJwt(
+  what: string,
+  token: string,
+  keys: JWTVerifyGetKey,
+  expect: { issuer: string; clientId: string; algorithms: string[]; clockSkewSeconds: number },
+  checks: { maxTokenAge: number | string; requiredClaims: string[] },
+  adapterId: string,
+): Promise<JWTPayload> {
+  try {
+    const { payload } = await jwtVerify(token, keys, { issuer: expect.issuer, audience: expect.clientId, algorithms: expect.algorithms, clockTolerance: expect.clockSkewSeconds, ...checks });
+    return payload;
+  } catch (error) {
+    const claim = error instanceof errors.JWTClaimValidationFailed || error instanceof errors.JWTExpired ? error.claim : undefined;
+    throw new LoginError(reasonFor(error), `${what} rejected: ${(error as Error).message}`, {
+      adapter: adapterId,
+      ...(error instanceof errors.JOSEError ? { code: error.code } : {}),
+      ...(claim ? { claim } : {}),
+    });
+  }
 }
