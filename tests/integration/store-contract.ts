@@ -38,12 +38,13 @@ export function describeStoreContract(
       expect(await store.get('k')).toBe('two');
     });
 
+    // TTLs of 400 ms: long enough that a loaded CI machine reads the key before it expires, short enough to wait out.
     test('set with a ttl expires; set without a ttl clears an earlier ttl', async () => {
-      await store.set('short', 'v', 100);
-      await store.set('kept', 'v', 100);
+      await store.set('short', 'v', 400);
+      await store.set('kept', 'v', 400);
       await store.set('kept', 'w');
       expect(await store.get('short')).toBe('v');
-      await sleep(200);
+      await sleep(600);
       expect(await store.get('short')).toBeNull();
       expect(await store.get('kept')).toBe('w');
     });
@@ -55,11 +56,11 @@ export function describeStoreContract(
     });
 
     test('setIfAbsent sets once, and again after expiry', async () => {
-      expect(await store.setIfAbsent('assertion', 'first', 100)).toBe(true);
-      expect(await store.setIfAbsent('assertion', 'second', 100)).toBe(false);
+      expect(await store.setIfAbsent('assertion', 'first', 400)).toBe(true);
+      expect(await store.setIfAbsent('assertion', 'second', 400)).toBe(false);
       expect(await store.get('assertion')).toBe('first');
-      await sleep(200);
-      expect(await store.setIfAbsent('assertion', 'third', 100)).toBe(true);
+      await sleep(600);
+      expect(await store.setIfAbsent('assertion', 'third', 400)).toBe(true);
       expect(await store.get('assertion')).toBe('third');
     });
 
@@ -90,9 +91,9 @@ export function describeStoreContract(
       expect(await store.expire('missing', 1000)).toBe(false);
       expect(await store.get('missing')).toBeNull();
       await store.set('k', 'v', 60_000);
-      expect(await store.expire('k', 100)).toBe(true);
+      expect(await store.expire('k', 400)).toBe(true);
       expect(await store.get('k')).toBe('v');
-      await sleep(200);
+      await sleep(600);
       expect(await store.get('k')).toBeNull();
     });
 
