@@ -176,7 +176,8 @@ if [ "$(cat "$WORK/code")" = 303 ]; then pass "the bootstrap admin signed in"; e
 today=$(date -u +%F)
 "${ACURL[@]}" -o "$WORK/usage.csv" "$GATEWAY/admin/usage.csv?from=$today&to=$today" || true
 "${ACURL[@]}" -o "$WORK/usage.html" -w '%{http_code}' "$GATEWAY/admin/usage?from=$today&to=$today" >"$WORK/code" || true
-logins=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "logins") c = i; next } /demo-university/ { n += $c } END { print n + 0 }' "$WORK/usage.csv")
+# The CSV's first row names the columns for people, the second gives their codes.
+logins=$(awk -F, 'NR == 1 { next } NR == 2 { for (i = 1; i <= NF; i++) if ($i == "logins") c = i; next } c && /demo-university/ { n += $c } END { print n + 0 }' "$WORK/usage.csv")
 if [ "$(cat "$WORK/code")" = 200 ] && grep -q 'Demo University' "$WORK/usage.html" && [ "$logins" -ge 1 ]; then
   pass "the admin usage page counts the sign-in (Demo University, logins today: $logins)"
 else
