@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
-import ipaddr from 'ipaddr.js';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import type { Config } from '../config/schema';
+import { networkOf } from './client-address';
 import type { Store } from './store/types';
 
 /**
@@ -93,9 +93,5 @@ export function createLimits(config: Config, store: Store, onRefused: (refusal: 
  * X-Forwarded-For is believed), and for IPv6 its /64, which one subscriber holds whole and can rotate through.
  */
 export function clientKey(req: Request): string {
-  const ip = req.ip ?? req.socket.remoteAddress;
-  if (!ip || !ipaddr.isValid(ip)) return 'unknown';
-  const address = ipaddr.process(ip); // an IPv4-mapped IPv6 address counts as its IPv4 address
-  if (address.kind() === 'ipv4') return address.toString();
-  return `${(address as ipaddr.IPv6).parts.slice(0, 4).map((p) => p.toString(16)).join(':')}::/64`;
+  return networkOf(req.ip ?? req.socket.remoteAddress ?? '', 32, 64) ?? 'unknown';
 }

@@ -13,7 +13,7 @@ import type { RecordUsage, UsageEvent } from '../usage/record';
 import { Alerts } from './alerts';
 import { RulesEngine, type Trip } from './engine';
 import { defaultCountryDatabase, mmdbIpInfo, type IpInfo } from './ip-info';
-import { clientAddressOf } from './network';
+import { clientAddress, trustProxy } from '../client-address';
 import { ruleSet, type RuleSet } from './rule-set';
 import { SignOutEverywhere } from './sign-out';
 import { RuleState, type Block } from './state';
@@ -71,7 +71,8 @@ export class Security {
   constructor(private readonly deps: SecurityDeps) {
     this.state = deps.state;
     this.signOut = new SignOutEverywhere(deps.store, deps.sessions, deps.state);
-    this.clientAddress = clientAddressOf(deps.config.server.trustProxy);
+    const trusted = trustProxy(deps.config.server.trustProxy);
+    this.clientAddress = (req) => clientAddress(req, trusted); // req.ip's rule, for the proxy's plain-Node requests
     this.alerts = new Alerts(deps.config.security.alerts, deps.publicUrl, deps.logger);
     this.engine = new RulesEngine({
       config: deps.config,
