@@ -173,7 +173,8 @@ csrf=$(hidden "$csrf_field" "$WORK/admin-login.html")
 "${ACURL[@]}" -o /dev/null -w '%{http_code}' --data-urlencode "$csrf_field=$csrf" --data-urlencode username=admin \
   --data-urlencode "password=$(cat docker/secrets/admin-password)" --data-urlencode returnTo=/admin "$GATEWAY/admin/login" >"$WORK/code" || true
 if [ "$(cat "$WORK/code")" = 303 ]; then pass "the bootstrap admin signed in"; else fail "admin sign-in: HTTP $(cat "$WORK/code")"; fi
-today=$(date -u +%F)
+# Reporting days are in the catalog's time zone (Asia/Shanghai by default): at 17:00 UTC it is already tomorrow there.
+today=$(TZ=Asia/Shanghai date +%F)
 "${ACURL[@]}" -o "$WORK/usage.csv" "$GATEWAY/admin/usage.csv?from=$today&to=$today" || true
 "${ACURL[@]}" -o "$WORK/usage.html" -w '%{http_code}' "$GATEWAY/admin/usage?from=$today&to=$today" >"$WORK/code" || true
 # The CSV's first row names the columns for people, the second gives their codes.
