@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { keepsSecureCookies } from '../idp-adapters/login-state';
+import { configKey } from './keys';
 import { ConfigSchema, configWarnings, type Config } from './schema';
 
 export interface ConfigProblem {
@@ -106,6 +107,12 @@ function issueMessage(issue: z.core.$ZodIssue): string {
       return issue.message.includes('discriminator') || issue.message === 'Invalid input'
         ? `${issue.message}; check "kind"`
         : issue.message;
+    case 'invalid_type': {
+      if (!issue.message.endsWith('received undefined')) return issue.message;
+      const key = configKey(issue.path);
+      const name = String(issue.path.at(-1) ?? '');
+      return `missing: add ${name}: (${key?.type ?? issue.expected})${key?.description ? `, ${key.description}` : ''}; see the configuration reference in README.md`;
+    }
     default:
       return issue.message;
   }

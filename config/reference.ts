@@ -1,7 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { z } from 'zod';
 import { ENV_OVERRIDES } from './loader';
-import { ConfigSchema } from './schema';
+import { configKeys } from './keys';
 
 /**
  * The configuration reference in README.md, generated from the zod schema so the two cannot
@@ -9,67 +8,10 @@ import { ConfigSchema } from './schema';
  * README.md differs from what this prints.
  */
 
-type JsonSchema = {
-  type?: string | string[];
-  description?: string;
-  default?: unknown;
-  properties?: Record<string, JsonSchema>;
-  items?: JsonSchema;
-  anyOf?: JsonSchema[];
-  oneOf?: JsonSchema[];
-  enum?: unknown[];
-  const?: unknown;
-  format?: string;
-  required?: string[];
-};
-
-interface Row {
-  key: string;
-  type: string;
-  required: boolean;
-  default?: unknown;
-  description: string;
-}
-
-function typeOf(schema: JsonSchema): string {
-  if (schema.const !== undefined) return JSON.stringify(schema.const);
-  if (schema.enum) return schema.enum.map((v) => JSON.stringify(v)).join(' | ');
-  const variants = schema.anyOf ?? schema.oneOf;
-  if (variants) return variants.map(typeOf).join(' | ');
-  if (schema.type === 'array') return `list of ${schema.items ? typeOf(schema.items) : 'values'}`;
-  if (schema.format === 'uri') return 'URL';
-  if (schema.format) return `${schema.type} (${schema.format})`;
-  return Array.isArray(schema.type) ? schema.type.join(' | ') : (schema.type ?? 'any');
-}
-
-function walk(schema: JsonSchema, key: string, required: boolean, rows: Row[]): void {
-  const variants = schema.anyOf ?? schema.oneOf;
-  if (variants && variants.every((v) => v.properties?.kind?.const !== undefined)) {
-    rows.push({ key, type: 'one of the kinds below', required, default: schema.default, description: schema.description ?? '' });
-    for (const variant of variants) walk({ ...variant, description: undefined }, `${key}{kind: ${String(variant.properties?.kind?.const)}}`, required, rows);
-    return;
-  }
-  if (schema.type === 'object' && schema.properties) {
-    if (key && schema.description) rows.push({ key, type: 'mapping', required, description: schema.description });
-    for (const [name, child] of Object.entries(schema.properties)) {
-      walk(child, key ? `${key}.${name}` : name, schema.required?.includes(name) ?? false, rows);
-    }
-    return;
-  }
-  if (schema.type === 'array' && schema.items && (schema.items.properties || schema.items.anyOf || schema.items.oneOf)) {
-    rows.push({ key, type: 'list', required, default: schema.default, description: schema.description ?? '' });
-    walk({ ...schema.items, description: undefined }, `${key}[]`, true, rows);
-    return;
-  }
-  rows.push({ key, type: typeOf(schema), required, default: schema.default, description: schema.description ?? '' });
-}
-
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 export function configReference(): string {
-  const json = z.toJSONSchema(ConfigSchema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
-  const rows: Row[] = [];
-  walk(json, '', true, rows);
+  const rows = configKeys();
   const lines = [
     '| key | type | default | description |',
     '|---|---|---|---|',

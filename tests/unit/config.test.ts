@@ -86,6 +86,15 @@ describe('config validation', () => {
     expect(byPath.get('resources[3].licences[0].until')).toMatch(/before it starts/);
   });
 
+  it('names a missing required key and what to write there', () => {
+    const result = validateConfig({
+      ...minimal,
+      resources: [{ id: 'a', title: { en: 'A' }, hosts: [{ host: 'a.example.com' }], access: [{ kind: 'direct', url: 'https://a.example.com/' }] }],
+    });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.problems).toContainEqual({ path: 'resources[0].vendor', message: expect.stringMatching(/^missing: add vendor: \(string\).*vendor or platform name/) });
+  });
+
   it('needs exactly one way to reach Redis', () => {
     const result = validateConfig({ ...minimal, store: { kind: 'redis' } });
     expect(result.ok).toBe(false);
