@@ -13,6 +13,7 @@ import { createGateway, type Gateway } from '../../gateway/app';
 import { startServer, type RunningServer } from '../../gateway/server';
 import { MemoryStore } from '../../gateway/store';
 import type { ResourceInput } from '../../resource-catalog/schema';
+import { startCasServer, type CasServer } from '../fixtures/cas-server';
 import { startOidcProvider, type TestOidcProvider } from '../fixtures/oidc-provider';
 import { capturingLogger, TEST_SECRET, testConfig } from '../helpers/gateway';
 import { HttpBrowser, location } from '../helpers/http-browser';
@@ -155,6 +156,18 @@ describe('SAML step-up at the demo IdP', () => {
     expect(zh).toContain('专利档案库 需要两步验证登录');
   });
 
+  test('an IdP answering NoAuthnContext gets the same page, not a sign-in error', async () => {
+    const jar = await passwordSession();
+    const launch = await get(`${node.url}/go/patents`, jar);
+    const requestId = /ID="([^"]+)"/.exec(requestXmlOf(launch.headers.get('location') ?? ''))?.[1] ?? '';
+    const status = `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_noctx1" Version="2.0" IssueInstant="${new Date().toISOString()}" Destination="${node.url}/auth/saml/acs" InResponseTo="${requestId}"><saml:Issuer>${idp.entityID}</saml:Issuer><samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Responder"><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:NoAuthnContext"/></samlp:StatusCode></samlp:Status></samlp:Response>`;
+    const acs = await post(`${node.url}/auth/saml/acs`, { SAMLResponse: Buffer.from(status).toString('base64') }, jar, { 'accept-language': 'en' });
+    expect(acs.status).toBe(403);
+    const page = await acs.text();
+    expect(page).toContain('Patent Archive needs two-step sign-in');
+    expect(page).toContain('<code>mfa-required</code>');
+  });
+
   test('the proxy refuses by the same rule and hands over to the launch, which steps up', async () => {
     const jar = await passwordSession();
     const port = new URL(node.url).port;
@@ -261,5 +274,61 @@ describe('OIDC step-up at oidc-provider', () => {
     expect(refused.status).toBe(403);
     expect(await refused.text()).toContain('did not confirm a second step');
     expect(usage(lines, 'denial')).toContainEqual(expect.objectContaining({ resource: 'patents', reason: 'mfa-required' }));
+  });
+});
+
+describe('CAS step-up', () => {
+  let cas: CasServer;
+  let server: RunningServer;
+  let base: string;
+  let lines: Record<string, unknown>[];
+
+  beforeAll(async () => {
+    let handler: Gateway['handle'] = (_req, res) => res.end();
+    server = await startServer((req, res) => handler(req, res), { host: '127.0.0.1', port: 0, shutdownGraceMs: 100, logger: pino({ level: 'silent' }) });
+    base = `http://127.0.0.1:${server.port}`;
+    cas = await startCasServer();
+    cas.autoLogin = 'zhang3';
+    const config = testConfig({
+      server: { publicUrl: base },
+      institutions: [{ id: 'example-college', name: { en: 'Example College', zh: '示例学院' } }],
+      logins: [{ kind: 'cas', id: 'campus-cas', institution: 'example-college', serverUrl: cas.url, supportsMfa: true }],
+      resources: [patents('example-college')],
+    });
+    const captured = capturingLogger();
+    lines = captured.lines;
+    const gateway = createGateway({ config, store: new MemoryStore(), logger: captured.logger, sessionSecret: TEST_SECRET });
+    handler = gateway.handle;
+  });
+
+  afterAll(async () => {
+    await server.shutdown();
+    await cas.close();
+  });
+
+  /** Gateway → CAS (auto sign-in) → the gateway's callback, answered. */
+  async function viaCas(browser: HttpBrowser, start: string, headers: Record<string, string> = {}): Promise<{ casLogin: URL; answer: Response }> {
+    const casLogin = new URL(location(await browser.get(start), start));
+    const callback = location(await browser.get(casLogin.href), casLogin.href);
+    return { casLogin, answer: await browser.request(callback, { headers }) };
+  }
+
+  it('asks CAS again with renew=true and reads the context from the authnContextClass attribute', async () => {
+    const browser = new HttpBrowser();
+    cas.extraAttributes = {};
+    const first = await viaCas(browser, `${base}/auth/campus-cas/login?returnTo=%2F`);
+    expect(first.casLogin.searchParams.get('renew')).toBeNull();
+
+    const refused = await viaCas(browser, `${base}/go/patents`, { 'accept-language': 'en' });
+    expect(refused.casLogin.searchParams.get('renew')).toBe('true');
+    expect(refused.answer.status).toBe(403);
+    expect(await refused.answer.text()).toContain('did not confirm a second step');
+    expect(usage(lines, 'denial')).toContainEqual(expect.objectContaining({ resource: 'patents', reason: 'mfa-required' }));
+
+    cas.extraAttributes = { authnContextClass: [MFA] };
+    const stepped = await viaCas(browser, `${base}/go/patents`);
+    expect(stepped.answer.status).toBe(303);
+    expect(stepped.answer.headers.get('location')).toBe('/go/patents');
+    expect((await browser.get(`${base}/go/patents`)).headers.get('location')).toBe('https://patents.example.org/');
   });
 });
