@@ -12,6 +12,7 @@ import type { DemoIdpHandle } from '../../demo';
 import { createGateway, type Gateway } from '../../gateway/app';
 import { startServer, type RunningServer } from '../../gateway/server';
 import { MemoryStore } from '../../gateway/store';
+import type { ConfigInput } from '../../config';
 import type { ResourceInput } from '../../resource-catalog/schema';
 import { startCasServer, type CasServer } from '../fixtures/cas-server';
 import { startOidcProvider, type TestOidcProvider } from '../fixtures/oidc-provider';
@@ -204,28 +205,32 @@ describe('SAML step-up at the demo IdP', () => {
   });
 });
 
+/** A gateway on a real port, its config made once the port is known (OIDC redirect URIs name it). */
+async function gatewayOnPort(input: (base: string) => Promise<ConfigInput>): Promise<{ server: RunningServer; base: string; lines: Record<string, unknown>[] }> {
+  let handler: Gateway['handle'] = (_req, res) => res.end();
+  const server = await startServer((req, res) => handler(req, res), { host: '127.0.0.1', port: 0, shutdownGraceMs: 100, logger: pino({ level: 'silent' }) });
+  const base = `http://127.0.0.1:${server.port}`;
+  const config = testConfig({ ...(await input(base)), server: { publicUrl: base } });
+  const { logger, lines } = capturingLogger();
+  handler = createGateway({ config, store: new MemoryStore(), logger, sessionSecret: TEST_SECRET }).handle;
+  return { server, base, lines };
+}
+
 describe('OIDC step-up at oidc-provider', () => {
   let op: TestOidcProvider;
   let server: RunningServer;
   let base: string;
   let lines: Record<string, unknown>[];
-  let gateway: Gateway;
 
   beforeAll(async () => {
-    let handler: Gateway['handle'] = (_req, res) => res.end();
-    server = await startServer((req, res) => handler(req, res), { host: '127.0.0.1', port: 0, shutdownGraceMs: 100, logger: pino({ level: 'silent' }) });
-    base = `http://127.0.0.1:${server.port}`;
-    op = await startOidcProvider({ redirectUris: [`${base}/auth/campus-oidc/callback`], acrValues: [MFA, 'urn:example:password'] });
-    const config = testConfig({
-      server: { publicUrl: base },
-      institutions: [{ id: 'example-u', name: { en: 'Example University', zh: '示例大学' } }],
-      logins: [{ kind: 'oidc', id: 'campus-oidc', institution: 'example-u', issuer: op.issuer, clientId: op.clientId, clientSecret: op.clientSecret, scopes: ['profile', 'email', 'eduperson'] }],
-      resources: [patents('example-u')],
-    });
-    const captured = capturingLogger();
-    lines = captured.lines;
-    gateway = createGateway({ config, store: new MemoryStore(), logger: captured.logger, sessionSecret: TEST_SECRET });
-    handler = gateway.handle;
+    ({ server, base, lines } = await gatewayOnPort(async (origin) => {
+      op = await startOidcProvider({ redirectUris: [`${origin}/auth/campus-oidc/callback`], acrValues: [MFA, 'urn:example:password'] });
+      return {
+        institutions: [{ id: 'example-u', name: { en: 'Example University', zh: '示例大学' } }],
+        logins: [{ kind: 'oidc', id: 'campus-oidc', institution: 'example-u', issuer: op.issuer, clientId: op.clientId, clientSecret: op.clientSecret, scopes: ['profile', 'email', 'eduperson'] }],
+        resources: [patents('example-u')],
+      };
+    }));
   });
 
   afterAll(async () => {
@@ -284,21 +289,13 @@ describe('CAS step-up', () => {
   let lines: Record<string, unknown>[];
 
   beforeAll(async () => {
-    let handler: Gateway['handle'] = (_req, res) => res.end();
-    server = await startServer((req, res) => handler(req, res), { host: '127.0.0.1', port: 0, shutdownGraceMs: 100, logger: pino({ level: 'silent' }) });
-    base = `http://127.0.0.1:${server.port}`;
     cas = await startCasServer();
     cas.autoLogin = 'zhang3';
-    const config = testConfig({
-      server: { publicUrl: base },
+    ({ server, base, lines } = await gatewayOnPort(async () => ({
       institutions: [{ id: 'example-college', name: { en: 'Example College', zh: '示例学院' } }],
       logins: [{ kind: 'cas', id: 'campus-cas', institution: 'example-college', serverUrl: cas.url, supportsMfa: true }],
       resources: [patents('example-college')],
-    });
-    const captured = capturingLogger();
-    lines = captured.lines;
-    const gateway = createGateway({ config, store: new MemoryStore(), logger: captured.logger, sessionSecret: TEST_SECRET });
-    handler = gateway.handle;
+    })));
   });
 
   afterAll(async () => {
