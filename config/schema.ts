@@ -99,6 +99,13 @@ const Institution = z.strictObject({
   domains: z.array(z.string()).default([]).describe('e-mail / scope domains, for discovery search'),
 });
 
+/** Whether a login can be asked for a stronger sign-in, for the licences with requireAuthnContext. */
+const supportsMfa = (byDefault: boolean, how: string) =>
+  z
+    .boolean()
+    .default(byDefault)
+    .describe(`this IdP can deliver the authentication context a licence requires (resources[].licences[].requireAuthnContext, e.g. REFEDS MFA) when asked: a reader without it is sent back to sign in again (${how}); false: such a resource is refused at once with a page saying the campus sign-in offers no two-step sign-in`);
+
 const SamlLogin = z.strictObject({
   kind: z.literal('saml'),
   id: Id,
@@ -123,7 +130,7 @@ const SamlLogin = z.strictObject({
   wantAssertionsSigned: z
     .boolean()
     .default(false)
-    .describe('require the IdP to sign the Assertion itself; by default a signature on the Response or on the Assertion is accepted, as SAML2int permits (either way it must cover the assertion)'),
+    .describe('require the IdP to sign the Assertion itself; by default a signature on the Response or on the Assertion is accepted, as SAML2int permits (either way it must cover the assertion)'),  supportsMfa: supportsMfa(true, 'SAML AuthnRequest with RequestedAuthnContext (Comparison exact) and ForceAuthn'),
 });
 const AttributeMapping = z
   .strictObject({
@@ -146,7 +153,7 @@ const CasLogin = z.strictObject({
   serverUrl: z.url().describe('CAS server base URL, e.g. https://cas.example.edu.cn/cas'),
   protocol: z.enum(['2.0', '3.0']).default('3.0').describe('3.0 validates at /p3/serviceValidate (with attributes), 2.0 at /serviceValidate'),
   attributeMapping: AttributeMapping,
-  timeoutSeconds: z.number().positive().default(10).describe('how long to wait for the CAS server to validate a ticket'),
+  timeoutSeconds: z.number().positive().default(10).describe('how long to wait for the CAS server to validate a ticket'),  supportsMfa: supportsMfa(false, 'CAS login with renew=true, the context read from the authnContextClass attribute'),
 });
 const OidcLogin = z.strictObject({
   kind: z.literal('oidc'),
@@ -163,6 +170,7 @@ const OidcLogin = z.strictObject({
   claimMapping: AttributeMapping,
   clockSkewSeconds: z.number().int().min(0).max(600).default(60).describe('tolerated clock difference for ID token times'),
   timeoutSeconds: z.number().positive().default(10).describe('how long to wait for the provider'),
+  supportsMfa: supportsMfa(true, 'OIDC authorization request with acr_values and prompt=login'),
 });
 const Login = z.discriminatedUnion('kind', [SamlLogin, CasLogin, OidcLogin]);
 

@@ -210,10 +210,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.use(languageRoutes(ctx));
   app.use(portalRoutes(ctx, access));
   app.use(discoveryRoutes(ctx));
-  app.use(launchRoutes(ctx, { access, load }));
-  app.use(proxy.routes);
   const loginState = new LoginState({ secret: sessionSecret, publicUrl: settings.publicUrl }); // logins bound to the browser
   const logins = createLogins({ config, publicUrl: settings.publicUrl, store, loginState, logger, federations, samlSigningKey }); // one adapter per login, by kind
+  app.use(launchRoutes(ctx, { access, load, adapters: logins.adapters })); // a licence needing MFA steps up at the session's campus IdP
+  app.use(proxy.routes);
   const saml = logins.saml;
   const campusSessions = new CampusSessions(store, sessions, config.session.absoluteLifetimeHours * 3_600_000); // sessions by their campus logout keys
   app.use(authRoutes(ctx, logins, campusSessions));

@@ -163,6 +163,32 @@ const messages = {
   deniedAsk: { en: 'Questions about access? Contact {contact}.', zh: '对访问权限有疑问？请联系 {contact}。' },
   deniedDelivery: { en: 'You can still request this article through {service}.', zh: '您仍可以通过 {service} 申请获取这篇文章。' },
   deniedTryAgain: { en: 'Try again', zh: '重试' },
+  'denied_mfa-required': {
+    en: 'Needs two-step sign-in: your campus will ask for a second step when you open it.',
+    zh: '需要两步验证登录：打开时学校会要求您完成第二步验证。',
+  },
+  portalNeedsMfa: { en: 'Needs two-step sign-in (you are asked for it when you open it)', zh: '需要两步验证登录（打开时会要求您完成）' },
+  stepUpTitle: { en: '{title} needs two-step sign-in', zh: '{title} 需要两步验证登录' },
+  stepUpWhy: {
+    en: 'The licence for this database requires two-step sign-in (multi-factor authentication): your password and a second step, such as a code from an authenticator app or a text message.',
+    zh: '该数据库的许可要求两步验证登录（多因素认证）：除密码外，还需要完成第二步验证，例如身份验证器应用或短信中的验证码。',
+  },
+  stepUpNotDelivered: {
+    en: 'Your campus sign-in did not confirm a second step, so the database was not opened.',
+    zh: '您的校园登录没有确认第二步验证，因此没有打开该数据库。',
+  },
+  stepUpNotDeliveredHelp: {
+    en: 'Try again and complete the second step when your campus asks for it. If you have not set up two-step sign-in yet, set it up with your campus IT service first.',
+    zh: '请重试，并在学校要求时完成第二步验证。如果您还没有开通两步验证，请先到学校信息化部门开通。',
+  },
+  stepUpCampusCannot: {
+    en: 'Your campus sign-in ({login}) does not offer two-step sign-in to the library, so this database cannot be opened with it.',
+    zh: '您的校园登录（{login}）目前不向图书馆提供两步验证，因此无法用它打开该数据库。',
+  },
+  stepUpCampusCannotHelp: {
+    en: 'Ask the library for another way in (for example from the campus network), or ask your campus IT service to offer two-step sign-in.',
+    zh: '请向图书馆咨询其他访问方式（例如在校园网内访问），或请学校信息化部门提供两步验证。',
+  },
   loginFailedTitle: { en: 'Sign-in did not complete', zh: '登录未完成' },
   loginFailedBody: {
     en: 'Your campus sign-in could not be accepted ({reason}). Nothing was signed in. Please try again; if it keeps happening, tell the library and quote reference {id}.',

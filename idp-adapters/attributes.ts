@@ -24,6 +24,8 @@ export interface AttributeInput {
   institution: string;
   idp: string;
   authnInstant?: string;
+  /** AuthnContextClassRef of the AuthnStatement. */
+  authnContext?: string;
 }
 
 export interface DroppedValue {
@@ -131,7 +133,7 @@ export function identityFromAttributes(input: AttributeInput): { identity?: Iden
       subject,
       institution: input.institution,
       ...mapAttributes(attributes, SAML_MAPPING),
-      source: { adapter: 'saml', idp: input.idp, ...(input.authnInstant ? { authnInstant: input.authnInstant } : {}) },
+      source: { adapter: 'saml', idp: input.idp, ...(input.authnInstant ? { authnInstant: input.authnInstant } : {}), ...(input.authnContext ? { authnContext: input.authnContext } : {}) },
       attributes,
     },
   };

@@ -11,7 +11,12 @@ export interface Identity {
   entitlements: string[];
   groups: string[];
   displayName?: string;
-  source: { adapter: string; idp?: string; authnInstant?: string };
+  /**
+   * The sign-in itself: `authnInstant` is when the campus authenticated the person, `authnContext`
+   * how, as the IdP asserted it (SAML AuthnContextClassRef, OIDC acr, a CAS attribute), e.g.
+   * https://refeds.org/profile/mfa; licences may require one (requireAuthnContext).
+   */
+  source: { adapter: string; idp?: string; authnInstant?: string; authnContext?: string };
   /** Raw attributes, for audit and mapping rules. */
   attributes: Record<string, string[]>;
 }

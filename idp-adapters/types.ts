@@ -28,7 +28,9 @@ export type LoginErrorReason =
   | 'state-mismatch'
   | 'login-not-started-here'
   /** Signed out everywhere by IT (gateway/rules): sign-ins refused until lifted. */
-  | 'account-blocked';
+  | 'account-blocked'
+  /** Asked for a stronger sign-in (step-up), the IdP answered that it cannot give one (SAML NoAuthnContext, OIDC unmet_authentication_requirements). */
+  | 'authn-context-unavailable';
 
 /** A sign-in failure: never a stack trace to the user, always a reason code in the log. */
 export class LoginError extends Error {
@@ -86,7 +88,9 @@ export interface IdpAdapter {
    * returnTo) is kept in the Store, so any gateway node can complete the login, and the login is
    * bound to this browser by a signed state cookie (login-state.ts).
    */
-  begin(req: Request, res: Response, ctx: { returnTo: string }): Promise<void>;
+  begin(req: Request, res: Response, ctx: BeginContext): Promise<void>;
+  /** Whether this IdP can be asked for a stronger sign-in (logins[].supportsMfa): otherwise a step-up is refused at once. */
+  readonly supportsMfa: boolean;
   /**
    * The IdP's answer (`/auth/<id>/callback`; SAML at the shared ACS, where the response names its
    * login). Throws LoginError; the pending login is consumed only after the answer is verified.
@@ -103,6 +107,17 @@ export interface IdpAdapter {
   campusLogout?(body: unknown): Promise<string[]>;
 }
 
+export interface BeginContext {
+  /** Local path to continue to afterwards. */
+  returnTo: string;
+  /**
+   * Step-up: ask for this authentication context (e.g. https://refeds.org/profile/mfa) and for a
+   * fresh authentication (SAML RequestedAuthnContext + ForceAuthn, OIDC acr_values + prompt=login,
+   * CAS renew). It is kept with the pending login and handed back in LoginResult.
+   */
+  authnContext?: string;
+}
+
 /** What a completed sign-in yields, before the gateway rotates the session. */
 export interface LoginResult {
   identity: Identity;
@@ -117,6 +132,8 @@ export interface LoginResult {
    * sign-out, OIDC back-channel logout): the gateway indexes the session under them in the Store.
    */
   logoutKeys: string[];
+  /** The authentication context this login was begun to obtain (BeginContext.authnContext): the gateway checks the identity has it. */
+  requestedAuthnContext?: string;
 }
 
 export type { Router };

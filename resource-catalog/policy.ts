@@ -13,7 +13,9 @@ export type DenyReason =
   /** Licensed, but no access method fits how the user signed in (e.g. a SAML-only vendor and a CAS login). */
   | 'no-access-method'
   /** A request without a session that no anonymous rule lets through (credential-less.ts). */
-  | 'sign-in-required';
+  | 'sign-in-required'
+  /** Licensed, but the licence needs a stronger campus sign-in (requireAuthnContext, e.g. REFEDS MFA) than the session's. */
+  | 'mfa-required';
 
 export type Decision =
   | { allow: true; method: AccessMethod; licence?: Licence; credentialLess?: CredentialLessGrant }
@@ -25,6 +27,18 @@ export interface PolicyState {
   suspended?: boolean;
   /** True when the licence's concurrent seats are all taken by others. */
   seatsFull?: (licence: Licence) => boolean;
+}
+
+/** The REFEDS MFA profile: the authentication context (SAML AuthnContextClassRef, OIDC acr) of a two-step sign-in. */
+export const REFEDS_MFA = 'https://refeds.org/profile/mfa';
+
+/**
+ * Whether the campus sign-in behind `identity` has the authentication context a licence requires:
+ * the one rule decide() applies and the step-up return checks, so a step-up that succeeds is one
+ * authorize() accepts (and one that fails cannot send the reader round again).
+ */
+export function meetsAuthnContext(identity: Identity, required: string | undefined): boolean {
+  return required === undefined || identity.source.authnContext === required;
 }
 
 export const DEFAULT_LICENSED_AFFILIATIONS: readonly Affiliation[] = ['faculty', 'student', 'staff', 'member', 'employee'];
@@ -86,10 +100,13 @@ export function decide(identity: Identity, resource: Resource, today: string, st
       : { allow: false, reason: 'affiliation-not-licensed', licence: current[0] };
   }
   if (state.suspended) return { allow: false, reason: 'suspended' };
+  // A stronger sign-in (step-up) would help only once nothing else stands in the way.
+  const strong = entitled.filter((l) => meetsAuthnContext(identity, l.requireAuthnContext));
+  if (strong.length === 0) return { allow: false, reason: 'mfa-required', licence: entitled[0] };
 
   // A licence without a seat limit, or one with a free seat, lets the user in.
-  const licence = entitled.find((l) => !l.seats || !state.seatsFull?.(l));
-  if (!licence) return { allow: false, reason: 'seats-full', licence: entitled[0] };
+  const licence = strong.find((l) => !l.seats || !state.seatsFull?.(l));
+  if (!licence) return { allow: false, reason: 'seats-full', licence: strong[0] };
 
   const method = chooseMethod(identity, resource);
   return method ? { allow: true, method, licence } : { allow: false, reason: 'no-access-method', licence };

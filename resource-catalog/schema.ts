@@ -87,6 +87,12 @@ export const Licence = z.strictObject({
   from: IsoDate.optional().describe('first day of access (trials, 限时免费)'),
   until: IsoDate.optional().describe('last day of access'),
   seats: z.number().int().positive().optional().describe('concurrent users allowed'),
+  requireAuthnContext: z
+    .url()
+    .optional()
+    .describe(
+      'the authentication context the campus sign-in must have asserted, e.g. https://refeds.org/profile/mfa (REFEDS MFA: two-step sign-in): SAML AuthnContextClassRef, OIDC acr. A reader signed in without it is asked to sign in again at the same campus IdP with it requested (logins[].supportsMfa), and refused with a page that says why if the campus does not deliver it',
+    ),
 });
 
 /** A JavaScript regular expression (source, no slashes), tested against the whole upstream URL. */

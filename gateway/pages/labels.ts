@@ -21,6 +21,7 @@ const DENY_REASONS: Record<DenyReason, Bilingual> = {
   suspended: { en: 'access suspended', zh: '访问已暂停' },
   'no-access-method': { en: 'no way in for this sign-in', zh: '此登录方式无法访问' },
   'sign-in-required': { en: 'not signed in', zh: '未登录' },
+  'mfa-required': { en: 'needs two-step sign-in', zh: '需要两步验证登录' },
 };
 
 const AFFILIATIONS: Record<Affiliation, Bilingual> = {
@@ -65,6 +66,7 @@ const DENIED_MESSAGES: Record<DenyReason, MessageKey> = {
   suspended: 'denied_suspended',
   'no-access-method': 'denied_no-access-method',
   'sign-in-required': 'denied_sign-in-required',
+  'mfa-required': 'denied_mfa-required',
 };
 
 export function deniedMessage(reason: DenyReason, lang: Lang, date = ''): string {

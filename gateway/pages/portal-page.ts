@@ -67,7 +67,8 @@ function entryItem(entry: PortalEntry, lang: Lang): Html {
           ${entry.description ? html`<div>${entry.description}</div>` : ''}
           <div class="how">${t(lang, HOW[entry.how])}</div>
           ${a?.allow ? html`<div class="ok">✓ ${t(lang, 'portalAvailable')}</div>` : ''}
-          ${a && !a.allow ? html`<div class="no">✗ ${t(lang, 'portalUnavailable')} ${deniedMessage(a.reason, lang, a.date)}</div>` : ''}
+          ${a && !a.allow && a.reason === 'mfa-required' ? html`<div class="how">🔒 ${t(lang, 'portalNeedsMfa')}</div>` : ''}
+          ${a && !a.allow && a.reason !== 'mfa-required' ? html`<div class="no">✗ ${t(lang, 'portalUnavailable')} ${deniedMessage(a.reason, lang, a.date)}</div>` : ''}
           <details><summary>${t(lang, 'portalQr')}</summary>
             <img src="/go/${entry.id}/qr.svg" width="160" height="160" alt="${t(lang, 'portalQrAlt', { title: entry.title })}">
             <p><code>${entry.permalink}</code></p>

@@ -1,5 +1,5 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
-import { LoginError, type IdpAdapter, type LoginResult } from '../../idp-adapters/types';
+import { LoginError, type LoginResult } from '../../idp-adapters/types';
 import type { Logins } from '../logins';
 import { spMetadataSource } from '../../idp-adapters/saml';
 import { render, type RouteContext } from './context';
@@ -9,6 +9,8 @@ import { html } from '../pages/html';
 import { localPath } from '../local-path';
 import { launchedResource } from '../usage/launch-target';
 import type { CampusSessions } from '../campus-sessions';
+import { meetsAuthnContext } from '../../resource-catalog/policy';
+import { describedAdapter, refuseStepUp } from './step-up';
 
 /** Sign-in, the same for every adapter: start, and the IdP's answer (the shared SAML ACS, or `/auth/<id>/callback`); the SP metadata. */
 export function authRoutes(ctx: RouteContext, { adapters, saml }: Logins, campusSessions: CampusSessions): Router {
@@ -22,12 +24,29 @@ export function authRoutes(ctx: RouteContext, { adapters, saml }: Logins, campus
       sendLoginError(ctx, req, res, new LoginError('account-blocked', 'signed out everywhere: sign-ins refused until lifted', { login: login.id }), retryPath, { ...login, institution: result.identity.institution });
       return;
     }
+    // A step-up must bring what the licence asks for, by the rule authorize() applies: else the page, and the session stays as it was.
+    const requested = result.requestedAuthnContext;
+    if (requested && !meetsAuthnContext(result.identity, requested) && stepUpRefused(req, res, { returnTo: result.returnTo, requested, login: login.id }, result.identity)) return;
     const session = await ctx.sessions.login(res, req.session, result.identity, { campus: result.campus });
     await campusSessions.remember(result.logoutKeys, session.id); // so the campus can end it later, on any node
     const returnTo = localPath(result.returnTo);
     const resource = launchedResource(returnTo, ctx.catalog()); // a sign-in started by a launch link counts for its database
     ctx.recordUsage({ type: 'login-success', login: login.id, adapter: login.kind, institution: result.identity.institution, subject: result.identity.subject, affiliations: result.identity.affiliations, resource });
     res.redirect(303, returnTo);
+  };
+  /** Back from a step-up without the context asked for: the step-up page for the launch it was for (false when that resource is gone). */
+  const stepUpRefused = (req: Request, res: Response, at: { returnTo: string; requested: string; login: string }, identity = req.session?.data.user): boolean => {
+    const returnTo = localPath(at.returnTo);
+    const resource = ctx.catalog().byId(launchedResource(returnTo, ctx.catalog()) ?? '');
+    if (!resource || !identity) return false;
+    refuseStepUp(ctx, req, res, { resource, identity, why: 'not-delivered', requested: at.requested, login: at.login, retryHref: returnTo });
+    return true;
+  };
+  /** A failed sign-in: the step-up page when the IdP could not give the context a step-up asked for, else the sign-in error page. */
+  const failed = (req: Request, res: Response, error: LoginError, retry: string, login?: { id?: string; kind: string; institution?: string }) => {
+    const { returnTo, requested } = error.details;
+    if (error.reason === 'authn-context-unavailable' && typeof returnTo === 'string' && typeof requested === 'string' && stepUpRefused(req, res, { returnTo, requested, login: login?.id ?? '' })) return;
+    sendLoginError(ctx, req, res, error, retry, login);
   };
   const only = ctx.config.logins.length === 1 ? ctx.config.logins[0] : undefined;
   const loginPath = (id: string, returnTo = '/') => `/auth/${encodeURIComponent(id)}/login?returnTo=${encodeURIComponent(returnTo)}`;
@@ -47,7 +66,7 @@ export function authRoutes(ctx: RouteContext, { adapters, saml }: Logins, campus
         await signIn(req, res, await anySaml.complete(req, res));
       } catch (error) {
         // The IdP is known once the response is matched to its sign-in; before that, no login and no institution.
-        if (error instanceof LoginError) sendLoginError(ctx, req, res, error, retryPath, error.login ?? { kind: 'saml' });
+        if (error instanceof LoginError) failed(req, res, error, retryPath, error.login ?? { kind: 'saml' });
         else next(error);
       }
     });
@@ -72,7 +91,7 @@ export function authRoutes(ctx: RouteContext, { adapters, saml }: Logins, campus
     try {
       await login.begin(req, res, { returnTo });
     } catch (error) {
-      if (error instanceof LoginError) sendLoginError(ctx, req, res, error, loginPath(login.id, returnTo), described(login));
+      if (error instanceof LoginError) sendLoginError(ctx, req, res, error, loginPath(login.id, returnTo), describedAdapter(login));
       else next(error);
     }
   });
@@ -87,11 +106,9 @@ export function authRoutes(ctx: RouteContext, { adapters, saml }: Logins, campus
     try {
       await signIn(req, res, await adapter.complete(req, res));
     } catch (error) {
-      if (error instanceof LoginError) sendLoginError(ctx, req, res, error, loginPath(adapter.id), described(adapter));
+      if (error instanceof LoginError) failed(req, res, error, loginPath(adapter.id), describedAdapter(adapter));
       else next(error);
     }
   });
   return router;
 }
-
-const described = (adapter: IdpAdapter) => ({ id: adapter.id, kind: adapter.kind, institution: adapter.institution });

@@ -11,11 +11,13 @@ import { render, type RouteContext } from './context';
 import { loginTarget } from './login-url';
 import type { Access } from '../access';
 import { labelResource, type LoadControl } from '../load';
+import { beginStepUp, type Adapters } from './step-up';
 
-/** What a launch needs beyond the route context: the access decision, and load control's active-user count. */
+/** What a launch needs beyond the route context: the access decision, load control's active-user count, and the campus sign-ins (for a step-up). */
 export interface LaunchDeps {
   access: Access;
   load: LoadControl;
+  adapters: Adapters;
 }
 
 /**
@@ -54,7 +56,7 @@ export function launchRoutes(ctx: RouteContext, deps: LaunchDeps): Router {
   return router;
 }
 
-async function launch(ctx: RouteContext, { access, load }: LaunchDeps, req: Request, res: Response, resource: Resource, requested: URL | undefined): Promise<void> {
+async function launch(ctx: RouteContext, { access, load, adapters }: LaunchDeps, req: Request, res: Response, resource: Resource, requested: URL | undefined): Promise<void> {
   labelResource(res, resource.id); // metrics per resource
   const target = requested && Catalog.owns(resource, requested) ? requested.href : undefined;
   const user = req.session?.data.user;
@@ -84,6 +86,12 @@ async function launch(ctx: RouteContext, { access, load }: LaunchDeps, req: Requ
     ctx.recordUsage({ type: 'seat-full', resource: resource.id, limit: decision.licence?.seats ?? 0, institution: user.institution, subject: user.subject, affiliations });
   }
   if (decision.allow) await load.noteLaunch(session, resource.id);
+  const stronger = !decision.allow && decision.reason === 'mfa-required' ? decision.licence?.requireAuthnContext : undefined;
+  if (stronger) {
+    // Licensed, but with a stronger campus sign-in: ask the campus again (the denial is counted only if it cannot give it).
+    await beginStepUp(ctx, adapters, req, res, resource, stronger);
+    return;
+  }
   if (!decision.allow) {
     ctx.recordUsage({ type: 'denial', resource: resource.id, reason: decision.reason, institution: user.institution, subject: user.subject, affiliations });
     denied(ctx, req, res, resource, decision, target);

@@ -14,7 +14,7 @@ import type { Store } from '../../gateway/store/types';
 import type { Identity } from '../identity';
 import type { LoginState } from '../login-state';
 import { logoutKey } from '../logout-keys';
-import { LoginError, type CampusSignIn, type IdpAdapter, type LogoutStep, type LoginResult, type SignedOutUrl } from '../types';
+import { LoginError, type BeginContext, type CampusSignIn, type IdpAdapter, type LogoutStep, type LoginResult, type SignedOutUrl } from '../types';
 import { CAS_DEFAULT_MAPPING, mapAttributes, mergeMapping, type AttributeMapping } from '../mapping';
 import { CasResponseError, parseLogoutRequest, parseServiceResponse } from './response';
 
@@ -31,7 +31,12 @@ export interface CasAdapterOptions {
 interface PendingLogin {
   service: string;
   returnTo: string;
+  /** Step-up: the context asked for. */
+  authnContext?: string;
 }
+
+/** The attribute Apereo CAS releases the authentication context in (its multifactor providers set it). */
+const AUTHN_CONTEXT_ATTRIBUTE = 'authnContextClass';
 
 type Query = Request['query'];
 
@@ -45,6 +50,7 @@ export class CasAdapter implements IdpAdapter {
   readonly id: string;
   readonly institution: string;
   readonly returnPath: string;
+  readonly supportsMfa: boolean;
   private readonly serverUrl: string;
   private readonly fetch: typeof fetch;
   private readonly mapping: AttributeMapping;
@@ -53,20 +59,22 @@ export class CasAdapter implements IdpAdapter {
     this.id = options.login.id;
     this.institution = options.login.institution;
     this.returnPath = new URL(options.callbackUrl).pathname;
+    this.supportsMfa = options.login.supportsMfa;
     this.serverUrl = options.login.serverUrl.replace(/\/+$/, '');
     this.fetch = options.fetch ?? globalThis.fetch;
     this.mapping = mergeMapping(CAS_DEFAULT_MAPPING, options.login.attributeMapping);
   }
 
-  async begin(_req: Request, res: Response, ctx: { returnTo: string }): Promise<void> {
+  async begin(_req: Request, res: Response, ctx: BeginContext): Promise<void> {
     const state = randomBytes(24).toString('base64url');
     const service = new URL(this.options.callbackUrl);
     service.searchParams.set('state', state);
-    const pending: PendingLogin = { service: service.href, returnTo: ctx.returnTo };
+    const pending: PendingLogin = { service: service.href, returnTo: ctx.returnTo, ...(ctx.authnContext ? { authnContext: ctx.authnContext } : {}) };
     await this.options.store.set(this.key(state), JSON.stringify(pending), this.options.loginState.ttlMs);
     this.options.loginState.begin(res, state, 'get');
     const login = new URL(`${this.serverUrl}/login`);
     login.searchParams.set('service', service.href);
+    if (ctx.authnContext) login.searchParams.set('renew', 'true'); // step-up: a fresh sign-in, not the CAS session's
     res.set('Cache-Control', 'no-store').redirect(302, login.href);
   }
 
@@ -96,11 +104,12 @@ export class CasAdapter implements IdpAdapter {
     }
     if (!(await this.options.store.take(this.key(state)))) throw new LoginError('state-mismatch', 'this CAS login state was used meanwhile', { adapter: this.id });
     this.options.loginState.end(res, state, 'get');
+    const authnContext = result.attributes[AUTHN_CONTEXT_ATTRIBUTE]?.[0];
     const identity: Identity = {
       subject: result.user,
       institution: this.institution,
       ...mapAttributes(result.attributes, this.mapping),
-      source: { adapter: 'cas', idp: this.serverUrl, ...(result.authenticationDate ? { authnInstant: result.authenticationDate } : {}) },
+      source: { adapter: 'cas', idp: this.serverUrl, ...(result.authenticationDate ? { authnInstant: result.authenticationDate } : {}), ...(authnContext ? { authnContext } : {}) },
       attributes: result.attributes,
     };
     return {
@@ -110,6 +119,7 @@ export class CasAdapter implements IdpAdapter {
       campus: { login: this.id },
       // CAS single sign-out names the session by the service ticket it was validated with.
       logoutKeys: [this.ticketKey(ticket)],
+      ...(pending.authnContext ? { requestedAuthnContext: pending.authnContext } : {}),
     };
   }
 

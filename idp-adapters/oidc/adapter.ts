@@ -15,7 +15,7 @@ import type { Store } from '../../gateway/store/types';
 import type { Identity } from '../identity';
 import type { LoginState } from '../login-state';
 import { logoutKey } from '../logout-keys';
-import { LoginError, type CampusSignIn, type IdpAdapter, type LogoutStep, type LoginResult, type SignedOutUrl } from '../types';
+import { LoginError, type BeginContext, type CampusSignIn, type IdpAdapter, type LogoutStep, type LoginResult, type SignedOutUrl } from '../types';
 import { mapClaims } from './claims';
 import { Discovery, type ProviderMetadata } from './discovery';
 import { verifyIdToken, verifyLogoutToken } from './id-token';
@@ -44,6 +44,8 @@ interface PendingLogin {
   nonce: string;
   codeVerifier: string;
   returnTo: string;
+  /** Step-up: the acr asked for. */
+  authnContext?: string;
 }
 
 type Query = Request['query'];
@@ -63,6 +65,7 @@ export class OidcAdapter implements IdpAdapter {
   readonly id: string;
   readonly institution: string;
   readonly returnPath: string;
+  readonly supportsMfa: boolean;
   private readonly fetch: typeof fetch;
   private readonly discovery: Discovery;
   private jwks?: { uri: string; keys: JWTVerifyGetKey };
@@ -71,6 +74,7 @@ export class OidcAdapter implements IdpAdapter {
     this.id = options.login.id;
     this.institution = options.login.institution;
     this.returnPath = new URL(options.callbackUrl).pathname;
+    this.supportsMfa = options.login.supportsMfa;
     this.fetch = options.fetch ?? globalThis.fetch;
     this.discovery = new Discovery({
       issuer: options.login.issuer,
@@ -81,10 +85,10 @@ export class OidcAdapter implements IdpAdapter {
     });
   }
 
-  async begin(_req: Request, res: Response, ctx: { returnTo: string }): Promise<void> {
+  async begin(_req: Request, res: Response, ctx: BeginContext): Promise<void> {
     const op = await this.discovery.get();
     const state = random();
-    const pending: PendingLogin = { nonce: random(), codeVerifier: random(), returnTo: ctx.returnTo };
+    const pending: PendingLogin = { nonce: random(), codeVerifier: random(), returnTo: ctx.returnTo, ...(ctx.authnContext ? { authnContext: ctx.authnContext } : {}) };
     await this.options.store.set(this.key(state), JSON.stringify(pending), this.options.loginState.ttlMs);
     this.options.loginState.begin(res, state, 'get');
     const scopes = new Set(['openid', ...this.options.login.scopes]);
@@ -98,6 +102,11 @@ export class OidcAdapter implements IdpAdapter {
     url.searchParams.set('nonce', pending.nonce);
     url.searchParams.set('code_challenge', createHash('sha256').update(pending.codeVerifier).digest('base64url'));
     url.searchParams.set('code_challenge_method', 'S256');
+    if (ctx.authnContext) {
+      // Step-up (OIDC Core 3.1.2.1): ask for the acr, and for a fresh sign-in rather than the OP's current session.
+      url.searchParams.set('acr_values', ctx.authnContext);
+      url.searchParams.set('prompt', 'login');
+    }
     res.set('Cache-Control', 'no-store').redirect(302, url.href);
   }
 
@@ -111,6 +120,9 @@ export class OidcAdapter implements IdpAdapter {
     const pending = JSON.parse(stored) as PendingLogin;
 
     const error = single(req.query, 'error');
+    if (error === 'unmet_authentication_requirements' && pending.authnContext) {
+      throw new LoginError('authn-context-unavailable', 'the provider cannot give the requested acr', { adapter: this.id, requested: pending.authnContext, returnTo: pending.returnTo });
+    }
     if (error) {
       throw new LoginError('status-not-success', `the provider returned ${error}`, {
         adapter: this.id,
@@ -157,7 +169,7 @@ export class OidcAdapter implements IdpAdapter {
       subject: claims.sub as string,
       institution: this.institution,
       ...mapped,
-      source: { adapter: 'oidc', idp: issuer, ...(authTime ? { authnInstant: authTime } : {}) },
+      source: { adapter: 'oidc', idp: issuer, ...(authTime ? { authnInstant: authTime } : {}), ...(typeof claims.acr === 'string' && claims.acr !== '' ? { authnContext: claims.acr } : {}) },
       attributes,
     };
     const sid = typeof claims.sid === 'string' && claims.sid !== '' ? claims.sid : undefined;
@@ -169,6 +181,7 @@ export class OidcAdapter implements IdpAdapter {
       campus: { login: this.id, idToken, ...(sid ? { sid } : {}) },
       // Back-channel logout names the OP session (sid), or only the person (sub).
       logoutKeys: [...(sid ? [this.sidKey(sid)] : []), this.subKey(claims.sub as string)],
+      ...(pending.authnContext ? { requestedAuthnContext: pending.authnContext } : {}),
     };
   }
 

@@ -95,8 +95,8 @@ export interface SamlNameID {
   spNameQualifier?: string;
 }
 
-/** Attributes, NameID, AuthnInstant and SessionIndex of a verified assertion. */
-export function assertionContents(assertion: Element): { attributes: SamlAttribute[]; nameID?: SamlNameID; authnInstant?: string; sessionIndex?: string } {
+/** Attributes, NameID, AuthnInstant, AuthnContextClassRef and SessionIndex of a verified assertion. */
+export function assertionContents(assertion: Element): { attributes: SamlAttribute[]; nameID?: SamlNameID; authnInstant?: string; authnContext?: string; sessionIndex?: string } {
   const attributes = path(assertion, [[NS.saml, 'AttributeStatement'], [NS.saml, 'Attribute']]).map((el) => ({
     name: attr(el, 'Name') ?? '',
     friendlyName: attr(el, 'FriendlyName'),
@@ -112,6 +112,7 @@ export function assertionContents(assertion: Element): { attributes: SamlAttribu
       ? { value: nameValue, format: attr(nameIdEl, 'Format'), nameQualifier: attr(nameIdEl, 'NameQualifier'), spNameQualifier: attr(nameIdEl, 'SPNameQualifier') }
       : undefined,
     authnInstant: attr(authn, 'AuthnInstant'),
+    authnContext: authn ? text(path(authn, [[NS.saml, 'AuthnContext'], [NS.saml, 'AuthnContextClassRef']])[0]) : undefined,
     sessionIndex: attr(authn, 'SessionIndex'),
   };
 }

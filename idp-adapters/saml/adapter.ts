@@ -4,7 +4,7 @@
  */
 import type { Request, Response } from 'express';
 import type { SamlLoginConfig } from '../../config/schema';
-import type { CampusSignIn, IdpAdapter, LoginResult, LogoutStep } from '../types';
+import type { BeginContext, CampusSignIn, IdpAdapter, LoginResult, LogoutStep } from '../types';
 import type { SamlHub } from './hub';
 
 export class SamlAdapter implements IdpAdapter {
@@ -12,6 +12,7 @@ export class SamlAdapter implements IdpAdapter {
   readonly id: string;
   readonly institution: string;
   readonly returnPath = '/auth/saml/acs';
+  readonly supportsMfa: boolean;
 
   constructor(
     readonly login: SamlLoginConfig,
@@ -19,10 +20,11 @@ export class SamlAdapter implements IdpAdapter {
   ) {
     this.id = login.id;
     this.institution = login.institution;
+    this.supportsMfa = login.supportsMfa;
   }
 
-  async begin(_req: Request, res: Response, ctx: { returnTo: string }): Promise<void> {
-    res.redirect(303, await this.hub.begin(res, this.login, ctx.returnTo));
+  async begin(_req: Request, res: Response, ctx: BeginContext): Promise<void> {
+    res.redirect(303, await this.hub.begin(res, this.login, ctx));
   }
 
   /** At the shared ACS: completes the response of whichever SAML login it answers (the result names it). */

@@ -12,7 +12,7 @@ import type { Store } from '../../gateway/store/types';
 import { identityFromAttributes, type DroppedValue } from '../attributes';
 import type { LoginState } from '../login-state';
 import { logoutKey } from '../logout-keys';
-import { LoginError, type LoginResult } from '../types';
+import { LoginError, type BeginContext, type LoginResult } from '../types';
 import { SamlSlo } from './slo';
 import { checkResponse, type Expectations } from './acs-checks';
 import type { IdpRegistry } from './registry';
@@ -23,6 +23,8 @@ import { attr, child, hasComments, NS, parseXml, text } from './xml';
 
 export const PENDING_REQUEST_TTL_MS = 10 * 60 * 1000;
 const NAMEID_PERSISTENT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent';
+/** The second-level status `urn:oasis:names:tc:SAML:2.0:status:NoAuthnContext` (node-saml's message names its last part). */
+const NO_AUTHN_CONTEXT = /NoAuthnContext/;
 const REQUEST_ID = /^[A-Za-z_][A-Za-z0-9._-]{0,127}$/;
 const BASE64 = /^[A-Za-z0-9+/=\s]+$/;
 
@@ -31,6 +33,8 @@ interface PendingRequest {
   idp: string;
   returnTo: string;
   createdAt: number;
+  /** Step-up: the context requested (RequestedAuthnContext). */
+  authnContext?: string;
 }
 
 /** Told of scoped values dropped because they named another domain than the IdP's scopes. */
@@ -63,9 +67,10 @@ export class SamlHub {
 
   /**
    * Start a login: the request is remembered in the Store and bound to this browser (a cookie on
-   * `res`); returns the IdP URL carrying the signed AuthnRequest.
+   * `res`); returns the IdP URL carrying the signed AuthnRequest. A step-up (`authnContext`) asks
+   * for exactly that context and for a fresh authentication, so an IdP session without it is not reused.
    */
-  async begin(res: ServerResponse, login: SamlLoginConfig, returnTo: string): Promise<string> {
+  async begin(res: ServerResponse, login: SamlLoginConfig, { returnTo, authnContext }: BeginContext): Promise<string> {
     const metadata = await this.registry.metadata(login);
     const id = `_${randomBytes(20).toString('hex')}`;
     const saml = new SAML({
@@ -78,11 +83,11 @@ export class SamlHub {
       digestAlgorithm: 'sha256',
       identifierFormat: NAMEID_PERSISTENT,
       allowCreate: true,
-      disableRequestedAuthnContext: true,
+      ...(authnContext ? { authnContext: [authnContext], racComparison: 'exact' as const, forceAuthn: true } : { disableRequestedAuthnContext: true }),
       generateUniqueId: () => id,
       validateInResponseTo: ValidateInResponseTo.never,
     });
-    const pending: PendingRequest = { loginId: login.id, idp: login.entityID, returnTo, createdAt: this.now() };
+    const pending: PendingRequest = { loginId: login.id, idp: login.entityID, returnTo, createdAt: this.now(), ...(authnContext ? { authnContext } : {}) };
     await this.store.set(requestKey(id), JSON.stringify(pending), PENDING_REQUEST_TTL_MS);
     this.loginState.begin(res, id, 'post');
     return saml.getAuthorizeUrlAsync('', undefined, {});
@@ -133,7 +138,15 @@ export class SamlHub {
     checkAlgorithms(response);
 
     const metadata = await this.registry.metadata(login);
-    const { assertionId, acceptableUntilMs, contents } = await this.validator.validate({ samlResponse, idpCerts: metadata.signingCerts, wantAssertionsSigned: login.wantAssertionsSigned, expect });
+    const { assertionId, acceptableUntilMs, contents } = await this.validator
+      .validate({ samlResponse, idpCerts: metadata.signingCerts, wantAssertionsSigned: login.wantAssertionsSigned, expect })
+      .catch((error: unknown) => {
+        // Asked for a stronger sign-in, the IdP says it has none to give (SAML core 3.2.2.2): the step-up page explains it.
+        if (pending?.authnContext && error instanceof LoginError && error.reason === 'status-not-success' && NO_AUTHN_CONTEXT.test(`${error.message} ${String(error.details.status ?? '')}`)) {
+          throw new LoginError('authn-context-unavailable', error.message, { idp: login.entityID, requested: pending.authnContext, returnTo: pending.returnTo });
+        }
+        throw error;
+      });
 
     // Verified: now the pending request is used up, once (a concurrent second use finds it gone).
     if (requestId !== undefined && !(await this.store.take(requestKey(requestId)))) {
@@ -163,6 +176,7 @@ export class SamlHub {
         ...(sessionIndex ? { sessionIndex } : {}),
       },
       logoutKeys: nameID ? samlLogoutKeys(login.entityID, nameID.value, sessionIndex) : [],
+      ...(pending?.authnContext ? { requestedAuthnContext: pending.authnContext } : {}),
     };
   }
 

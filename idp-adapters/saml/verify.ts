@@ -28,7 +28,7 @@ export interface VerifyJob {
 export interface VerifiedAssertion {
   assertionId: string;
   acceptableUntilMs: number;
-  contents: { attributes: SamlAttribute[]; nameID?: SamlNameID; authnInstant?: string; sessionIndex?: string };
+  contents: ReturnType<typeof assertionContents>;
 }
 
 /**
@@ -89,7 +89,7 @@ export function checkAlgorithms(root: Element): void {
 /** node-saml's error messages, by reason. */
 export function asLoginError(error: unknown): LoginError {
   const message = error instanceof Error ? error.message : String(error);
-  if (error instanceof SamlStatusError) return new LoginError('status-not-success', message);
+  if (error instanceof SamlStatusError) return new LoginError('status-not-success', message, { status: error.xmlStatus });
   const reason =
     /not yet valid/i.test(message) ? 'not-yet-valid'
     : /expired/i.test(message) ? 'expired'

@@ -30,6 +30,7 @@ const PAGES: { name: string; path: string; who: Who }[] = [
   { name: 'admin-login', path: '/admin/login', who: 'anonymous' },
   { name: 'sign-out', path: '/logout', who: 'admin' },
   { name: 'denied', path: '/go/demo-journals', who: 'alum' },
+  { name: 'step-up-refused', path: '/go/demo-archive', who: 'admin' },
   { name: 'admin-home', path: '/admin', who: 'admin' },
   { name: 'admin-usage', path: '/admin/usage', who: 'admin' },
   { name: 'admin-load', path: '/admin/load', who: 'admin' },

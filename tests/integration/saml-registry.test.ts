@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
-const login = { kind: 'saml' as const, id: 'campus', institution: 'uni', entityID: 'https://idp.example.edu.cn/idp', metadataUrl: 'https://idp.example.edu.cn/md', allowIdpInitiated: false, wantAssertionsSigned: false };
+const login = { kind: 'saml' as const, id: 'campus', institution: 'uni', entityID: 'https://idp.example.edu.cn/idp', metadataUrl: 'https://idp.example.edu.cn/md', allowIdpInitiated: false, wantAssertionsSigned: false, supportsMfa: true };
 let dir: string;
 let good: string;
 

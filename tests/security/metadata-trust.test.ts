@@ -140,7 +140,7 @@ describe('fetched IdP metadata is used only when signed by the pinned key', () =
       input.pin === 'certificate-file' ? { metadataSigningCertFile: signerCertFile }
       : input.pin === 'fingerprint' ? { metadataSigningCertSha256: fingerprint }
       : { metadataSigningCertSha256: fingerprint.replace(/^../, '00') };
-    const login: SamlLoginConfig = { kind: 'saml', id: 'campus', institution: 'uni', entityID: ENTITY_ID, metadataUrl: `${origin}${input.path}`, ...pin, allowIdpInitiated: false, wantAssertionsSigned: false };
+    const login: SamlLoginConfig = { kind: 'saml', id: 'campus', institution: 'uni', entityID: ENTITY_ID, metadataUrl: `${origin}${input.path}`, ...pin, allowIdpInitiated: false, wantAssertionsSigned: false, supportsMfa: true };
     const failures: Error[] = [];
     const registry = new IdpRegistry([login], defaultMetadataSource({ readFile: (file) => readFile(file, 'utf8'), fetch: trustingFetch }), { onRefreshFailed: (_login, error) => failures.push(error) });
     if (outcome === 'trusted') {
@@ -153,7 +153,7 @@ describe('fetched IdP metadata is used only when signed by the pinned key', () =
   });
 
   test('TLS checks stay on: the same server is refused by a fetch that does not trust its certificate', async () => {
-    const login: SamlLoginConfig = { kind: 'saml', id: 'campus', institution: 'uni', entityID: ENTITY_ID, metadataUrl: `${origin}/signed.xml`, metadataSigningCertFile: signerCertFile, allowIdpInitiated: false, wantAssertionsSigned: false };
+    const login: SamlLoginConfig = { kind: 'saml', id: 'campus', institution: 'uni', entityID: ENTITY_ID, metadataUrl: `${origin}/signed.xml`, metadataSigningCertFile: signerCertFile, allowIdpInitiated: false, wantAssertionsSigned: false, supportsMfa: true };
     const registry = new IdpRegistry([login], defaultMetadataSource({ readFile: (file) => readFile(file, 'utf8') }));
     await expect(registry.metadata(login)).rejects.toMatchObject({ reason: 'metadata-unavailable', message: expect.stringMatching(/could not be fetched/) });
   });

@@ -1,5 +1,5 @@
 import type { Identity } from '../../idp-adapters/identity';
-import { dayIn, decide, type Decision, type PolicyState } from '../../resource-catalog/policy';
+import { dayIn, decide, REFEDS_MFA, type Decision, type PolicyState } from '../../resource-catalog/policy';
 import { Resource, type Licence } from '../../resource-catalog/schema';
 
 const person = (over: Partial<Identity> = {}): Identity => ({
@@ -35,6 +35,10 @@ const rows: Row[] = [
   ['seats all taken', person(), resource([PROXY], [{ seats: 2 }]), { allow: false, reason: 'seats-full' }, { seatsFull: () => true }],
   ['suspended for downloads', person(), resource([PROXY], [{}]), { allow: false, reason: 'suspended' }, { suspended: true }],
   ['SAML-only vendor, CAS sign-in', cas(), resource([WAYFLESS], [{}]), { allow: false, reason: 'no-access-method' }],
+  ['a licence needing MFA, a password sign-in', person({ source: { adapter: 'saml', idp: 'https://idp.uni.example/idp', authnContext: 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport' } }), resource([PROXY], [{ requireAuthnContext: REFEDS_MFA }]), { allow: false, reason: 'mfa-required' }],
+  ['a licence needing MFA, a sign-in that asserted none', person(), resource([PROXY], [{ requireAuthnContext: REFEDS_MFA }]), { allow: false, reason: 'mfa-required' }],
+  ['suspended before MFA: a stronger sign-in would not help', person(), resource([PROXY], [{ requireAuthnContext: REFEDS_MFA }]), { allow: false, reason: 'suspended' }, { suspended: true }],
+  ['an alum under a licence needing MFA is refused for the role, not sent to sign in again', person({ affiliations: ['alum'] }), resource([PROXY], [{ requireAuthnContext: REFEDS_MFA }]), { allow: false, reason: 'affiliation-not-licensed' }],
   ['a student whose trial starts later, while the base licence is faculty only', person({ affiliations: ['student'] }), resource([PROXY], [{ affiliations: ['faculty'] }, { affiliations: ['student'], from: '2026-12-01' }]), { allow: false, reason: 'not-yet-available', availableFrom: '2026-12-01' }],
 
   // Every method choice.
@@ -50,6 +54,8 @@ const rows: Row[] = [
   ['a group allows', person({ affiliations: [], groups: ['law-school'] }), resource([PROXY], [{ affiliations: ['faculty'], groups: ['law-school'] }]), { allow: true, method: PROXY }],
   ['a current trial (from/until inclusive)', person(), resource([PROXY], [{ from: TODAY, until: TODAY }]), { allow: true, method: PROXY }],
   ['a free seat in a seat-limited licence', person(), resource([PROXY], [{ seats: 5 }]), { allow: true, method: PROXY }, { seatsFull: () => false }],
+  ['a licence needing MFA, an MFA sign-in', person({ source: { adapter: 'saml', idp: 'https://idp.uni.example/idp', authnContext: REFEDS_MFA } }), resource([PROXY], [{ requireAuthnContext: REFEDS_MFA }]), { allow: true, method: PROXY }],
+  ['a licence without MFA beside one needing it', person(), resource([PROXY], [{ requireAuthnContext: REFEDS_MFA }, {}]), { allow: true, method: PROXY }],
   ['an unlimited licence beside a full one', person(), resource([PROXY], [{ seats: 1 }, { entitlements: [], affiliations: ['faculty'] }]), { allow: true, method: PROXY }, { seatsFull: () => true }],
 ];
 
