@@ -19,7 +19,7 @@ export function adminRoutes(ctx: RouteContext, reloadCatalog?: ReloadCatalog): R
   const check = bootstrapCheck(ctx.config.admin);
   const refuseCsrf = (req: Request, res: Response) => {
     audit(ctx, req, 'csrf-check', false, { target: req.path });
-    forbidden(ctx, req, res, t(req.lang, 'adminCsrfBody'));
+    forbidden(ctx, req, res, 'adminCsrfBody');
   };
   const requireCsrf = ctx.csrf.require(refuseCsrf);
 
