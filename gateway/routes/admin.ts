@@ -3,7 +3,7 @@ import { forbidden, requireAdmin, requireLibrarian } from '../admin/access';
 import { audit } from '../admin/audit';
 import { bootstrapCheck } from '../admin/bootstrap';
 import type { ReloadCatalog } from '../admin/catalog-reload';
-import { postForm } from '../admin/forms';
+import { postForm } from '../pages/forms';
 import { ADMIN_SECTIONS } from '../admin/nav';
 import { t } from '../i18n';
 import { html } from '../pages/html';
