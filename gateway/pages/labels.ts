@@ -1,5 +1,7 @@
 import type { Affiliation } from '../../idp-adapters/identity';
 import type { DenyReason } from '../../resource-catalog/policy';
+import type { Config } from '../../config/schema';
+import type { Catalog } from '../../resource-catalog/catalog';
 import { pick, t, type Lang, type MessageKey } from '../i18n';
 
 /**
@@ -90,4 +92,23 @@ export function affiliationLabel(code: string, lang: Lang): string {
 export function subjectLabel(tag: string, lang: Lang, own: Record<string, { en: string; zh?: string }> = {}): string {
   const name = own[tag] ?? SUBJECTS[tag];
   return name ? pick(name, lang) : tag;
+}
+
+/** The names people read for catalog and institution ids (the id itself when it is no longer configured). */
+export interface Names {
+  resource(id: string): string;
+  institution(id: string): string;
+}
+
+export function names(config: Pick<Config, 'institutions'>, catalog: Catalog, lang: Lang): Names {
+  return {
+    resource: (id) => {
+      const r = catalog.byId(id);
+      return r ? pick(r.title, lang) : id;
+    },
+    institution: (id) => {
+      const i = config.institutions.find((x) => x.id === id);
+      return i ? pick(i.name, lang) : id;
+    },
+  };
 }
