@@ -1,5 +1,6 @@
 import express, { Router, type Request, type Response } from 'express';
-import { pick, t, type Lang } from '../i18n';
+import { t, type Lang } from '../i18n';
+import { names } from '../pages/labels';
 import { securityBody, SECURITY_HOME, type TripOutcome } from '../pages/security-page';
 import { render, renderMessage, type RouteContext } from '../routes/context';
 import { secretMatches } from '../routes/api';
@@ -30,11 +31,7 @@ function csvField(value: string): string {
  */
 export function securityRoutes(ctx: RouteContext, security: Security, admin: AdminAccess): Router {
   const router = Router();
-  const titleOf = (lang: Lang, id: string) => {
-    if (id === '*') return t(lang, 'securityAllResources');
-    const resource = ctx.catalog().byId(id);
-    return resource ? pick(resource.title, lang) : id;
-  };
+  const titleOf = (lang: Lang, id: string) => (id === '*' ? t(lang, 'securityAllResources') : names(ctx.config, ctx.catalog(), lang).resource(id));
   const refused = (req: Request, res: Response, action: string) => {
     admin.audit?.(req, action, false, { reason: 'csrf' });
     renderMessage(ctx, req, res, 403, { title: 'csrfRefusedTitle', message: 'csrfRefusedBody', tone: 'alert', back: SECURITY_HOME });
