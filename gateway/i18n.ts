@@ -515,6 +515,10 @@ const messages = {
     zh: '让一个虚构账号在一分钟内从中国、日本和美国的六个网络登录，经过真实的规则和存储：下面会出现“网络”和“国家”规则被触发。',
   },
   securityDemoButton: { en: 'Simulate a stolen account', zh: '模拟被盗账号' },
+  securityFromConfig: { en: 'in the configuration', zh: '配置文件中' },
+  securitySuspendFor: { en: '{scope}, {minutes} min', zh: '{scope}，{minutes} 分钟' },
+  securityOutcomeSuspended: { en: 'suspended from {resource}', zh: '已暂停访问{resource}' },
+  securityOutcomeSessionsEnded: { en: { one: '{count} session ended', other: '{count} sessions ended' }, zh: '已结束 {count} 个会话' },
   // --- end security rules ---
 } satisfies Record<string, { en: string | Plural; zh: string }>;
 

@@ -1,7 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
-import { t } from '../i18n';
-import { html } from '../pages/html';
-import { render, type RouteContext } from '../routes/context';
+import type { MessageKey } from '../i18n';
+import { renderMessage, type RouteContext } from '../routes/context';
 import { adminRole, type AdminRole } from './roles';
 
 declare module 'express-serve-static-core' {
@@ -17,10 +16,8 @@ export function signInPath(ctx: RouteContext, returnTo: string): string {
   return `${useBootstrap ? '/admin/login' : '/ds'}?returnTo=${encodeURIComponent(returnTo)}`;
 }
 
-export function forbidden(ctx: RouteContext, req: Request, res: Response, message = t(req.lang, 'adminForbiddenBody')): void {
-  render(ctx, req, res, 403, t(req.lang, 'adminForbiddenTitle'), html`
-    <p class="notice" role="alert">${message}</p>
-    <p><a href="/">${t(req.lang, 'backHome')}</a></p>`);
+export function forbidden(ctx: RouteContext, req: Request, res: Response, message: MessageKey = 'adminForbiddenBody'): void {
+  renderMessage(ctx, req, res, 403, { title: 'adminForbiddenTitle', message, tone: 'alert' });
 }
 
 /**
@@ -32,12 +29,12 @@ export function requireRole(ctx: RouteContext, needed: AdminRole) {
     const user = req.session?.data.user;
     if (!user) {
       if (req.method === 'GET' || req.method === 'HEAD') res.redirect(303, signInPath(ctx, req.originalUrl));
-      else forbidden(ctx, req, res, t(req.lang, 'adminSignedOutBody'));
+      else forbidden(ctx, req, res, 'adminSignedOutBody');
       return;
     }
     const role = adminRole(ctx.config, user);
     if (!role || (needed === 'admin' && role !== 'admin')) {
-      forbidden(ctx, req, res, t(req.lang, role ? 'adminActForbiddenBody' : 'adminForbiddenBody'));
+      forbidden(ctx, req, res, role ? 'adminActForbiddenBody' : 'adminForbiddenBody');
       return;
     }
     req.adminRole = role;

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { negotiateLang, t } from '../i18n';
-import { html } from '../pages/html';
+import { messageBody } from '../pages/message';
 import { sendPage } from '../pages/layout';
 
 export interface OverloadLimits {
@@ -101,10 +101,7 @@ export function overloadShedding(guard: OverloadGuard, retryAfterSeconds: number
     sendPage(res, 503, {
       lang,
       title: t(lang, 'overloadTitle'),
-      body: html`
-        <p class="notice" role="status">${t(lang, 'overloadBody', { count: minutes })}</p>
-        <p><a class="button" href="${req.originalUrl}">${t(lang, 'overloadRetry')}</a></p>
-        <p><a href="/">${t(lang, 'backHome')}</a></p>`,
+      body: messageBody(lang, { title: 'overloadTitle', message: { key: 'overloadBody', vars: { count: minutes } }, tone: 'status', actions: [{ href: req.originalUrl, say: 'overloadRetry', button: true }] }),
     });
   };
 }

@@ -1,5 +1,7 @@
 import type { Affiliation } from '../../idp-adapters/identity';
 import type { DenyReason } from '../../resource-catalog/policy';
+import type { Config, SecurityRuleConfig } from '../../config/schema';
+import type { Catalog } from '../../resource-catalog/catalog';
 import { pick, t, type Lang, type MessageKey } from '../i18n';
 
 /**
@@ -92,4 +94,50 @@ export function affiliationLabel(code: string, lang: Lang): string {
 export function subjectLabel(tag: string, lang: Lang, own: Record<string, { en: string; zh?: string }> = {}): string {
   const name = own[tag] ?? SUBJECTS[tag];
   return name ? pick(name, lang) : tag;
+}
+
+/** The names people read for catalog and institution ids (the id itself when it is no longer configured). */
+export interface Names {
+  resource(id: string): string;
+  institution(id: string): string;
+}
+
+export function names(config: Pick<Config, 'institutions'>, catalog: Catalog, lang: Lang): Names {
+  return {
+    resource: (id) => {
+      const r = catalog.byId(id);
+      return r ? pick(r.title, lang) : id;
+    },
+    institution: (id) => {
+      const i = config.institutions.find((x) => x.id === id);
+      return i ? pick(i.name, lang) : id;
+    },
+  };
+}
+
+type Rule = Required<Pick<SecurityRuleConfig, 'criterion' | 'per' | 'across' | 'action' | 'suspend'>>;
+
+/** The words of a security rule's settings (the codes stay in config and the evidence export). */
+const RULE_WORDS: { [K in keyof Rule]: Record<Rule[K], Bilingual> } = {
+  criterion: {
+    networks: { en: 'networks', zh: '网络数' },
+    countries: { en: 'countries', zh: '国家数' },
+    asns: { en: 'network operators (ASNs)', zh: '网络运营商（ASN）数' },
+    logins: { en: 'sign-ins', zh: '登录次数' },
+    'login-failures': { en: 'failed sign-ins', zh: '登录失败次数' },
+    sessions: { en: 'sessions at once', zh: '同时在线会话数' },
+    'item-requests': { en: 'items opened', zh: '打开的条目数' },
+    'pdf-downloads': { en: 'PDF downloads', zh: 'PDF 下载次数' },
+    bytes: { en: 'bytes through the proxy', zh: '代理传输字节数' },
+    requests: { en: 'proxied requests', zh: '代理请求数' },
+  },
+  per: { user: { en: 'per person', zh: '按人' }, session: { en: 'per session', zh: '按会话' }, everyone: { en: 'everyone together', zh: '所有人合计' } },
+  across: { platform: { en: 'all resources together', zh: '所有资源合计' }, resource: { en: 'each resource', zh: '每个资源分别' } },
+  action: { log: { en: 'log', zh: '记录' }, alert: { en: 'alert', zh: '告警' }, suspend: { en: 'suspend', zh: '暂停访问' }, 'require-reauth': { en: 'sign in again', zh: '要求重新登录' } },
+  suspend: { resource: { en: 'that resource', zh: '该资源' }, all: { en: 'every resource', zh: '全部资源' } },
+};
+
+export function ruleLabel<K extends keyof Rule>(setting: K, code: Rule[K], lang: Lang): string {
+  const words = RULE_WORDS[setting] as Record<string, Bilingual>;
+  return code in words ? pick(words[code]!, lang) : code;
 }

@@ -1,6 +1,7 @@
 import type { Response } from 'express';
+import type { Config } from '../../config/schema';
 import { CSRF_FIELD } from '../csrf';
-import { t, type Lang } from '../i18n';
+import { pick, t, type Lang } from '../i18n';
 import { html, raw, type Html } from './html';
 
 const STYLE = `
@@ -79,4 +80,11 @@ export function sendPage(res: Response, status: number, options: PageOptions): v
 /** A wide table that scrolls sideways on a phone instead of widening the page (a focusable, labelled region, so keyboards can scroll it). */
 export function scrollable(label: string, table: Html): Html {
   return html`<div class="scroll" role="region" tabindex="0" aria-label="${label}">${table}</div>`;
+}
+
+/** "Questions? Contact …" with the library's contact, when one is configured. */
+export function contactLine(contact: Config['contact'], lang: Lang): Html | undefined {
+  if (!contact.email && !contact.url) return undefined;
+  const name = contact.name ? pick(contact.name, lang) : (contact.email ?? contact.url ?? '');
+  return html`${t(lang, 'askLibrary')} <a href="${contact.url ?? `mailto:${contact.email}`}">${name}</a>`;
 }

@@ -5,8 +5,6 @@ import { sign } from 'cookie-signature';
 import { Router } from 'express';
 import type { Store } from '../store/types';
 import { localPath } from '../local-path';
-import { html } from '../pages/html';
-import { t } from '../i18n';
 import { redirect, sendProxyPage } from './pages';
 
 /**
@@ -144,7 +142,7 @@ export async function completeHandoff(deps: HandoffDeps, req: IncomingMessage, r
   handoffCrossOriginHeaders(res, req.headers.origin, undefined);
   const cookies = req.headers.cookie ? parseCookie(req.headers.cookie) : {};
   if (!grant || grant.host !== (req.headers.host ?? '').toLowerCase() || cookies[nonceCookie(deps, grant.nonce)] === undefined) {
-    sendProxyPage(req, res, 400, 'proxyHandoffTitle', 'proxyHandoffBody', {}, (lang) => html`<p><a class="button" href="${retry}">${t(lang, 'proxyHandoffRetry')}</a></p>`);
+    sendProxyPage(req, res, 400, 'proxyHandoffTitle', 'proxyHandoffBody', {}, [{ href: retry, say: 'proxyHandoffRetry', button: true }]);
     return;
   }
   res.setHeader('Set-Cookie', [

@@ -1,7 +1,7 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { Catalog } from '../../resource-catalog/catalog';
 import { pick, t } from '../i18n';
-import { html } from '../pages/html';
+import { unproxiedBody } from '../pages/unproxied-page';
 import { readUnproxiedHosts, type UnproxiedHost } from '../proxy/unproxied';
 import type { Store } from '../store/types';
 import { render, type RouteContext } from './context';
@@ -30,22 +30,13 @@ export function unproxiedAdminRoutes(ctx: RouteContext, guard: Guard): Router {
     const lang = req.lang;
     const catalog = ctx.catalog();
     const found = await unproxiedByResource(ctx.store, catalog);
-    const title = (id: string) => {
-      const resource = catalog.byId(id);
-      return resource ? pick(resource.title, lang) : id;
-    };
-    const body = html`
-      <p>${t(lang, 'unproxiedIntro', { days: String(ctx.config.proxy.unproxiedHostDays) })}</p>
-      ${found.length === 0
-        ? html`<p>${t(lang, 'unproxiedNone')}</p>`
-        : found.map(
-            (r) => html`<h2>${title(r.resource)} <code>${r.resource}</code></h2>
-              <table data-resource="${r.resource}">
-                <thead><tr><th>${t(lang, 'unproxiedHost')}</th><th>${t(lang, 'unproxiedSeen')}</th></tr></thead>
-                <tbody>${r.hosts.map((h) => html`<tr data-host="${h.host}"><td><code>${h.host}</code></td><td>${String(h.count)}</td></tr>`)}</tbody>
-              </table>`,
-          )}`;
-    render(ctx, req, res, 200, t(lang, 'unproxiedTitle'), body);
+    render(ctx, req, res, 200, t(lang, 'unproxiedTitle'), unproxiedBody(lang, {
+      days: ctx.config.proxy.unproxiedHostDays,
+      resources: found.map((r) => {
+        const resource = catalog.byId(r.resource);
+        return { id: r.resource, title: resource ? pick(resource.title, lang) : r.resource, hosts: r.hosts };
+      }),
+    }));
   });
   return router;
 }

@@ -2,21 +2,14 @@ import { Router, type Request, type Response } from 'express';
 import { dayIn } from '../../resource-catalog/policy';
 import { requireLibrarian } from '../admin/access';
 import { t } from '../i18n';
-import { html } from '../pages/html';
+import { USAGE_CSS, usagePage } from '../pages/usage-page';
 import { addMonths, CounterError, counterTsv, monthOf, parseReportRequest, reportId, type CounterException } from '../usage/counter';
-import { aggregateSource, names, parseFilter, summarise, usageCsv, usagePage, type UsageFilter, type UsageSource } from '../usage/reports';
-import { render, type RouteContext } from './context';
+import { aggregateSource, names, parseFilter, summarise, usageCsv, type UsageFilter, type UsageSource } from '../usage/reports';
+import { render, renderMessage, type RouteContext } from './context';
 import { customerFor, customerReport, requestContext } from './counter-reports';
 
 /** Where reports read from: the usage aggregates (tests may give fixed rows). */
 export type ReportDeps = UsageSource;
-
-const ADMIN_CSS = `
-.filters{display:flex;flex-wrap:wrap;gap:0 1rem;align-items:flex-end}.filters p{margin:.25rem 0}
-.filters input,.filters select{font:inherit;padding:.3rem;min-height:44px;max-width:100%}
-.totals{display:grid;grid-template-columns:repeat(auto-fit,minmax(9rem,1fr));gap:.5rem}.totals dt{color:var(--muted);font-size:.9rem}.totals dd{margin:0 0 .5rem;font-size:1.5rem;font-weight:700}
-.chart{max-width:40rem;height:auto}.scroll{overflow-x:auto}
-`;
 
 /** Today as a reporting day (usage.timeZone, default catalog.timeZone). */
 export const reportToday = (ctx: RouteContext) => dayIn(new Date(), ctx.config.usage.timeZone ?? ctx.config.catalog.timeZone);
@@ -31,15 +24,13 @@ export async function usageFor(ctx: RouteContext, source: UsageSource, filter: U
 export function adminUsageRoutes(ctx: RouteContext, source: ReportDeps = aggregateSource): Router {
   const router = Router();
   router.get('/admin/admin.css', (_req, res) => {
-    res.type('text/css').set('Cache-Control', 'public, max-age=3600').send(ADMIN_CSS);
+    res.type('text/css').set('Cache-Control', 'public, max-age=3600').send(USAGE_CSS);
   });
 
   router.get('/admin/usage', requireLibrarian(ctx), async (req, res) => {
     const filter = parseFilter(req.query, reportToday(ctx));
     const { summary } = await usageFor(ctx, source, filter);
-    render(ctx, req, res, 200, t(req.lang, 'adminUsageTitle'), html`<link rel="stylesheet" href="/admin/admin.css">
-      <p><a href="/admin">${t(req.lang, 'adminTitle')}</a></p>
-      ${usagePage(req.lang, ctx.config, ctx.catalog(), summary)}`);
+    render(ctx, req, res, 200, t(req.lang, 'adminUsageTitle'), usagePage(req.lang, ctx.config, ctx.catalog(), summary));
   });
 
   router.get('/admin/usage.csv', requireLibrarian(ctx), async (req, res) => {
@@ -60,9 +51,14 @@ export function adminUsageRoutes(ctx: RouteContext, source: ReportDeps = aggrega
         res.status(status).json(exception);
         return;
       }
-      render(ctx, req, res, status, t(req.lang, 'counterBadTitle'), html`<p class="notice" role="alert">${t(req.lang, 'counterBadBody')}</p>
-        ${exception ? html`<p><code>${exception.Code}: ${exception.Message}${exception.Data ? ` (${exception.Data})` : ''}</code></p>` : ''}
-        <p><a href="/admin/usage">${t(req.lang, 'adminUsageTitle')}</a></p>`);
+      // The COUNTER exception as the standard words it (code, message, data): what the harvester's log shows too.
+      renderMessage(ctx, req, res, status, {
+        title: 'counterBadTitle',
+        message: 'counterBadBody',
+        tone: 'alert',
+        code: exception ? `${exception.Code}: ${exception.Message}${exception.Data ? ` (${exception.Data})` : ''}` : undefined,
+        back: { href: '/admin/usage', say: 'adminUsageTitle' },
+      });
     };
     if (!id || !format) {
       refuse(400);

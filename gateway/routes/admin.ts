@@ -3,10 +3,10 @@ import { forbidden, requireAdmin, requireLibrarian } from '../admin/access';
 import { audit } from '../admin/audit';
 import { bootstrapCheck } from '../admin/bootstrap';
 import type { ReloadCatalog } from '../admin/catalog-reload';
-import { postForm } from '../admin/forms';
 import { ADMIN_SECTIONS } from '../admin/nav';
 import { t } from '../i18n';
-import { html } from '../pages/html';
+import { adminHomeBody, adminLoginBody, catalogReloadBody } from '../pages/admin-page';
+import type { Say } from '../pages/message';
 import { isRefusal } from '../limits';
 import { localPath } from '../local-path';
 import { render, type RouteContext } from './context';
@@ -19,7 +19,7 @@ export function adminRoutes(ctx: RouteContext, reloadCatalog?: ReloadCatalog): R
   const check = bootstrapCheck(ctx.config.admin);
   const refuseCsrf = (req: Request, res: Response) => {
     audit(ctx, req, 'csrf-check', false, { target: req.path });
-    forbidden(ctx, req, res, t(req.lang, 'adminCsrfBody'));
+    forbidden(ctx, req, res, 'adminCsrfBody');
   };
   const requireCsrf = ctx.csrf.require(refuseCsrf);
 
@@ -27,41 +27,28 @@ export function adminRoutes(ctx: RouteContext, reloadCatalog?: ReloadCatalog): R
     const token = ctx.csrf.token(req.session!);
     const role = req.adminRole!;
     const sections = ADMIN_SECTIONS.filter((s) => role === 'admin' || s.role === 'librarian');
-    render(ctx, req, res, 200, t(req.lang, 'adminTitle'), html`
-      <p>${t(req.lang, role === 'admin' ? 'adminRoleAdmin' : 'adminRoleLibrarian')}</p>
-      <nav aria-label="${t(req.lang, 'adminTitle')}"><ul>${sections.map((s) => html`<li><a href="${s.href}">${t(req.lang, s.label)}</a></li>`)}</ul></nav>
-      ${role === 'admin' && reloadCatalog
-        ? html`<h2>${t(req.lang, 'adminCatalog')}</h2><p>${t(req.lang, 'adminCatalogCount', { count: String(ctx.catalog().resources.length) })}</p>
-          ${postForm('/admin/catalog/reload', token, html`<button class="button" type="submit">${t(req.lang, 'adminCatalogReload')}</button>`)}`
-        : ''}`);
+    render(ctx, req, res, 200, t(req.lang, 'adminTitle'), adminHomeBody(req.lang, {
+      role,
+      sections,
+      catalog: role === 'admin' && reloadCatalog ? { count: ctx.catalog().resources.length, token } : undefined,
+    }));
   });
 
   if (reloadCatalog) {
     router.post('/admin/catalog/reload', requireAdmin(ctx), requireCsrf, (req, res) => {
       const result = reloadCatalog();
       audit(ctx, req, 'catalog-reload', result.ok, { target: 'catalog', ...(result.ok ? { resources: String(result.catalog.resources.length) } : { problems: String(result.problems.length) }) });
-      render(ctx, req, res, result.ok ? 200 : 422, t(req.lang, 'adminCatalog'), html`
-        ${result.ok
-          ? html`<p class="notice" role="status">${t(req.lang, 'adminCatalogReloaded', { count: String(result.catalog.resources.length) })}</p>`
-          : html`<p class="notice" role="alert">${t(req.lang, 'adminCatalogKept')}</p><ul>${result.problems.map((p) => html`<li><code>${p.path}</code>: ${p.message}</li>`)}</ul>`}
-        <p><a href="/admin">${t(req.lang, 'adminTitle')}</a></p>`);
+      render(ctx, req, res, result.ok ? 200 : 422, t(req.lang, 'adminCatalog'), catalogReloadBody(req.lang, result.ok ? { ok: true, count: result.catalog.resources.length } : { ok: false, problems: result.problems }));
     });
   }
 
   if (!check) return router;
 
-  const showLogin = async (req: Request, res: Response, status: number, notice?: string) => {
+  const showLogin = async (req: Request, res: Response, status: number, notice?: Say) => {
     const session = req.session ?? (await ctx.sessions.create(res));
     const token = ctx.csrf.token(session);
     const returnTo = localPath(req.query.returnTo ?? (req.body as Record<string, unknown> | undefined)?.returnTo, '/admin');
-    render(ctx, req, res, status, t(req.lang, 'adminLoginTitle'), html`
-      ${notice ? html`<p class="notice" role="alert">${notice}</p>` : ''}
-      ${postForm('/admin/login', token, html`
-        <p><label for="username">${t(req.lang, 'adminUsername')}</label><br>
-          <input id="username" name="username" autocomplete="username" required autocapitalize="none" spellcheck="false"></p>
-        <p><label for="password">${t(req.lang, 'adminPassword')}</label><br>
-          <input id="password" name="password" type="password" autocomplete="current-password" required></p>
-        <p><button class="button" type="submit">${t(req.lang, 'adminSignIn')}</button></p>`, { returnTo })}`);
+    render(ctx, req, res, status, t(req.lang, 'adminLoginTitle'), adminLoginBody(req.lang, { token, returnTo, notice }));
   };
 
   router.get('/admin/login', (req, res) => showLogin(req, res, 200));
@@ -73,13 +60,13 @@ export function adminRoutes(ctx: RouteContext, reloadCatalog?: ReloadCatalog): R
     if (isRefusal(attempt)) {
       audit(ctx, req, 'login', false, { reason: 'too-many-failures' });
       res.set('Retry-After', String(attempt.retryAfterSeconds));
-      await showLogin(req, res, 429, t(req.lang, 'adminLoginThrottled', { count: String(Math.ceil(attempt.retryAfterSeconds / 60)) }));
+      await showLogin(req, res, 429, { key: 'adminLoginThrottled', vars: { count: String(Math.ceil(attempt.retryAfterSeconds / 60)) } });
       return;
     }
     const identity = await check(text(body.username), text(body.password));
     if (!identity) {
       audit(ctx, req, 'login', false, { reason: 'bad-credentials' });
-      await showLogin(req, res, 401, t(req.lang, 'adminLoginFailed'));
+      await showLogin(req, res, 401, 'adminLoginFailed');
       return;
     }
     await attempt.succeeded();

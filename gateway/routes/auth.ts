@@ -2,10 +2,8 @@ import { Router, type NextFunction, type Request, type Response } from 'express'
 import { LoginError, type LoginResult } from '../../idp-adapters/types';
 import type { Logins } from '../logins';
 import { spMetadataSource } from '../../idp-adapters/saml';
-import { render, type RouteContext } from './context';
+import { renderMessage, type RouteContext } from './context';
 import { sendLoginError } from './login-error-page';
-import { t } from '../i18n';
-import { html } from '../pages/html';
 import { localPath } from '../local-path';
 import { launchedResource } from '../usage/launch-target';
 import type { CampusSessions } from '../campus-sessions';
@@ -75,16 +73,14 @@ export function authRoutes(ctx: RouteContext, { adapters, saml }: Logins, campus
   // Every start leaves a pending request in the store: an anonymous client may start only so many.
   const startsLimited = ctx.limits.loginStart((req, res, refusal) => {
     res.set('Retry-After', String(refusal.retryAfterSeconds));
-    render(ctx, req, res, 429, t(req.lang, 'loginStartsThrottledTitle'), html`
-      <p role="alert">${t(req.lang, 'loginStartsThrottledBody', { count: String(refusal.retryAfterSeconds) })}</p><p><a href="/">${t(req.lang, 'backHome')}</a></p>`);
+    renderMessage(ctx, req, res, 429, { title: 'loginStartsThrottledTitle', message: { key: 'loginStartsThrottledBody', vars: { count: String(refusal.retryAfterSeconds) } }, tone: 'alert' });
   });
 
   router.get('/auth/:login/login', startsLimited, async (req: Request, res: Response, next: NextFunction) => {
     const id = String(req.params.login);
     const login = adapters.get(id);
     if (!login) {
-      render(ctx, req, res, 404, t(req.lang, 'loginUnknownTitle'), html`
-        <p>${t(req.lang, 'loginUnknownBody', { login: id })}</p><p><a href="/">${t(req.lang, 'backHome')}</a></p>`);
+      renderMessage(ctx, req, res, 404, { title: 'loginUnknownTitle', message: { key: 'loginUnknownBody', vars: { login: id } } });
       return;
     }
     const returnTo = localPath(req.query.returnTo);

@@ -5,9 +5,10 @@ import type { Logger } from 'pino';
 import type { Config } from '../../config/schema';
 import type { Catalog } from '../../resource-catalog/catalog';
 import type { CsrfTokens } from '../csrf';
-import { negotiateLang, pick, t, type Lang } from '../i18n';
-import { html } from '../pages/html';
-import { sendPage } from '../pages/layout';
+import { negotiateLang, type Lang } from '../i18n';
+import type { Html } from '../pages/html';
+import { contactLine as contactView, sendPage } from '../pages/layout';
+import { messageBody, say, type MessageView } from '../pages/message';
 import type { Session, Sessions } from '../session';
 import type { Settings } from '../settings';
 import type { Store } from '../store/types';
@@ -59,16 +60,10 @@ export function requestScope(ctx: RouteContext) {
   };
 }
 
-export function contactLine(ctx: RouteContext, lang: Lang) {
-  const c = ctx.config.contact;
-  if (!c.email && !c.url) return undefined;
-  const name = c.name ? pick(c.name, lang) : (c.email ?? c.url ?? '');
-  const href = c.url ?? `mailto:${c.email}`;
-  return html`${t(lang, 'askLibrary')} <a href="${href}">${name}</a>`;
-}
+export const contactLine = (ctx: RouteContext, lang: Lang) => contactView(ctx.config.contact, lang);
 
 /** Send a page in the request's language with the signed-in user and the contact line. */
-export function render(ctx: RouteContext, req: Request, res: Response, status: number, title: string, body: ReturnType<typeof html>, options: { style?: string; wechatHint?: boolean } = {}) {
+export function render(ctx: RouteContext, req: Request, res: Response, status: number, title: string, body: Html, options: { style?: string; wechatHint?: boolean } = {}) {
   const user = req.session?.data.user;
   sendPage(res, status, {
     lang: req.lang,
@@ -84,10 +79,13 @@ export function render(ctx: RouteContext, req: Request, res: Response, status: n
   });
 }
 
+/** A short page (pages/message.ts): a message, what to do next, the way back. */
+export function renderMessage(ctx: RouteContext, req: Request, res: Response, status: number, view: MessageView) {
+  render(ctx, req, res, status, say(req.lang, view.title), messageBody(req.lang, view));
+}
+
 /** An honest notice for features that later issues build; 501 so no client mistakes it for success. */
 export function notBuiltYet(ctx: RouteContext, feature: string) {
   return (req: Request, res: Response) =>
-    render(ctx, req, res, 501, t(req.lang, 'notBuiltTitle'), html`
-      <p class="notice" role="status">${t(req.lang, 'notBuiltBody', { feature })}</p>
-      <p><a href="/">${t(req.lang, 'backHome')}</a></p>`);
+    renderMessage(ctx, req, res, 501, { title: 'notBuiltTitle', message: { key: 'notBuiltBody', vars: { feature } }, tone: 'status' });
 }

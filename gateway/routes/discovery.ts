@@ -5,9 +5,9 @@ import { t } from '../i18n';
 import { DISCOVERY_CSS } from '../pages/discovery-assets';
 import { institutionChoices, samlLoginByEntityID } from '../pages/discovery-choices';
 import { discoveryBody } from '../pages/discovery-page';
-import { html } from '../pages/html';
+import type { Say } from '../pages/message';
 import { localPath, localUrl } from '../local-path';
-import { contactLine, render, type RouteContext } from './context';
+import { contactLine, render, renderMessage, type RouteContext } from './context';
 
 /** The remembered last choice: a login id. */
 export const REMEMBER_COOKIE = 'passway_idp';
@@ -57,9 +57,7 @@ export function discoveryRoutes(ctx: RouteContext): Router {
     }));
   };
 
-  const refuse = (req: Request, res: Response, message: string) =>
-    render(ctx, req, res, 400, t(req.lang, 'dsRefusedTitle'), html`<p class="notice" role="alert">${message}</p>
-      <p><a href="/">${t(req.lang, 'backHome')}</a></p>`);
+  const refuse = (req: Request, res: Response, message: Say) => renderMessage(ctx, req, res, 400, { title: 'dsRefusedTitle', message, tone: 'alert' });
 
   /** The page itself; `among` are the logins one may choose, `chooseHref` where each leads. */
   const showPage = (req: Request, res: Response, among: Login[], carry: Record<string, string>, notice?: string) => {
@@ -111,17 +109,17 @@ export function discoveryRoutes(ctx: RouteContext): Router {
     const returnParam = text(req.query.return) ?? '';
     const returnUrl = localUrl(returnParam, settings.publicUrl.origin);
     if (!returnUrl) {
-      refuse(req, res, t(req.lang, 'dsBadReturn', { url: returnParam }));
+      refuse(req, res, { key: 'dsBadReturn', vars: { url: returnParam } });
       return undefined;
     }
     const entityID = text(req.query.entityID);
     if (!entityID) {
-      refuse(req, res, t(req.lang, 'dsMissingParam', { param: 'entityID' }));
+      refuse(req, res, { key: 'dsMissingParam', vars: { param: 'entityID' } });
       return undefined;
     }
     const policy = text(req.query.policy);
     if (policy && policy !== POLICY_SINGLE) {
-      refuse(req, res, t(req.lang, 'dsBadPolicy', { policy }));
+      refuse(req, res, { key: 'dsBadPolicy', vars: { policy } });
       return undefined;
     }
     const returnIDParam = text(req.query.returnIDParam) || 'entityID';
@@ -183,10 +181,13 @@ export function discoveryRoutes(ctx: RouteContext): Router {
       return;
     }
     const again = `/ds?${new URLSearchParams({ returnTo })}`;
-    render(ctx, req, res, entityID ? 404 : 400, t(req.lang, entityID ? 'dsNotSetUpTitle' : 'dsRefusedTitle'), html`
-      <p class="notice" role="status">${entityID ? t(req.lang, 'dsNotSetUpBody', { entityID }) : t(req.lang, 'dsNoneChosen')}</p>
-      ${entityID ? html`<p>${contactLine(ctx, req.lang) ?? ''}</p>` : ''}
-      <p><a href="${again}">${t(req.lang, 'dsChooseAgain')}</a></p>`);
+    renderMessage(ctx, req, res, entityID ? 404 : 400, {
+      title: entityID ? 'dsNotSetUpTitle' : 'dsRefusedTitle',
+      message: entityID ? { key: 'dsNotSetUpBody', vars: { entityID } } : 'dsNoneChosen',
+      tone: 'status',
+      extra: entityID ? contactLine(ctx, req.lang) : undefined,
+      back: { href: again, say: 'dsChooseAgain' },
+    });
   });
 
   router.get('/ds/discovery.css', (_req, res) => {

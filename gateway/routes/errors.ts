@@ -1,14 +1,11 @@
 import type { NextFunction, Request, Response } from 'express';
-import { negotiateLang, t } from '../i18n';
-import { html } from '../pages/html';
+import { negotiateLang } from '../i18n';
 import { StoreUnavailableError } from '../store/errors';
-import { render, type RouteContext } from './context';
+import { renderMessage, type RouteContext } from './context';
 
 export function notFound(ctx: RouteContext) {
   return (req: Request, res: Response) => {
-    render(ctx, req, res, 404, t(req.lang, 'notFoundTitle'), html`
-      <p>${t(req.lang, 'notFoundBody', { path: req.path })}</p>
-      <p><a href="/">${t(req.lang, 'backHome')}</a></p>`);
+    renderMessage(ctx, req, res, 404, { title: 'notFoundTitle', message: { key: 'notFoundBody', vars: { path: req.path } } });
   };
 }
 
@@ -26,8 +23,6 @@ export function errorPage(ctx: RouteContext) {
       return;
     }
     if (storeDown) res.set('Retry-After', '30');
-    render(ctx, req, res, status, t(req.lang, storeDown ? 'unavailableTitle' : 'errorTitle'), html`
-      <p>${t(req.lang, storeDown ? 'unavailableBody' : 'errorBody', { id })}</p>
-      <p><a href="/">${t(req.lang, 'backHome')}</a></p>`);
+    renderMessage(ctx, req, res, status, { title: storeDown ? 'unavailableTitle' : 'errorTitle', message: { key: storeDown ? 'unavailableBody' : 'errorBody', vars: { id } } });
   };
 }

@@ -6,8 +6,7 @@ import type { Resource } from '../../resource-catalog/schema';
 import { defaultTarget, renderWayfless } from '../../resource-catalog/wayfless-template';
 import { pick, t } from '../i18n';
 import { deniedBody } from '../pages/denied-page';
-import { html } from '../pages/html';
-import { render, type RouteContext } from './context';
+import { render, renderMessage, type RouteContext } from './context';
 import { loginTarget } from './login-url';
 import type { Access } from '../access';
 import { labelResource, type LoadControl } from '../load';
@@ -31,7 +30,7 @@ export function launchRoutes(ctx: RouteContext, deps: LaunchDeps): Router {
   router.get('/go/:resource', async (req, res) => {
     const resource = ctx.catalog().byId(String(req.params.resource));
     if (!resource) {
-      render(ctx, req, res, 404, t(req.lang, 'launchUnknownTitle'), html`<p>${t(req.lang, 'launchUnknownBody', { id: String(req.params.resource) })}</p><p><a href="/">${t(req.lang, 'backHome')}</a></p>`);
+      renderMessage(ctx, req, res, 404, { title: 'launchUnknownTitle', message: { key: 'launchUnknownBody', vars: { id: String(req.params.resource) } } });
       return;
     }
     await launch(ctx, deps, req, res, resource, parseHttpUrl(req.query.target));
@@ -41,13 +40,13 @@ export function launchRoutes(ctx: RouteContext, deps: LaunchDeps): Router {
     // Read from the raw target: everything after url= is the address (EZproxy semantics), qurl= is encoded once.
     const url = parseHttpUrl(loginTarget(req.originalUrl));
     if (!url) {
-      render(ctx, req, res, 400, t(req.lang, 'launchNotCataloguedTitle'), html`<p>${t(req.lang, 'launchMissingUrl')}</p><p><a href="/">${t(req.lang, 'backHome')}</a></p>`);
+      renderMessage(ctx, req, res, 400, { title: 'launchNotCataloguedTitle', message: 'launchMissingUrl' });
       return;
     }
     const resource = ctx.catalog().byUrl(url);
     if (!resource) {
       ctx.recordUsage({ type: 'uncatalogued', host: url.host });
-      render(ctx, req, res, 404, t(req.lang, 'launchNotCataloguedTitle'), html`<p>${t(req.lang, 'launchNotCataloguedBody', { host: url.host })}</p><p><a href="/">${t(req.lang, 'backHome')}</a></p>`);
+      renderMessage(ctx, req, res, 404, { title: 'launchNotCataloguedTitle', message: { key: 'launchNotCataloguedBody', vars: { host: url.host } } });
       return;
     }
     await launch(ctx, deps, req, res, resource, url);

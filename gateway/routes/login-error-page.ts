@@ -1,8 +1,7 @@
 import type { Request, Response } from 'express';
 import type { LoginError } from '../../idp-adapters/types';
 import { t, type MessageKey } from '../i18n';
-import { html } from '../pages/html';
-import { render, type RouteContext } from './context';
+import { renderMessage, type RouteContext } from './context';
 
 const EXPLANATION: Partial<Record<LoginError['reason'], MessageKey>> = {
   'metadata-unavailable': 'loginReason_metadataUnavailable',
@@ -25,9 +24,11 @@ export function sendLoginError(ctx: RouteContext, req: Request, res: Response, e
   ctx.logger.warn({ reason: error.reason, ...error.details, requestId: id, detail: error.message }, 'sign-in failed');
   ctx.recordUsage({ type: 'login-failure', reason: error.reason, login: login?.id, adapter: login?.kind, institution: login?.institution });
   const status = error.reason === 'metadata-unavailable' ? 503 : error.reason === 'malformed' || error.reason === 'status-not-success' ? 400 : 403;
-  const reason = t(req.lang, EXPLANATION[error.reason] ?? 'loginReason_other');
-  render(ctx, req, res, status, t(req.lang, 'loginFailedTitle'), html`
-    <p class="notice" role="alert">${t(req.lang, 'loginFailedBody', { reason, id })}</p>
-    <p><code>${error.reason}</code></p>
-    <p><a class="button" href="${retry}">${t(req.lang, 'loginTryAgain')}</a> <a href="/">${t(req.lang, 'backHome')}</a></p>`);
+  renderMessage(ctx, req, res, status, {
+    title: 'loginFailedTitle',
+    message: { key: 'loginFailedBody', vars: { reason: t(req.lang, EXPLANATION[error.reason] ?? 'loginReason_other'), id } },
+    tone: 'alert',
+    code: error.reason,
+    actions: [{ href: retry, say: 'loginTryAgain', button: true }],
+  });
 }

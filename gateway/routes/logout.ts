@@ -8,15 +8,14 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { LoginError, type CampusSignIn, type IdpAdapter, type LogoutStep } from '../../idp-adapters/types';
 import { audit } from '../admin/audit';
-import { postForm } from '../admin/forms';
 import { adminRole } from '../admin/roles';
 import type { CampusSessions } from '../campus-sessions';
 import { pick, t } from '../i18n';
 import type { Logins } from '../logins';
-import { html } from '../pages/html';
-import { SignedOutPage } from '../signed-out';
 import { sendPage } from '../pages/layout';
-import { contactLine, render, type RouteContext } from './context';
+import { signedOutBody, signOutConfirmBody, signOutContinueBody, signOutPostBody, type SignedOutView } from '../pages/sign-out-page';
+import { SignedOutPage } from '../signed-out';
+import { contactLine, render, renderMessage, type RouteContext } from './context';
 
 export function logoutRoutes(ctx: RouteContext, { adapters, saml }: Logins, campusSessions: CampusSessions, signedOut: SignedOutPage): Router {
   const router = Router();
@@ -38,7 +37,7 @@ export function logoutRoutes(ctx: RouteContext, { adapters, saml }: Logins, camp
         lang: req.lang,
         title: t(req.lang, 'signOutContinueTitle'),
         refreshTo: step.url,
-        body: html`<p role="status">${t(req.lang, 'signOutContinueBody', { campus })}</p><p><a class="button" href="${step.url}">${t(req.lang, 'signOutContinue')}</a></p>`,
+        body: signOutContinueBody(req.lang, { campus, url: step.url }),
         contact: contactLine(ctx, req.lang),
       });
     } else if (step.kind === 'redirect') {
@@ -48,12 +47,7 @@ export function logoutRoutes(ctx: RouteContext, { adapters, saml }: Logins, camp
       const action = new URL(step.action);
       const csp = String(res.getHeader('Content-Security-Policy') ?? '');
       res.set('Content-Security-Policy', csp.replace(/form-action [^;]*/, (directive) => `${directive} ${action.origin}`));
-      render(ctx, req, res, 200, t(req.lang, 'signOutContinueTitle'), html`
-        <form method="post" action="${action.href}">
-          ${Object.entries(step.fields).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}
-          <p>${t(req.lang, 'signOutContinueBody', { campus: campusName(req, adapter) })}</p>
-          <p><button class="button" type="submit">${t(req.lang, 'signOutContinue')}</button></p>
-        </form>`);
+      render(ctx, req, res, 200, t(req.lang, 'signOutContinueTitle'), signOutPostBody(req.lang, { campus: campusName(req, adapter), action: action.href, fields: step.fields }));
     } else {
       ctx.logger.info({ login: adapter.id, why: step.why }, 'campus sign-in not ended');
       res.redirect(303, signedOut.url('not-ended', adapter.id));
@@ -62,21 +56,18 @@ export function logoutRoutes(ctx: RouteContext, { adapters, saml }: Logins, camp
 
   // Sign-out changes state, so only a POST from one of our pages (with the session's CSRF
   // token) does it: a link or form on any other page, a proxied vendor page included, cannot.
-  const confirmSignOut = (req: Request, res: Response, status: number, notice?: string) => {
+  const confirmSignOut = (req: Request, res: Response, status: number, notice?: 'signOutRefused') => {
     if (!req.session?.data.user) {
-      render(ctx, req, res, status, t(req.lang, 'signOut'), html`<p role="status">${t(req.lang, 'signOutNotSignedIn')}</p><p><a href="/">${t(req.lang, 'backHome')}</a></p>`);
+      renderMessage(ctx, req, res, status, { title: 'signOut', message: 'signOutNotSignedIn', tone: 'status' });
       return;
     }
-    render(ctx, req, res, status, t(req.lang, 'signOutConfirmTitle'), html`
-      ${notice ? html`<p class="notice" role="alert">${notice}</p>` : ''}
-      ${postForm('/logout', ctx.csrf.token(req.session), html`<p>${t(req.lang, 'signOutConfirmBody')}</p><p><button class="button" type="submit">${t(req.lang, 'signOut')}</button></p>`)}
-      <p><a href="/">${t(req.lang, 'backHome')}</a></p>`);
+    render(ctx, req, res, status, t(req.lang, 'signOutConfirmTitle'), signOutConfirmBody(req.lang, { token: ctx.csrf.token(req.session), notice }));
   };
   router.get('/logout', (req, res) => confirmSignOut(req, res, 200));
   router.post('/logout', async (req, res) => {
     if (req.session && !ctx.csrf.validFor(req)) {
       if (adminRole(ctx.config, req.session.data.user)) audit(ctx, req, 'csrf-check', false, { target: req.path });
-      confirmSignOut(req, res, 403, t(req.lang, 'signOutRefused'));
+      confirmSignOut(req, res, 403, 'signOutRefused');
       return;
     }
     if (adminRole(ctx.config, req.session?.data.user)) audit(ctx, req, 'logout', true);
@@ -101,18 +92,11 @@ export function logoutRoutes(ctx: RouteContext, { adapters, saml }: Logins, camp
     // OIDC returns the signed outcome as state (its post_logout_redirect_uri is registered without a query).
     const outcome = signedOut.read(req.query.o ?? req.query.state);
     const adapter = outcome ? adapters.get(outcome.loginId) : undefined;
-    const campus = adapter ? campusName(req, adapter) : '';
-    const link = adapter && outcome?.outcome === 'not-ended' ? await adapter.campusUrl() : undefined;
+    const campus: SignedOutView['campus'] = !adapter || !outcome ? undefined
+      : outcome.outcome === 'ended' ? { name: campusName(req, adapter), outcome: 'ended' }
+      : { name: campusName(req, adapter), outcome: 'not-ended', link: await adapter.campusUrl() };
     res.set('Cache-Control', 'no-store');
-    render(ctx, req, res, 200, t(req.lang, 'signedOutTitle'), html`
-      <p role="status">${t(req.lang, 'signedOutPassway')}</p>
-      ${adapter && outcome?.outcome === 'ended' ? html`<p>${t(req.lang, 'signedOutCampusEnded', { campus })}</p>` : ''}
-      ${adapter && outcome?.outcome === 'not-ended'
-        ? html`<p class="notice" role="alert">${t(req.lang, 'signedOutCampusNotEnded', { campus })}</p>
-          ${link ? html`<p><a class="button" href="${link}">${t(req.lang, 'signedOutCampusLink', { campus })}</a></p>` : ''}
-          <p>${t(req.lang, 'signedOutCloseBrowser')}</p>`
-        : ''}
-      <p><a href="/">${t(req.lang, 'backHome')}</a></p>`);
+    render(ctx, req, res, 200, t(req.lang, 'signedOutTitle'), signedOutBody(req.lang, { campus }));
   });
 
   /** A campus logout message refused: the reason code in the log, a readable page (front channel) or a bare status (back channel). */
@@ -124,10 +108,13 @@ export function logoutRoutes(ctx: RouteContext, { adapters, saml }: Logins, camp
       res.status(status === 503 ? 503 : 400).set('Cache-Control', 'no-store').json({ error: 'invalid_request', reason: error.reason });
       return;
     }
-    render(ctx, req, res, status, t(req.lang, 'campusLogoutRefusedTitle'), html`
-      <p class="notice" role="alert">${t(req.lang, 'campusLogoutRefusedBody', { id })}</p>
-      <p><code>${error.reason}</code></p>
-      <p><a href="/logout">${t(req.lang, 'signOut')}</a> <a href="/">${t(req.lang, 'backHome')}</a></p>`);
+    renderMessage(ctx, req, res, status, {
+      title: 'campusLogoutRefusedTitle',
+      message: { key: 'campusLogoutRefusedBody', vars: { id } },
+      tone: 'alert',
+      code: error.reason,
+      actions: [{ href: '/logout', say: 'signOut' }],
+    });
   };
 
   if (saml) {

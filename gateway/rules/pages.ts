@@ -1,15 +1,12 @@
-import { scrollable } from '../pages/layout';
 import express, { Router, type Request, type Response } from 'express';
-import { pick, t, type Lang } from '../i18n';
-import { html } from '../pages/html';
-import { render, type RouteContext } from '../routes/context';
+import { t, type Lang } from '../i18n';
+import { names } from '../pages/labels';
+import { securityBody, SECURITY_HOME, type TripOutcome } from '../pages/security-page';
+import { render, renderMessage, type RouteContext } from '../routes/context';
 import { secretMatches } from '../routes/api';
 import type { AdminAccess } from '../load/pages';
 import type { EvidenceEntry } from './engine';
 import type { Security } from './index';
-
-const when = (ctx: RouteContext, lang: Lang, iso: string) =>
-  iso ? new Intl.DateTimeFormat(lang === 'zh' ? 'zh-CN' : 'en-GB', { timeZone: ctx.config.catalog.timeZone, dateStyle: 'medium', timeStyle: 'medium' }).format(new Date(iso)) : '';
 
 const field = (req: Request, name: string): string => {
   const value = (req.body as Record<string, unknown> | undefined)?.[name];
@@ -34,14 +31,10 @@ function csvField(value: string): string {
  */
 export function securityRoutes(ctx: RouteContext, security: Security, admin: AdminAccess): Router {
   const router = Router();
-  const titleOf = (lang: Lang, id: string) => {
-    if (id === '*') return t(lang, 'securityAllResources');
-    const resource = ctx.catalog().byId(id);
-    return resource ? pick(resource.title, lang) : id;
-  };
+  const titleOf = (lang: Lang, id: string) => (id === '*' ? t(lang, 'securityAllResources') : names(ctx.config, ctx.catalog(), lang).resource(id));
   const refused = (req: Request, res: Response, action: string) => {
     admin.audit?.(req, action, false, { reason: 'csrf' });
-    render(ctx, req, res, 403, t(req.lang, 'csrfRefusedTitle'), html`<p class="notice" role="alert">${t(req.lang, 'csrfRefusedBody')}</p><p><a href="/admin/security">${t(req.lang, 'securityTitle')}</a></p>`);
+    renderMessage(ctx, req, res, 403, { title: 'csrfRefusedTitle', message: 'csrfRefusedBody', tone: 'alert', back: SECURITY_HOME });
   };
 
   router.get('/admin/security', admin.guard, async (req: Request, res: Response) => {
@@ -53,62 +46,33 @@ export function securityRoutes(ctx: RouteContext, security: Security, admin: Adm
       security.state.exemptions(),
       admin.csrfToken(req),
     ]);
-    const hidden = (name: string, value: string) => html`<input type="hidden" name="${name}" value="${value}">`;
-    const post = (action: string, fields: Record<string, string>, label: string) =>
-      html`<form method="post" action="${action}">${hidden('_csrf', token)}${Object.entries(fields).map(([n, v]) => hidden(n, v))}<button class="button" type="submit">${label}</button></form>`;
-    const notice = typeof req.query.done === 'string' ? html`<p class="notice" role="status">${t(lang, 'securitySignedOut', { sessions: req.query.done })}</p>` : html``;
-    const rules = security.engine.rules().rules;
-    render(ctx, req, res, 200, t(lang, 'securityTitle'), html`
-      ${notice}
-      <p>${t(lang, 'securityIntro')}</p>
-      <h2>${t(lang, 'securitySignOutTitle')}</h2>
-      <p>${t(lang, 'securitySignOutHelp')}</p>
-      <form method="post" action="/admin/security/sign-out">${hidden('_csrf', token)}
-        <label for="sign-out-account">${t(lang, 'securityAccount')}</label> <input id="sign-out-account" name="account" required autocomplete="off">
-        <button class="button" type="submit">${t(lang, 'securitySignOutButton')}</button></form>
-      ${ctx.demo
-        ? html`<h2>${t(lang, 'securityDemoTitle')}</h2><p>${t(lang, 'securityDemoHelp')}</p>
-          <form method="post" action="/admin/security/demo-stolen-account">${hidden('_csrf', token)}<button class="button" type="submit">${t(lang, 'securityDemoButton')}</button></form>`
-        : html``}
-      <h2>${t(lang, 'securityTrips')}</h2>
-      ${trips.length === 0
-        ? html`<p>${t(lang, 'securityTripsNone')}</p>`
-        : scrollable(t(lang, 'securityTrips'), html`<table><thead><tr><th>${t(lang, 'securityWhen')}</th><th>${t(lang, 'securityRule')}</th><th>${t(lang, 'suspensionUser')}</th><th>${t(lang, 'loadResource')}</th><th>${t(lang, 'securityValue')}</th><th>${t(lang, 'securityOutcome')}</th><th>${t(lang, 'securityEvidence')}</th></tr></thead>
-          <tbody>${trips.map(
-            (trip) => html`<tr data-trip="${trip.id}" data-rule="${trip.rule}"><td>${when(ctx, lang, trip.at)}</td><td><code>${trip.rule}</code></td><td><code>${trip.user ? `${trip.institution ?? ''}/${trip.user}` : '*'}</code></td>
-              <td>${trip.resource ? titleOf(lang, trip.resource) : ''}</td><td>${String(trip.value)} &gt; ${String(trip.over)}</td><td>${trip.action}${trip.outcome ? ` (${trip.outcome})` : ''}</td>
-              <td><a href="/admin/security/trips/${trip.id}/evidence.csv">CSV</a> <a href="/admin/security/trips/${trip.id}/evidence.json">JSON</a></td></tr>`,
-          )}</tbody></table>`)}
-      <h2>${t(lang, 'securitySuspensions')}</h2>
-      ${suspensions.length === 0
-        ? html`<p>${t(lang, 'suspensionsNone')}</p>`
-        : scrollable(t(lang, 'securitySuspensions'), html`<table><thead><tr><th>${t(lang, 'suspensionUser')}</th><th>${t(lang, 'loadResource')}</th><th>${t(lang, 'securityRule')}</th><th>${t(lang, 'suspensionUntil')}</th><th></th></tr></thead>
-          <tbody>${suspensions.map(
-            (s) => html`<tr data-suspension="${s.user}|${s.resource}"><td><code>${s.institution}/${s.user}</code></td><td>${titleOf(lang, s.resource)}</td><td><code>${s.rule}</code></td><td>${when(ctx, lang, s.until)}</td>
-              <td>${post('/admin/security/lift', { user: s.user, resource: s.resource }, t(lang, 'suspensionLift'))}</td></tr>`,
-          )}</tbody></table>`)}
-      <h2>${t(lang, 'securityBlocks')}</h2>
-      ${blocks.length === 0
-        ? html`<p>${t(lang, 'securityBlocksNone')}</p>`
-        : scrollable(t(lang, 'securityBlocks'), html`<table><tbody>${blocks.map(
-            (b) => html`<tr data-block="${b.user}"><td><code>${b.institution}/${b.user}</code></td><td>${when(ctx, lang, b.since)}</td><td>${b.reason}</td><td>${post('/admin/security/unblock', { user: b.user }, t(lang, 'securityUnblock'))}</td></tr>`,
-          )}</tbody></table>`)}
-      <h2>${t(lang, 'securityExemptions')}</h2>
-      ${exemptions.length === 0 && ctx.config.security.exemptions.length === 0
-        ? html`<p>${t(lang, 'securityExemptionsNone')}</p>`
-        : scrollable(t(lang, 'securityExemptions'), html`<table><tbody>${ctx.config.security.exemptions.map((e) => html`<tr><td><code>${e.subject}</code></td><td>${e.reason}</td><td>${(e.rules ?? []).join(', ')}</td><td>config</td></tr>`)}${exemptions.map(
-            (e) => html`<tr data-exemption="${e.user}"><td><code>${e.institution}/${e.user}</code></td><td>${e.reason}</td><td>${when(ctx, lang, e.until)}</td><td>${post('/admin/security/unexempt', { user: e.user }, t(lang, 'securityRemove'))}</td></tr>`,
-          )}</tbody></table>`)}
-      <h3>${t(lang, 'securityExemptTitle')}</h3>
-      <form method="post" action="/admin/security/exempt">${hidden('_csrf', token)}
-        <p><label for="exempt-account">${t(lang, 'securityAccount')}</label> <input id="exempt-account" name="account" required autocomplete="off"></p>
-        <p><label for="exempt-reason">${t(lang, 'securityReason')}</label> <input id="exempt-reason" name="reason" required></p>
-        <p><label for="exempt-days">${t(lang, 'securityExemptDays')}</label> <input id="exempt-days" name="days" type="number" min="1" max="366" value="30" required></p>
-        <button class="button" type="submit">${t(lang, 'securityExemptButton')}</button></form>
-      <h2>${t(lang, 'securityRules')}</h2>
-      ${scrollable(t(lang, 'securityRules'), html`<table><thead><tr><th>${t(lang, 'securityRule')}</th><th>${t(lang, 'securityCriterion')}</th><th>${t(lang, 'securityOver')}</th><th>${t(lang, 'securityWindow')}</th><th>${t(lang, 'securityAction')}</th></tr></thead>
-        <tbody>${rules.map((r) => html`<tr data-rule="${r.name}"><td><code>${r.name}</code></td><td>${r.criterion} / ${r.per} / ${r.across}</td><td>${String(r.over)}</td><td>${String(r.windowMinutes)}</td><td>${r.action}${r.action === 'suspend' ? ` (${r.suspend}, ${String(r.forMinutes)} min)` : ''}</td></tr>`)}</tbody></table>`)}
-      <p><a href="/admin/suspensions">${t(lang, 'suspensionsTitle')}</a></p>`);
+    const outcome = (code: string | undefined): TripOutcome | undefined => {
+      const match = code ? /^(suspended|sessions-ended):(.*)$/.exec(code) : null;
+      if (!code || !match) return code ? { kind: 'other', code } : undefined;
+      return match[1] === 'suspended' ? { kind: 'suspended', resource: titleOf(lang, match[2]!) } : { kind: 'sessions-ended', count: Number(match[2]) };
+    };
+    render(ctx, req, res, 200, t(lang, 'securityTitle'), securityBody(lang, {
+      timeZone: ctx.config.catalog.timeZone,
+      token,
+      signedOut: typeof req.query.done === 'string' ? req.query.done : undefined,
+      demo: !!ctx.demo,
+      trips: trips.map((trip) => ({
+        id: trip.id,
+        rule: trip.rule,
+        at: trip.at,
+        who: trip.user ? `${trip.institution ?? ''}/${trip.user}` : '*',
+        resource: trip.resource ? titleOf(lang, trip.resource) : undefined,
+        value: trip.value,
+        over: trip.over,
+        action: trip.action,
+        outcome: outcome(trip.outcome),
+      })),
+      suspensions: suspensions.map((s) => ({ user: s.user, institution: s.institution, resource: s.resource, title: titleOf(lang, s.resource), rule: s.rule, until: s.until })),
+      blocks,
+      configExemptions: ctx.config.security.exemptions.map((e) => ({ subject: e.subject, reason: e.reason, rules: e.rules ?? [] })),
+      exemptions,
+      rules: security.engine.rules().rules,
+    }));
   });
 
   const account = (req: Request) => security.userFromAccount(field(req, 'account'));
@@ -122,7 +86,7 @@ export function securityRoutes(ctx: RouteContext, security: Security, admin: Adm
     const who = account(req);
     if (!who) {
       admin.audit?.(req, 'sign-out-everywhere', false, { reason: 'unknown-account' });
-      render(ctx, req, res, 400, t(req.lang, 'securitySignOutTitle'), html`<p class="notice" role="alert">${t(req.lang, 'securityUnknownAccount')}</p><p><a href="/admin/security">${t(req.lang, 'securityTitle')}</a></p>`);
+      renderMessage(ctx, req, res, 400, { title: 'securitySignOutTitle', message: 'securityUnknownAccount', tone: 'alert', back: SECURITY_HOME });
       return;
     }
     const { sessions } = await security.signOut.signOut({ user: who.user, institution: who.institution, by: actor(req), reason: 'admin' });
@@ -148,7 +112,7 @@ export function securityRoutes(ctx: RouteContext, security: Security, admin: Adm
     const reason = field(req, 'reason').trim();
     if (!who || !(days >= 1 && days <= 366) || !reason) {
       admin.audit?.(req, 'exempt', false, { reason: 'bad-input' });
-      render(ctx, req, res, 400, t(req.lang, 'securityExemptTitle'), html`<p class="notice" role="alert">${t(req.lang, 'securityUnknownAccount')}</p><p><a href="/admin/security">${t(req.lang, 'securityTitle')}</a></p>`);
+      renderMessage(ctx, req, res, 400, { title: 'securityExemptTitle', message: 'securityUnknownAccount', tone: 'alert', back: SECURITY_HOME });
       return;
     }
     await security.state.exempt({ user: who.user, institution: who.institution, reason, by: actor(req) }, days * 86_400_000);

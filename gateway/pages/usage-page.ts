@@ -1,34 +1,19 @@
-import type { Config } from '../../../config/schema';
-import { affiliationLabel, AFFILIATION_CODES, reasonCodeLabel } from '../../pages/labels';
-import type { Catalog } from '../../../resource-catalog/catalog';
-import { pick, t, type Lang } from '../../i18n';
-import { html, type Html } from '../../pages/html';
-import { addMonths, lastDay, monthOf, REPORT_IDS } from '../counter';
-import { readableBytes } from './bytes';
-import { barChart, dailyBarChart } from './charts';
-import { filterQuery } from './filters';
-import type { UsageSummary } from './summary';
+import type { Config } from '../../config/schema';
+import type { Catalog } from '../../resource-catalog/catalog';
+import { pick, t, type Lang } from '../i18n';
+import { addMonths, lastDay, monthOf, REPORT_IDS } from '../usage/counter';
+import { readableBytes } from '../usage/reports/bytes';
+import { barChart, dailyBarChart } from '../usage/reports/charts';
+import { filterQuery } from '../usage/reports/filters';
+import type { UsageSummary } from '../usage/reports/summary';
+import { html, type Html } from './html';
+import { scrollable } from './layout';
+import { link } from './message';
+import { ADMIN_HOME } from './admin-page';
+import { affiliationLabel, AFFILIATION_CODES, names, reasonCodeLabel } from './labels';
 
 /** Lines drawn in the per-day chart; the table lists every resource. */
 const TOP_LINES = 5;
-
-export interface Names {
-  resource(id: string): string;
-  institution(id: string): string;
-}
-
-export function names(config: Config, catalog: Catalog, lang: Lang): Names {
-  return {
-    resource: (id) => {
-      const r = catalog.byId(id);
-      return r ? pick(r.title, lang) : id;
-    },
-    institution: (id) => {
-      const i = config.institutions.find((x) => x.id === id);
-      return i ? pick(i.name, lang) : id;
-    },
-  };
-}
 
 function select(id: string, label: string, all: string, value: string | undefined, options: { value: string; label: string }[]): Html {
   return html`<p><label for="${id}">${label}</label><br><select id="${id}" name="${id}">
@@ -36,6 +21,14 @@ function select(id: string, label: string, all: string, value: string | undefine
     ${options.map((o) => html`<option value="${o.value}"${o.value === value ? html` selected` : ''}>${o.label}</option>`)}
   </select></p>`;
 }
+
+/** The report page's style, served as /admin/admin.css. */
+export const USAGE_CSS = `
+.filters{display:flex;flex-wrap:wrap;gap:0 1rem;align-items:flex-end}.filters p{margin:.25rem 0}
+.filters input,.filters select{font:inherit;padding:.3rem;min-height:44px;max-width:100%}
+.totals{display:grid;grid-template-columns:repeat(auto-fit,minmax(9rem,1fr));gap:.5rem}.totals dt{color:var(--muted);font-size:.9rem}.totals dd{margin:0 0 .5rem;font-size:1.5rem;font-weight:700}
+.chart{max-width:40rem;height:auto}.scroll{overflow-x:auto}
+`;
 
 /** The /admin/usage body: GET filter form, totals, charts with text alternatives, table, exports. */
 export function usagePage(lang: Lang, config: Config, catalog: Catalog, summary: UsageSummary): Html {
@@ -46,7 +39,8 @@ export function usagePage(lang: Lang, config: Config, catalog: Catalog, summary:
   const month = f.to === lastDay(monthOf(f.to)) ? monthOf(f.to) : addMonths(monthOf(f.to), -1);
   const top = summary.resources.slice(0, TOP_LINES);
   const launchesText = top.map((r) => `${n.resource(r.resource)}: ${r.launches}`).join('; ');
-  return html`
+  return html`<link rel="stylesheet" href="/admin/admin.css">
+<p>${link(lang, ADMIN_HOME)}</p>
 <form method="get" action="/admin/usage" class="panel filters">
   <p><label for="from">${t(lang, 'usageFrom')}</label><br><input id="from" name="from" type="date" value="${f.from}"></p>
   <p><label for="to">${t(lang, 'usageTo')}</label><br><input id="to" name="to" type="date" value="${f.to}"></p>
@@ -86,10 +80,10 @@ ${barChart({ title: t(lang, 'usageCampusSplit'), description: `${t(lang, 'usageO
     { label: t(lang, 'usageOnCampus'), value: summary.totals.onCampus },
   ])}
 <h2>${t(lang, 'usageByResource')}</h2>
-<div class="scroll" role="region" tabindex="0" aria-label="${t(lang, 'usageByResource')}"><table>
+${scrollable(t(lang, 'usageByResource'), html`<table>
   <caption>${t(lang, 'usageByResource')} (${f.from} – ${f.to})</caption>
   <thead><tr><th scope="col">${t(lang, 'usageResource')}</th><th scope="col">${t(lang, 'usageLaunches')}</th><th scope="col">${t(lang, 'usageOffCampus')}</th><th scope="col">${t(lang, 'usageOnCampus')}</th><th scope="col">${t(lang, 'usageDenials')}</th><th scope="col">${t(lang, 'usageBytes')}</th></tr></thead>
   <tbody>${summary.resources.map((r) => html`<tr><th scope="row">${n.resource(r.resource)}</th><td>${r.launches}</td><td>${r.offCampus}</td><td>${r.onCampus}</td><td>${r.denials}</td><td>${readableBytes(r.bytes, lang)}</td></tr>`)}</tbody>
-</table></div>
+</table>`)}
 ${summary.resources.length === 0 ? html`<p>${t(lang, 'usageNone')}</p>` : ''}`;
 }
