@@ -4,9 +4,8 @@
  * on the main thread and in a validation worker (validation-pool.ts).
  */
 import { SAML, SamlStatusError, ValidateInResponseTo } from '@node-saml/node-saml';
-import type { SamlAttribute } from '../attributes';
 import { LoginError } from '../types';
-import { assertionContents, checkAssertion, type Expectations, type SamlNameID } from './acs-checks';
+import { assertionContents, checkAssertion, type Expectations } from './acs-checks';
 import { refusedAlgorithm } from './algorithms';
 import { NS, parseXml } from './xml';
 
