@@ -10,7 +10,7 @@ import { COUNTER_BASE, customerFor, customerReport, institutionIds, requestConte
 /**
  * The COUNTER API R5.1 (formerly COUNTER_SUSHI; Code of Practice section 8 and the OpenAPI
  * specification Project-Counter/cop5 api-specification/COUNTER_API.json) at /counter/r51/…:
- * /status (public), /members, /reports and /reports/{dr,dr_d1,dr_d2,pr,pr_p1}, secured by
+ * /status (public), /members, /reports and /reports/{dr,dr_d1,dr_d2,pr,pr_p1,tr,tr_b1,tr_j1,ir}, secured by
  * requestor_id + api_key (counter.requestors). Errors are one Exception with the HTTP status of
  * Appendix D; report-level Exceptions are in the report header.
  */
