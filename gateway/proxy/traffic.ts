@@ -135,7 +135,8 @@ export class ProxyTraffic {
       }
       if (n.item) {
         const id = JSON.stringify(n.item);
-        if (seen.itemised.has(id) || (seen.itemised.size < MAX_ITEMS_ITEMISED && seen.itemised.add(id))) {
+        if (!seen.itemised.has(id) && seen.itemised.size < MAX_ITEMS_ITEMISED) seen.itemised.add(id);
+        if (seen.itemised.has(id)) {
           const counted = acc.items.get(id);
           if (counted) counted.requests += 1;
           else acc.items.set(id, { ref: n.item, requests: 1 });

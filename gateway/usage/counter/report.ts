@@ -203,6 +203,35 @@ function reportAttributes(request: ReportRequest): { Report_Attributes?: Record<
   return Object.keys(attributes).length ? { Report_Attributes: attributes } : {};
 }
 
+/** DR, DR_D1, DR_D2: one Report_Item per database with usage. */
+function databaseItems(request: ReportRequest, context: ReportContext, counts: Map<string, Map<string, Counts>>, resources: readonly Resource[]): ReportItem[] {
+  const items: ReportItem[] = [];
+  const named = (r: Resource) => [r.title.en, r.title.zh, r.id, `${context.namespace}:${r.id}`].includes(request.database);
+  for (const resource of [...resources].sort((a, b) => a.title.en.localeCompare(b.title.en))) {
+    if (request.database && !named(resource)) continue;
+    const performance = attributePerformance(request, DATABASE_METRICS, counts.get(resource.id) ?? new Map());
+    if (performance.length === 0) continue;
+    items.push({
+      Database: resource.title.en,
+      Publisher: resource.vendor,
+      Platform: resource.vendor,
+      Item_ID: { Proprietary: `${context.namespace}:${resource.id}` },
+      Attribute_Performance: performance,
+    });
+  }
+  return items;
+}
+
+/** PR, PR_P1: one Report_Item per platform with usage. */
+function platformItems(request: ReportRequest, counts: Map<string, Map<string, Counts>>, resources: readonly Resource[]): ReportItem[] {
+  const items: ReportItem[] = [];
+  for (const platform of [...new Set(resources.map((r) => r.vendor))].sort((a, b) => a.localeCompare(b))) {
+    const performance = attributePerformance(request, PLATFORM_METRICS, sumMonths(resources.filter((r) => r.vendor === platform), counts));
+    if (performance.length) items.push({ Platform: platform, Attribute_Performance: performance });
+  }
+  return items;
+}
+
 /** The report as COUNTER API R5.1 JSON (`identified`: the items' usage, for the Title and Item Reports). */
 export function counterReport(
   request: ReportRequest,
@@ -213,34 +242,11 @@ export function counterReport(
 ): CounterReport {
   const definition = REPORTS[request.id];
   const resources = catalog.resources.filter((r) => !request.platform || r.vendor === request.platform);
-  let items: CounterReport['Report_Items'] = [];
-  if (definition.level === 'title') {
-    items = titleReportItems(request, context.namespace, identified, catalog);
-  } else if (definition.level === 'item') {
-    items = itemReportItems(request, context.namespace, identified, catalog);
-  } else if (definition.level === 'database') {
-    const databases: ReportItem[] = (items = []);
-    const named = (r: Resource) => [r.title.en, r.title.zh, r.id, `${context.namespace}:${r.id}`].includes(request.database);
-    for (const resource of [...resources].sort((a, b) => a.title.en.localeCompare(b.title.en))) {
-      if (request.database && !named(resource)) continue;
-      const performance = attributePerformance(request, DATABASE_METRICS, counts.get(resource.id) ?? new Map());
-      if (performance.length === 0) continue;
-      databases.push({
-        Database: resource.title.en,
-        Publisher: resource.vendor,
-        Platform: resource.vendor,
-        Item_ID: { Proprietary: `${context.namespace}:${resource.id}` },
-        Attribute_Performance: performance,
-      });
-    }
-  } else {
-    const platformItems: ReportItem[] = (items = []);
-    const platforms = [...new Set(resources.map((r) => r.vendor))].sort((a, b) => a.localeCompare(b));
-    for (const platform of platforms) {
-      const performance = attributePerformance(request, PLATFORM_METRICS, sumMonths(resources.filter((r) => r.vendor === platform), counts));
-      if (performance.length) platformItems.push({ Platform: platform, Attribute_Performance: performance });
-    }
-  }
+  const items: CounterReport['Report_Items'] =
+    definition.level === 'title' ? titleReportItems(request, context.namespace, identified, catalog)
+    : definition.level === 'item' ? itemReportItems(request, context.namespace, identified, catalog)
+    : definition.level === 'database' ? databaseItems(request, context, counts, resources)
+    : platformItems(request, counts, resources);
 
   const exceptions = [...request.exceptions];
   // Months not ready or no longer available are said by 3031 / 3032 alone (Appendix D).
