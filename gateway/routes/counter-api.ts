@@ -1,6 +1,6 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { pick } from '../i18n';
-import { addMonths, counterException, CounterError, monthOf, parseReportRequest, REPORTS, REPORT_IDS, RELEASE, reportId, type ReportId } from '../usage/counter';
+import { addMonths, counterException, CounterError, monthOf, parseReportRequest, REPORTS, REPORT_IDS, RELEASE, reportId, titleViewsOffered, type ReportId } from '../usage/counter';
 import { aggregateSource, type UsageSource } from '../usage/reports';
 import { reportToday } from './admin-usage';
 import { secretMatches } from './api';
@@ -90,7 +90,9 @@ export function counterApiRoutes(ctx: RouteContext, source: UsageSource = aggreg
 
   router.get(`${base}/reports`, authorised, (_req, res) => {
     const last = addMonths(monthOf(reportToday(ctx)), -1);
-    res.set('Cache-Control', 'no-store').json(REPORT_IDS.map((id: ReportId) => ({
+    const views = titleViewsOffered(ctx.catalog());
+    const offered = REPORT_IDS.filter((id) => (id === 'TR_J1' || id === 'TR_B1' ? views[id] : true));
+    res.set('Cache-Control', 'no-store').json(offered.map((id: ReportId) => ({
       Report_Name: REPORTS[id].name,
       Report_ID: id,
       Release: RELEASE,

@@ -1,5 +1,5 @@
 import type { Catalog } from '../../../resource-catalog/catalog';
-import type { ItemRef, TitleRef } from '../../../resource-catalog/item-ids';
+import { ITEM_GROUPS, namedGroups, type ItemRef, type TitleRef } from '../../../resource-catalog/item-ids';
 import type { Resource } from '../../../resource-catalog/schema';
 import type { ItemRow, TitleRow } from '../item-query';
 import { REPORTS, type MetricType } from './definitions';
@@ -187,6 +187,20 @@ export function itemReportItems(request: ReportRequest, namespace: string, usage
 export function itemisedResources(catalog: Catalog): { itemised: string[]; not: string[] } {
   const itemised: string[] = [];
   const not: string[] = [];
-  for (const r of catalog.resources) (r.patterns?.item?.some((p) => /\(\?<(doi|item)>/.test(p)) ? itemised : not).push(r.id);
+  const identifies = (source: string) => namedGroups(source).some((g) => (ITEM_GROUPS as readonly string[]).includes(g));
+  for (const r of catalog.resources) (r.patterns?.item?.some(identifies) ? itemised : not).push(r.id);
   return { itemised, not };
+}
+
+/**
+ * The Title Report's Standard Views that can hold usage: TR_J1 when an item pattern captures a
+ * journal, TR_B1 when one captures a book (the Code of Practice leaves out views that would
+ * always be empty). Their paths answer either way, with Exception 3030 when empty.
+ */
+export function titleViewsOffered(catalog: Catalog): { TR_J1: boolean; TR_B1: boolean } {
+  const groups = catalog.resources.flatMap((r) => r.patterns?.item ?? []).flatMap(namedGroups);
+  return {
+    TR_J1: groups.some((g) => g === 'online_issn' || g === 'print_issn' || g === 'journal'),
+    TR_B1: groups.some((g) => g === 'isbn' || g === 'book'),
+  };
 }
