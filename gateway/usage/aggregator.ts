@@ -217,11 +217,13 @@ export class Aggregator {
       known = new Set();
       this.indexed.set(day, known);
     }
+    // New entries are sent together: the index is read as a set, its order does not matter.
+    const missing = new Map<string, Record<string, string>>();
     for (const fields of entries) {
       const id = JSON.stringify(fields);
-      if (known.has(id)) continue;
-      await this.store.append(indexKey(day), fields);
-      known.add(id);
+      if (!known.has(id)) missing.set(id, fields);
     }
+    await Promise.all([...missing.values()].map((fields) => this.store.append(indexKey(day), fields)));
+    for (const id of missing.keys()) known.add(id);
   }
 }

@@ -26,7 +26,9 @@ export async function clearDay(store: Store, day: string, also: { nodes?: Iterab
   }
   for (const item of index.items) keys.add(itemCounterKey(day, item)).add(itemSessionsKey(day, item));
   for (const title of index.titles) keys.add(titleSessionsKey(day, title));
-  for (const key of keys) await store.del(key);
+  // Sent 200 at a time (a day has a key per item and title as well): order matters only between the phases.
+  const all = [...keys];
+  for (let i = 0; i < all.length; i += 200) await Promise.all(all.slice(i, i + 200).map((key) => store.del(key)));
   await store.del(indexKey(day));
 }
 
