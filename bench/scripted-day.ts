@@ -115,7 +115,9 @@ export function scriptedDay(options: ScriptedDayOptions = {}): { events: UsageEv
         const requests = 5 + Math.floor(random() * 50);
         const bytes = requests * (20_000 + Math.floor(random() * 100_000));
         const itemRequests = Math.floor(random() * 4);
-        events.push({ type: 'proxy-summary', resource: r.id, institution: u.institution, affiliations: u.affiliations, subject: u.subject, session: `s-${events.length}`, requests, bytes, itemRequests, uniqueItemRequests: itemRequests, searches: Math.floor(random() * 3) });
+        // Identified items (COUNTER Title and Item Reports) from a small pool per resource, chosen without drawing from `random`.
+        const items = itemRequests ? [{ doi: `10.5555/${r.id}.${events.length % 20}`, title: { type: 'journal' as const, onlineIssn: `1000-000${events.length % 3}` }, requests: itemRequests }] : undefined;
+        events.push({ type: 'proxy-summary', resource: r.id, institution: u.institution, affiliations: u.affiliations, subject: u.subject, session: `s-${events.length}`, requests, bytes, itemRequests, uniqueItemRequests: itemRequests, searches: Math.floor(random() * 3), ...(items ? { items } : {}) });
         add(totals.bytesByResource, r.id, bytes);
         add(totals.requestsByResource, r.id, requests);
       }

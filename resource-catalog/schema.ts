@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ezproxyAddressProblem } from './ezproxy-forms';
 import { claimsHost } from './host-claims';
+import { itemGroupsProblem } from './item-ids';
 
 /** Placeholders a WAYFless template may use; anything else in braces is a mistake. */
 export const WAYFLESS_PLACEHOLDERS = ['entityID', 'entityIDEncoded', 'target', 'targetEncoded'] as const;
@@ -104,8 +105,19 @@ const UrlPattern = z.string().superRefine((source, ctx) => {
   }
 });
 
+/** An item pattern may name what it captures (resource-catalog/item-ids.ts). */
+const ItemPattern = UrlPattern.superRefine((source, ctx) => {
+  const problem = itemGroupsProblem(source);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
 export const Patterns = z.strictObject({
-  item: z.array(UrlPattern).optional().describe('regular expressions for URLs of one full-text item (COUNTER item requests)'),
+  item: z
+    .array(ItemPattern)
+    .optional()
+    .describe(
+      'regular expressions for URLs of one full-text item (COUNTER item requests). Named groups give the COUNTER Item and Title Reports their identifiers: (?<doi>…) or (?<item>…) (the vendor\'s item id), and for the title the item belongs to (?<online_issn>…), (?<print_issn>…) or (?<journal>…) (a journal), (?<isbn>…) or (?<book>…) (a book), e.g. "/doi/pdf/(?<doi>10\\.\\d+/[^?#]+)"',
+    ),
   search: z.array(UrlPattern).optional().describe('regular expressions for URLs of a search (COUNTER searches)'),
 });
 

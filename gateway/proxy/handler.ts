@@ -284,7 +284,7 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
         if (error && load && (error as { code?: string }).code === 'UND_ERR_BODY_TIMEOUT') upstreamErrors(load).inc({ resource: resource.id, reason: 'body-timeout' });
         const at = Date.now();
         counted?.done(bytes, !error && kinds.item && countsAsDownload(res.statusCode, req.headers.range as string | undefined), responseType);
-        if (reader) deps.traffic.note({ session: reader.session.id, resource: resource.id, user: reader.user, bytes, itemUrl: kinds.item ? target.href : undefined, search: kinds.search, at });
+        if (reader) deps.traffic.note({ session: reader.session.id, resource: resource.id, user: reader.user, bytes, itemUrl: kinds.item ? target.href : undefined, item: kinds.ref, search: kinds.search, at });
         deps.accessLog?.({
           ip: clientAddress(req, trusted),
           institution: reader?.user.institution,

@@ -1,5 +1,6 @@
 import type { Identity } from '../../idp-adapters/identity';
 import type { Resource } from '../../resource-catalog/schema';
+import { itemRef, type ItemRef } from '../../resource-catalog/item-ids';
 import type { RecordUsage } from '../usage/record';
 
 /**
@@ -16,6 +17,8 @@ import type { RecordUsage } from '../usage/record';
 export interface UrlKinds {
   item: boolean;
   search: boolean;
+  /** What the matching item pattern captured (named groups, resource-catalog/item-ids.ts). */
+  ref?: ItemRef;
 }
 
 const compiled = new WeakMap<Resource, { item: RegExp[]; search: RegExp[] }>();
@@ -29,7 +32,12 @@ export function classifyUrl(resource: Resource, url: string): UrlKinds {
     patterns = { item: compile(resource.patterns.item), search: compile(resource.patterns.search) };
     compiled.set(resource, patterns);
   }
-  return { item: patterns.item.some((p) => p.test(url)), search: patterns.search.some((p) => p.test(url)) };
+  const search = patterns.search.some((p) => p.test(url));
+  for (const p of patterns.item) {
+    const match = p.exec(url);
+    if (match) return { item: true, search, ref: itemRef(match.groups) };
+  }
+  return { item: false, search };
 }
 
 export interface TrafficNote {
@@ -39,6 +47,8 @@ export interface TrafficNote {
   bytes: number;
   /** The upstream URL when it is an item request. */
   itemUrl?: string;
+  /** The identifiers its item pattern captured, if any. */
+  item?: ItemRef;
   search: boolean;
   at: number;
 }
@@ -52,6 +62,8 @@ interface Accumulator {
   itemRequests: number;
   uniqueItemRequests: number;
   searches: number;
+  /** Identified items requested since the last summary, by their JSON. */
+  items: Map<string, { ref: ItemRef; requests: number }>;
   from: number;
   until: number;
 }
@@ -59,11 +71,20 @@ interface Accumulator {
 /** Item URLs seen in one session on one resource, kept after its summaries are written. */
 interface SeenItems {
   items: Set<string>;
+  /** Identified items (JSON of their ItemRef) counted one by one in this session. */
+  itemised: Set<string>;
   lastAt: number;
 }
 
 /** Distinct item URLs remembered per session and resource; beyond it, items still count but no longer as unique. */
 const MAX_ITEMS_REMEMBERED = 10_000;
+/**
+ * Identified items one session counts one by one per resource (the Item and Title Reports), as
+ * the store keeps counters for each item and day: a reader opens tens of items in a session, a
+ * harvester thousands (COUNTER leaves bulk downloading out, 7.9), so beyond this the session's
+ * further items still count for the database and platform but add no per-item keys.
+ */
+const MAX_ITEMS_ITEMISED = 1_000;
 
 export interface TrafficOptions {
   record: RecordUsage;
@@ -95,7 +116,7 @@ export class ProxyTraffic {
     const key = `${n.session}\0${n.resource}`;
     let acc = this.open.get(key);
     if (!acc) {
-      acc = { session: n.session, resource: n.resource, user: n.user, requests: 0, bytes: 0, itemRequests: 0, uniqueItemRequests: 0, searches: 0, from: n.at, until: n.at };
+      acc = { session: n.session, resource: n.resource, user: n.user, requests: 0, bytes: 0, itemRequests: 0, uniqueItemRequests: 0, searches: 0, items: new Map(), from: n.at, until: n.at };
       this.open.set(key, acc);
     }
     if (acc.requests === 0) acc.from = n.at;
@@ -106,11 +127,20 @@ export class ProxyTraffic {
     if (n.itemUrl !== undefined) {
       acc.itemRequests += 1;
       let seen = this.seen.get(key);
-      if (!seen) this.seen.set(key, (seen = { items: new Set(), lastAt: n.at }));
+      if (!seen) this.seen.set(key, (seen = { items: new Set(), itemised: new Set(), lastAt: n.at }));
       seen.lastAt = n.at;
       if (!seen.items.has(n.itemUrl) && seen.items.size < MAX_ITEMS_REMEMBERED) {
         seen.items.add(n.itemUrl);
         acc.uniqueItemRequests += 1;
+      }
+      if (n.item) {
+        const id = JSON.stringify(n.item);
+        if (!seen.itemised.has(id) && seen.itemised.size < MAX_ITEMS_ITEMISED) seen.itemised.add(id);
+        if (seen.itemised.has(id)) {
+          const counted = acc.items.get(id);
+          if (counted) counted.requests += 1;
+          else acc.items.set(id, { ref: n.item, requests: 1 });
+        }
       }
     }
     if (this.closed) {
@@ -159,6 +189,7 @@ export class ProxyTraffic {
       itemRequests: acc.itemRequests,
       uniqueItemRequests: acc.uniqueItemRequests,
       searches: acc.searches,
+      ...(acc.items.size ? { items: [...acc.items.values()].map(({ ref, requests }) => ({ ...ref, requests })) } : {}),
       session: acc.session,
       from: new Date(acc.from).toISOString(),
       until: new Date(acc.until).toISOString(),
@@ -171,5 +202,6 @@ export class ProxyTraffic {
     acc.itemRequests = 0;
     acc.uniqueItemRequests = 0;
     acc.searches = 0;
+    acc.items = new Map();
   }
 }

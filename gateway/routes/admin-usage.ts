@@ -42,7 +42,7 @@ export function adminUsageRoutes(ctx: RouteContext, source: ReportDeps = aggrega
       .send(usageCsv(rows, names(ctx.config, ctx.catalog(), req.lang), req.lang));
   });
 
-  /** COUNTER R5.1 reports (DR, DR_D1, DR_D2, PR, PR_P1) for a month (default: the last complete one), JSON or TSV. */
+  /** COUNTER R5.1 reports (DR, DR_D1, DR_D2, PR, PR_P1, TR, TR_B1, TR_J1, IR) for a month (default: the last complete one), JSON or TSV. */
   router.get('/admin/usage/counter/:kind', requireLibrarian(ctx), async (req: Request, res: Response) => {
     const id = reportId(String(req.params.kind));
     const format = req.query.format === 'tsv' ? 'tsv' : req.query.format === undefined || req.query.format === 'json' ? 'json' : undefined;
@@ -68,7 +68,7 @@ export function adminUsageRoutes(ctx: RouteContext, source: ReportDeps = aggrega
     const query = req.query as Record<string, unknown>;
     const month = typeof query.month === 'string' ? query.month : addMonths(monthOf(today), -1);
     const params: Record<string, unknown> = { begin_date: query.begin_date ?? month, end_date: query.end_date ?? month };
-    for (const name of ['metric_type', 'data_type', 'access_method', 'attributes_to_show', 'exclude_monthly_details', 'database']) {
+    for (const name of ['metric_type', 'data_type', 'access_method', 'access_type', 'attributes_to_show', 'exclude_monthly_details', 'include_parent_details', 'database']) {
       if (query[name] !== undefined) params[name] = query[name];
     }
     try {

@@ -1,6 +1,6 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { pick } from '../i18n';
-import { addMonths, counterException, CounterError, monthOf, parseReportRequest, REPORTS, REPORT_IDS, RELEASE, reportId, type ReportId } from '../usage/counter';
+import { addMonths, counterException, CounterError, monthOf, parseReportRequest, REPORTS, REPORT_IDS, RELEASE, reportId, titleViewsOffered, type ReportId } from '../usage/counter';
 import { aggregateSource, type UsageSource } from '../usage/reports';
 import { reportToday } from './admin-usage';
 import { secretMatches } from './api';
@@ -10,7 +10,7 @@ import { COUNTER_BASE, customerFor, customerReport, institutionIds, requestConte
 /**
  * The COUNTER API R5.1 (formerly COUNTER_SUSHI; Code of Practice section 8 and the OpenAPI
  * specification Project-Counter/cop5 api-specification/COUNTER_API.json) at /counter/r51/…:
- * /status (public), /members, /reports and /reports/{dr,dr_d1,dr_d2,pr,pr_p1}, secured by
+ * /status (public), /members, /reports and /reports/{dr,dr_d1,dr_d2,pr,pr_p1,tr,tr_b1,tr_j1,ir}, secured by
  * requestor_id + api_key (counter.requestors). Errors are one Exception with the HTTP status of
  * Appendix D; report-level Exceptions are in the report header.
  */
@@ -90,7 +90,9 @@ export function counterApiRoutes(ctx: RouteContext, source: UsageSource = aggreg
 
   router.get(`${base}/reports`, authorised, (_req, res) => {
     const last = addMonths(monthOf(reportToday(ctx)), -1);
-    res.set('Cache-Control', 'no-store').json(REPORT_IDS.map((id: ReportId) => ({
+    const views = titleViewsOffered(ctx.catalog());
+    const offered = REPORT_IDS.filter((id) => (id === 'TR_J1' || id === 'TR_B1' ? views[id] : true));
+    res.set('Cache-Control', 'no-store').json(offered.map((id: ReportId) => ({
       Report_Name: REPORTS[id].name,
       Report_ID: id,
       Release: RELEASE,

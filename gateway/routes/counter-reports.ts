@@ -1,5 +1,5 @@
 import { pick } from '../i18n';
-import { counterException, CounterError, counterReport, firstDay, lastDay, monthlyCounts, type CounterReport, type InstitutionIds, type ReportRequest, type RequestContext } from '../usage/counter';
+import { counterException, CounterError, counterReport, REPORTS, firstDay, lastDay, monthlyCounts, type CounterReport, type InstitutionIds, type ReportRequest, type RequestContext } from '../usage/counter';
 import type { UsageSource } from '../usage/reports';
 import type { RouteContext } from './context';
 
@@ -34,16 +34,18 @@ export function institutionIds(ctx: RouteContext, customerId: string): Instituti
 
 /** The report for a customer: the aggregates of the months asked, read once. */
 export async function customerReport(ctx: RouteContext, source: UsageSource, request: ReportRequest, customer: Customer): Promise<CounterReport> {
-  const rows = request.months.length
-    ? await source.queryUsage(ctx.store, { from: firstDay(request.months[0]!), to: lastDay(request.months.at(-1)!), institution: customer.institution })
-    : [];
+  const period = request.months.length ? { from: firstDay(request.months[0]!), to: lastDay(request.months.at(-1)!), institution: customer.institution } : undefined;
+  const { level } = REPORTS[request.id];
+  const itemised = level === 'title' || level === 'item';
+  const rows = period && !itemised ? await source.queryUsage(ctx.store, period) : [];
+  const identified = period && itemised ? await source.queryItems(ctx.store, period) : { items: [], titles: [] };
   return counterReport(request, {
     customer,
     namespace: ctx.config.counter.platformId,
     created: new Date(),
     createdBy: ctx.config.counter.createdBy ?? `Passway (${ctx.settings.publicUrl.host})`,
     registryRecord: ctx.config.counter.registryRecord,
-  }, monthlyCounts(rows), ctx.catalog());
+  }, monthlyCounts(rows), ctx.catalog(), identified);
 }
 
 /** What a report request is checked against; `today` is a reporting day (usage.timeZone). */

@@ -1,12 +1,43 @@
 import type { Store } from '../store/types';
 import type { StoredUsageEvent } from './events';
-import { counterKey, encodeTuple, hwmKey, indexKey, usersKey, type Tuple } from './keys';
+import { canonicalItemRef } from '../../resource-catalog/item-ids';
+import { counterKey, encodeIdentified, encodeTuple, hwmKey, indexKey, itemCounterKey, itemSessionsKey, titleSessionsKey, usersKey, type Tuple } from './keys';
 
 /** What one event adds to the aggregates: counters of one dimension tuple, and maybe a user. */
 export interface Contribution {
   tuple: Tuple;
   metrics: Record<string, number>;
   user?: string;
+  /** Identified items (encoded, keys.ts) with their requests, and the titles they belong to, all requested in `session`. */
+  items?: { item: string; requests: number; title?: string }[];
+  session?: string;
+}
+
+/** The identified items of a proxy summary, encoded as store key parts. */
+function identifiedItems(e: StoredUsageEvent & { type: 'proxy-summary' }): Contribution['items'] {
+  if (!Array.isArray(e.items)) return undefined;
+  const institution = e.institution ?? '';
+  const out: NonNullable<Contribution['items']> = [];
+  for (const entry of e.items) {
+    const ref = canonicalItemRef(entry);
+    const requests = int(entry?.requests);
+    if (!ref || requests === 0) continue;
+    const title = ref.title ? encodeIdentified({ resource: e.resource, institution, ref: ref.title }) : undefined;
+    out.push({ item: encodeIdentified({ resource: e.resource, institution, ref }), requests, ...(title ? { title } : {}) });
+  }
+  return out.length ? out : undefined;
+}
+
+/** Every store key an event's contribution touches (rebuild clears them, since the store may have lost the index naming them). */
+export function contributionKeys(day: string, c: Contribution): string[] {
+  const t = encodeTuple(c.tuple);
+  const keys = Object.keys(c.metrics).map((metric) => counterKey(day, t, metric));
+  if (c.user) keys.push(usersKey(day, t));
+  for (const i of c.items ?? []) {
+    keys.push(itemCounterKey(day, i.item), itemSessionsKey(day, i.item));
+    if (i.title) keys.push(titleSessionsKey(day, i.title));
+  }
+  return keys;
 }
 
 const int = (n: number | undefined) => (typeof n === 'number' && Number.isFinite(n) ? Math.max(0, Math.round(n)) : 0);
@@ -30,12 +61,16 @@ export function contribution(e: StoredUsageEvent): Contribution | null {
       return { tuple: tuple(e.resource, e.method), metrics: { launches: 1 }, user: e.user };
     case 'denial':
       return { tuple: tuple(e.resource, ''), metrics: { [`deny:${e.reason}`]: 1 } };
-    case 'proxy-summary':
+    case 'proxy-summary': {
+      const items = identifiedItems(e);
       return {
         tuple: tuple(e.resource, 'proxy'),
         metrics: { requests: int(e.requests), bytes: int(e.bytes), items: int(e.itemRequests), uniqueItems: int(e.uniqueItemRequests), searches: int(e.searches) },
         user: e.user,
+        // COUNTER's user session is a session and a day (7.3): the day is the key's, the session a pseudonym.
+        ...(items ? { items, session: e.sessionRef ?? e.user ?? e.id } : {}),
       };
+    }
     case 'seat-full':
       return { tuple: tuple(e.resource, ''), metrics: { seatFull: 1 } };
     case 'suspension':
@@ -134,6 +169,7 @@ export class Aggregator {
       if (pending.length === 0) return true;
       const increments: Record<string, number> = {};
       const users = new Map<string, Set<string>>();
+      const sessions = new Map<string, Set<string>>();
       const index: Record<string, string>[] = [{ n: node }];
       for (const e of pending) {
         const c = contribution(e);
@@ -149,9 +185,25 @@ export class Aggregator {
           if (!users.has(t)) index.push({ t, m: 'users' });
           users.set(t, (users.get(t) ?? new Set()).add(c.user));
         }
+        for (const { item, requests, title } of c.items ?? []) {
+          const key = itemCounterKey(day, item);
+          if (increments[key] === undefined) index.push({ i: item });
+          increments[key] = (increments[key] ?? 0) + requests;
+          const seen = itemSessionsKey(day, item);
+          sessions.set(seen, (sessions.get(seen) ?? new Set()).add(c.session!));
+          if (title) {
+            const titleSeen = titleSessionsKey(day, title);
+            if (!sessions.has(titleSeen)) index.push({ T: title });
+            sessions.set(titleSeen, (sessions.get(titleSeen) ?? new Set()).add(c.session!));
+          }
+        }
       }
       await this.ensureIndexed(day, index);
-      for (const [t, members] of users) await this.store.pfAdd(usersKey(day, t), [...members]);
+      // Idempotent adds, sent together (one round trip's wait on Redis rather than one per key).
+      await Promise.all([
+        ...[...users].map(([t, members]) => this.store.pfAdd(usersKey(day, t), [...members])),
+        ...[...sessions].map(([key, members]) => this.store.pfAdd(key, [...members])),
+      ]);
       const last = pending[pending.length - 1]!.seq;
       if (await this.store.incrGuarded(guard, mark, String(last), increments)) return true;
       // Another applier moved the mark meanwhile: re-read it and apply what is still missing.
@@ -165,11 +217,13 @@ export class Aggregator {
       known = new Set();
       this.indexed.set(day, known);
     }
+    // New entries are sent together: the index is read as a set, its order does not matter.
+    const missing = new Map<string, Record<string, string>>();
     for (const fields of entries) {
       const id = JSON.stringify(fields);
-      if (known.has(id)) continue;
-      await this.store.append(indexKey(day), fields);
-      known.add(id);
+      if (!known.has(id)) missing.set(id, fields);
     }
+    await Promise.all([...missing.values()].map((fields) => this.store.append(indexKey(day), fields)));
+    for (const id of missing.keys()) known.add(id);
   }
 }

@@ -7,6 +7,8 @@
  * identifiers never reach the log. `affiliations` become one `affiliation`, the primary one.
  */
 
+import type { ItemRef } from '../../resource-catalog/item-ids';
+
 /** Who is involved, when a user is: all optional, since not every caller knows them. */
 interface UserFields {
   institution?: string;
@@ -29,7 +31,8 @@ export type UsageEvent =
   /**
    * Proxied traffic of one session on one resource, summarised (per session end, or periodically).
    * `searches` / `itemRequests` / `uniqueItemRequests` count URLs the catalog marks as search or item
-   * patterns (COUNTER); `session` (raw session id) becomes `sessionRef`.
+   * patterns (COUNTER); `session` (raw session id) becomes `sessionRef`. `items`: the item
+   * requests whose pattern captured identifiers (resource-catalog/item-ids.ts), per item.
    */
   | ({
       type: 'proxy-summary';
@@ -39,6 +42,7 @@ export type UsageEvent =
       itemRequests?: number;
       uniqueItemRequests?: number;
       searches?: number;
+      items?: (ItemRef & { requests: number })[];
       session?: string;
       /** ISO times of the first and last request summarised. */
       from?: string;

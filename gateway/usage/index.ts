@@ -11,6 +11,7 @@ export { createUsageLog, defaultNode, type UsageLog, type UsageLogOptions, type 
 export { ncsaLine, type AccessLogEntry } from './access-log';
 export { readUsageLog, readUsageFile, listLogFiles, usageFileName, accessFileName, type LogFile, type ReadFilter } from './log-files';
 export { queryUsage, uniqueUsers, type UsageFilter, type UsageRow } from './query';
+export { queryItems, type ItemFilter, type ItemRow, type TitleRow } from './item-query';
 export { rebuildUsage, clearDay, type RebuildResult } from './rebuild';
 export { Aggregator, contribution } from './aggregator';
 export { usageLogFromConfig } from './from-config';

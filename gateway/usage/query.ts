@@ -41,16 +41,21 @@ export interface UsageRow extends Tuple {
 interface DayIndex {
   metrics: Map<string, Set<string>>;
   nodes: Set<string>;
+  /** Identified items and titles (encoded, keys.ts). */
+  items: Set<string>;
+  titles: Set<string>;
 }
 
 /** What exists on one day: tuples with their metrics (incl. "users"), and nodes with a high-water mark. */
 export async function readDayIndex(store: Store, day: string): Promise<DayIndex> {
-  const index: DayIndex = { metrics: new Map(), nodes: new Set() };
+  const index: DayIndex = { metrics: new Map(), nodes: new Set(), items: new Set(), titles: new Set() };
   let after = '0';
   for (;;) {
     const page = await store.read(indexKey(day), after, 1000);
     for (const { fields } of page) {
       if (fields.n !== undefined) index.nodes.add(fields.n);
+      if (fields.i !== undefined) index.items.add(fields.i);
+      if (fields.T !== undefined) index.titles.add(fields.T);
       if (fields.t !== undefined && fields.m !== undefined) {
         const set = index.metrics.get(fields.t) ?? new Set<string>();
         index.metrics.set(fields.t, set.add(fields.m));

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import type { Store } from '../store/types';
-import { Aggregator, contribution } from './aggregator';
-import { counterKey, encodeTuple, hwmKey, indexKey, usersKey } from './keys';
+import { Aggregator, contribution, contributionKeys } from './aggregator';
+import { counterKey, hwmKey, indexKey, itemCounterKey, itemSessionsKey, titleSessionsKey, usersKey } from './keys';
 import { listLogFiles, readUsageFile, type LogFile } from './log-files';
 import { readDayIndex } from './query';
 
@@ -24,7 +24,11 @@ export async function clearDay(store: Store, day: string, also: { nodes?: Iterab
   for (const [tuple, metrics] of index.metrics) {
     for (const m of metrics) keys.add(m === 'users' ? usersKey(day, tuple) : counterKey(day, tuple, m));
   }
-  for (const key of keys) await store.del(key);
+  for (const item of index.items) keys.add(itemCounterKey(day, item)).add(itemSessionsKey(day, item));
+  for (const title of index.titles) keys.add(titleSessionsKey(day, title));
+  // Sent 200 at a time (a day has a key per item and title as well): order matters only between the phases.
+  const all = [...keys];
+  for (let i = 0; i < all.length; i += 200) await Promise.all(all.slice(i, i + 200).map((key) => store.del(key)));
   await store.del(indexKey(day));
 }
 
@@ -66,10 +70,7 @@ export async function rebuildUsage(store: Store, dirs: string | readonly string[
       for await (const e of readUsageFile(f.file)) {
         events++;
         const c = contribution(e);
-        if (!c) continue;
-        const t = encodeTuple(c.tuple);
-        for (const metric of Object.keys(c.metrics)) keys.add(counterKey(day, t, metric));
-        if (c.user) keys.add(usersKey(day, t));
+        if (c) for (const key of contributionKeys(day, c)) keys.add(key);
       }
     }
     await clearDay(store, day, { nodes: ofDay.map((f) => f.node), keys });

@@ -3,8 +3,8 @@
  * for Passway's tests from the public specification: COUNTER API 5.1 (Project-Counter/cop5,
  * api-specification/COUNTER_API.json, OpenAPI 3.1) and the Code of Practice R5.1, Appendix D
  * (Exceptions). It covers /r51/status, /r51/members, /r51/reports, the reports DR, DR_D1,
- * DR_D2, PR and PR_P1, and the Exception bodies of non-200 responses. Passway's own document,
- * not a copy of the specification's file.
+ * DR_D2, PR, PR_P1, TR, TR_B1, TR_J1 and IR, and the Exception bodies of non-200 responses.
+ * Passway's own document, not a copy of the specification's file.
  */
 
 import Ajv2020 from 'ajv/dist/2020';
@@ -57,9 +57,10 @@ const organizationIds = {
   Proprietary: list(str({ pattern: PROPRIETARY })),
 };
 const institutionId = object({ ...organizationIds, ISIL: list(str()), OCLC: list(str({ pattern: '^[0-9]+$' })) }, [], { minProperties: 1 });
+const ISSN = '^[0-9]{4}-[0-9]{3}[0-9X]$';
 const itemId = object({
-  DOI: str({ pattern: '^10\\.[1-9][0-9]{2}[0-9.]*\\/.+$' }), ISBN: str(), Online_ISSN: str(), Print_ISSN: str(),
-  Proprietary: str({ pattern: PROPRIETARY }), URI: str({ format: 'uri' }),
+  DOI: str({ pattern: '^10\\.[1-9][0-9]{2}[0-9.]*\\/.+$' }), ISBN: str({ pattern: '^97[89]-[0-9]+-[0-9]+-[0-9]+-[0-9]$', minLength: 17, maxLength: 17 }),
+  Online_ISSN: str({ pattern: ISSN }), Print_ISSN: str({ pattern: ISSN }), Proprietary: str({ pattern: PROPRIETARY }), URI: str({ format: 'uri' }),
 }, [], { minProperties: 1 });
 const counts: Schema = { type: 'object', patternProperties: { [MONTH]: { type: 'integer', minimum: 0 } }, additionalProperties: false, minProperties: 1 };
 const performance = (metrics: string[], minProperties = 1) => object(Object.fromEntries(metrics.map((m) => [m, counts])), [], { minProperties });
@@ -143,7 +144,68 @@ const REPORT_LIST = { type: 'array', minItems: 1, items: object({
   First_Month_Available: str({ pattern: '^[0-9]{4}-[0-9]{2}$' }), Last_Month_Available: str({ pattern: '^[0-9]{4}-[0-9]{2}$' }),
 }, ['Report_Name', 'Report_ID', 'Release', 'Report_Description', 'First_Month_Available', 'Last_Month_Available']) };
 
-export const SCHEMAS: Record<string, Schema> = { status: STATUS, members: MEMBERS, reports: REPORT_LIST, DR, DR_D1, DR_D2, PR, PR_P1 };
+/* Title Report (Tables 4.h-4.m) and Item Report (Tables 4.n-4.q). */
+const accessType = str({ enum: ['Controlled', 'Open', 'Free_To_Read'] });
+const YOP = str({ pattern: '^[0-9]{4}$' });
+const TR_DATA_TYPES = ['Book', 'Conference', 'Journal', 'Newspaper_or_Newsletter', 'Other', 'Patent', 'Reference_Work', 'Report', 'Standard', 'Thesis_or_Dissertation', 'Unspecified'];
+const IR_DATA_TYPES = ['Article', 'Audiovisual', 'Book_Segment', 'Conference_Item', 'Database_Full_Item', 'Dataset', 'Image', 'Interactive_Resource', 'Multimedia', 'News_Item',
+  'Other', 'Patent', 'Reference_Item', 'Report', 'Software', 'Sound', 'Standard', 'Thesis_or_Dissertation', 'Unspecified'];
+const TR_METRICS = [...ITEM_METRICS, 'Limit_Exceeded', 'No_License'];
+const IR_METRICS = ['Total_Item_Investigations', 'Total_Item_Requests', 'Unique_Item_Investigations', 'Unique_Item_Requests', 'Limit_Exceeded', 'No_License'];
+const yopFilter = list(str({ pattern: '^([0-9]{4}|[0-9]{4}-[0-9]{4})$' }));
+const titleItem = (attributePerformance: Schema) => object({
+  Title: str(), Publisher: str(), Publisher_ID: object(organizationIds, [], { minProperties: 1 }), Platform: str({ minLength: 2 }), Item_ID: itemId,
+  Book_Segment_Count: { type: 'integer', minimum: 1 }, Attribute_Performance: { type: 'array', minItems: 1, items: attributePerformance },
+}, ['Title', 'Publisher', 'Platform', 'Attribute_Performance']);
+const titleAttributes = object({
+  Attributes_To_Show: list(str({ enum: ['YOP', 'Access_Type', 'Access_Method', 'Institution_Name', 'Customer_ID', 'Country_Name', 'Country_Code', 'Subdivision_Name', 'Subdivision_Code', 'Attributed', 'Book_Segment_Count'] })),
+  Granularity: str({ enum: ['Month', 'Total'] }),
+}, [], { minProperties: 1 });
+const TR = report(
+  header('TR', 'Title Report', object({
+    ...baseFilters, Item_ID: str({ minLength: 2 }), Access_Method: list(accessMethod), Access_Type: list(accessType), Data_Type: list(str({ enum: TR_DATA_TYPES })),
+    Metric_Type: list(str({ enum: TR_METRICS })), YOP: yopFilter, ...extensionFilters,
+  }, ['Begin_Date', 'End_Date']), titleAttributes),
+  titleItem(object({ Data_Type: str({ enum: TR_DATA_TYPES }), YOP, Access_Type: accessType, Access_Method: accessMethod, Performance: performance(TR_METRICS, 2), ...extensions }, ['Data_Type', 'Performance'])),
+);
+const titleViewFilters = (dataTypes: string[], metrics: string[]) => object({
+  ...baseFilters, Access_Method: fixedList(['Regular']), Access_Type: fixedList(['Controlled']), Data_Type: fixedList(dataTypes), Metric_Type: fixedList(metrics),
+}, ['Begin_Date', 'End_Date', 'Access_Method', 'Access_Type', 'Data_Type', 'Metric_Type']);
+const TR_B1 = report(
+  header('TR_B1', 'Book Requests (Controlled)', titleViewFilters(['Book', 'Reference_Work'], ['Total_Item_Requests', 'Unique_Title_Requests'])),
+  titleItem(object({ Data_Type: str({ enum: ['Book', 'Reference_Work'] }), YOP, Performance: performance(['Total_Item_Requests', 'Unique_Title_Requests'], 2) }, ['Data_Type', 'YOP', 'Performance'])),
+);
+const TR_J1 = report(
+  header('TR_J1', 'Journal Requests (Controlled)', titleViewFilters(['Journal'], ['Total_Item_Requests', 'Unique_Item_Requests'])),
+  titleItem(object({ Performance: performance(['Total_Item_Requests', 'Unique_Item_Requests'], 2) }, ['Performance'])),
+);
+const irItem = object({
+  Item: str(), Publisher: str(), Publisher_ID: object(organizationIds, [], { minProperties: 1 }), Platform: str({ minLength: 2 }), Item_ID: itemId,
+  Authors: list(object({ Name: str(), ISNI: str(), ORCID: str() }, ['Name'])), Publication_Date: str({ format: 'date' }), Article_Version: str({ enum: ['AM', 'VoR', 'EVoR'] }),
+  Attribute_Performance: { type: 'array', minItems: 1, items: object({
+    Data_Type: str({ enum: IR_DATA_TYPES }), YOP, Access_Type: accessType, Access_Method: accessMethod, Performance: performance(IR_METRICS), ...extensions,
+  }, ['Data_Type', 'Performance']) },
+}, ['Item', 'Publisher', 'Platform', 'Attribute_Performance']);
+const irItems = { type: 'array', minItems: 1, items: irItem };
+const IR = report(
+  header('IR', 'Item Report', object({
+    ...baseFilters, Author: str({ minLength: 2 }), Item_ID: str({ minLength: 2 }), Access_Method: list(accessMethod), Access_Type: list(accessType),
+    Data_Type: list(str({ enum: IR_DATA_TYPES })), Metric_Type: list(str({ enum: IR_METRICS })), YOP: yopFilter, ...extensionFilters,
+  }, ['Begin_Date', 'End_Date']), object({
+    Attributes_To_Show: list(str({ enum: ['YOP', 'Access_Type', 'Access_Method', 'Authors', 'Publication_Date', 'Article_Version', 'Institution_Name', 'Customer_ID', 'Country_Name',
+      'Country_Code', 'Subdivision_Name', 'Subdivision_Code', 'Attributed'] })),
+    Include_Parent_Details: str({ enum: ['False', 'True'] }), Include_Component_Details: str({ enum: ['False', 'True'] }), Granularity: str({ enum: ['Month', 'Total'] }),
+  }, [], { minProperties: 1 })),
+  oneOf(
+    object({
+      Title: str(), Authors: list(object({ Name: str() }, ['Name'])), Article_Version: str({ enum: ['AM', 'VoR', 'EVoR'] }), Item_ID: itemId, Publication_Date: str({ format: 'date' }),
+      Data_Type: str({ enum: ['Book', 'Conference', 'Database_Full', 'Journal', 'Newspaper_or_Newsletter', 'Reference_Work'] }), Items: irItems,
+    }, ['Item_ID', 'Items']),
+    object({ Items: irItems }, ['Items']),
+  ),
+);
+
+export const SCHEMAS: Record<string, Schema> = { status: STATUS, members: MEMBERS, reports: REPORT_LIST, DR, DR_D1, DR_D2, PR, PR_P1, TR, TR_B1, TR_J1, IR };
 
 const ajv = new Ajv2020({ allErrors: true, strict: false });
 addFormats(ajv);

@@ -68,6 +68,7 @@ export function fixedSource(rows = ROWS) {
       return rows.filter((r) => matches(r, filter));
     },
     uniqueUsers: async (_store: Store, filter: UsageFilter) => (filter.institution === 'other' ? 1 : 7),
+    queryItems: async () => ({ items: [], titles: [] }),
   };
   return { source, asked };
 }

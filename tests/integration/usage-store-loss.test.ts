@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { scriptedDay } from '../../bench/scripted-day';
 import { MemoryStore, RedisStore, type Store } from '../../gateway/store';
-import { Aggregator, createUsageLog, queryUsage, readUsageLog, rebuildUsage, type UsageLog, type UsageRow } from '../../gateway/usage';
+import { Aggregator, createUsageLog, queryItems, queryUsage, readUsageLog, rebuildUsage, type UsageLog, type UsageRow } from '../../gateway/usage';
 import { counterKey, indexKey } from '../../gateway/usage/keys';
 import { runCli } from '../helpers/process';
 import { startOwnRedis, type OwnRedis } from '../helpers/redis-server';
@@ -50,8 +50,18 @@ async function reference(events: ReturnType<typeof scriptedDay>['events']): Prom
   const log = usageLog(store, 'reference');
   for (const e of events) log.record(e);
   await log.close();
+  itemsExpected = await items(store);
+  expect(itemsExpected.items.length).toBeGreaterThan(0);
   return queryUsage(store, ALL);
 }
+
+/** Per-item and per-title figures (COUNTER Item and Title Reports), in a stable order; Redis counts sessions with a HyperLogLog, exact at these sizes. */
+async function items(store: Store) {
+  const { items: i, titles: t } = await queryItems(store, ALL);
+  const order = (a: { resource: string; institution: string; ref: unknown }) => `${a.resource}/${a.institution}/${JSON.stringify(a.ref)}`;
+  return { items: i.sort((a, b) => order(a).localeCompare(order(b))), titles: t.sort((a, b) => order(a).localeCompare(order(b))) };
+}
+let itemsExpected: Awaited<ReturnType<typeof items>>;
 
 /** Until the store answers again: what the catch-up timer does every catchUpIntervalSeconds. */
 async function healed(log: UsageLog): Promise<void> {
@@ -81,6 +91,7 @@ test('reports heal by themselves after their Redis restarts empty mid-traffic (n
   console.log(`store loss: ${events.length} events sent, ${log.status().lastWrittenSeq} logged, launches counted ${total(rows, (r) => r.launches)} of ${total(expected, (r) => r.launches)}`);
   expect(log.status()).toMatchObject({ aggregation: 'live', lastWrittenSeq: events.length });
   expect(rows).toEqual(expected);
+  expect(await items(store)).toEqual(itemsExpected);
   await log.close();
 });
 
@@ -113,6 +124,7 @@ test('files of other nodes in the folder (a crashed process) are recounted after
   for (const e of events.slice(700)) live.record(e);
   await healed(live);
   expect(await queryUsage(store, ALL)).toEqual(expected);
+  expect(await items(store)).toEqual(itemsExpected);
   await live.close();
 });
 
@@ -139,6 +151,7 @@ test('`usage rebuild` recounts exactly after a loss that left a high-water mark 
   const result = await rebuildUsage(store, [dirA, dirB]);
   expect(result).toMatchObject({ days: [DAY], events: events.length, files: 2 });
   expect(await queryUsage(store, ALL)).toEqual(expected);
+  expect(await items(store)).toEqual(itemsExpected);
 
   // The same node's file in two folders (a copy) counts once; a second rebuild changes nothing.
   copyFileSync(path.join(dirA, `usage-${DAY}.node-a2.jsonl`), path.join(dirB, `usage-${DAY}.node-a2.jsonl`));
@@ -153,10 +166,12 @@ test('`usage rebuild` recounts exactly after a loss that left a high-water mark 
   expect(cli.stderr).toBe('');
   expect(cli.stdout).toContain(`rebuilt 1 day(s) from 2 file(s), ${events.length} events`);
   expect(await queryUsage(store, ALL)).toEqual(expected);
+  expect(await items(store)).toEqual(itemsExpected);
 
   // Replaying every log again through an aggregator changes nothing.
   const again = [];
   for await (const e of readUsageLog(dirA)) again.push(e);
   await new Aggregator(store).apply(again);
   expect(await queryUsage(store, ALL)).toEqual(expected);
+  expect(await items(store)).toEqual(itemsExpected);
 });

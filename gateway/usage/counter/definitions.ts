@@ -5,7 +5,7 @@
 
 export const RELEASE = '5.1';
 
-export type ReportId = 'DR' | 'DR_D1' | 'DR_D2' | 'PR' | 'PR_P1';
+export type ReportId = 'DR' | 'DR_D1' | 'DR_D2' | 'PR' | 'PR_P1' | 'TR' | 'TR_B1' | 'TR_J1' | 'IR';
 
 export type MetricType =
   | 'Searches_Automated'
@@ -27,10 +27,10 @@ export interface ReportDefinition {
   description: string;
   /** DR and PR are COUNTER Reports (filters and attributes may be chosen); the others are Standard Views (pre-set). */
   master: boolean;
-  level: 'database' | 'platform';
+  level: 'database' | 'platform' | 'title' | 'item';
   /** Metric_Types the report may hold (for a Standard View: its pre-set Metric_Type filter, in the order the Code of Practice lists them). */
   metrics: readonly MetricType[];
-  /** Data_Types the report may hold (COUNTER Reports only: their Data_Type filter values). */
+  /** Data_Types the report may hold (COUNTER Reports: their Data_Type filter values; Title Report Standard Views: their pre-set Data_Type filter). */
   dataTypes: readonly string[];
 }
 
@@ -43,6 +43,13 @@ const PR_DATA_TYPES = [
   'Multimedia', 'News_Item', 'Newspaper_or_Newsletter', 'Other', 'Patent', 'Platform', 'Reference_Item', 'Reference_Work', 'Report', 'Software', 'Sound',
   'Standard', 'Thesis_or_Dissertation', 'Unspecified',
 ];
+
+const TR_DATA_TYPES = ['Book', 'Conference', 'Journal', 'Newspaper_or_Newsletter', 'Other', 'Patent', 'Reference_Work', 'Report', 'Standard', 'Thesis_or_Dissertation', 'Unspecified'];
+const IR_DATA_TYPES = [
+  'Article', 'Audiovisual', 'Book_Segment', 'Conference_Item', 'Database_Full_Item', 'Dataset', 'Image', 'Interactive_Resource', 'Multimedia', 'News_Item', 'Other',
+  'Patent', 'Reference_Item', 'Report', 'Software', 'Sound', 'Standard', 'Thesis_or_Dissertation', 'Unspecified',
+];
+const ITEM_METRICS: MetricType[] = ['Total_Item_Investigations', 'Total_Item_Requests', 'Unique_Item_Investigations', 'Unique_Item_Requests'];
 
 export const REPORTS: Record<ReportId, ReportDefinition> = {
   DR: {
@@ -71,6 +78,26 @@ export const REPORTS: Record<ReportId, ReportDefinition> = {
     id: 'PR_P1', name: 'Platform Usage', master: false, level: 'platform', dataTypes: [],
     description: 'Platform-level Searches and Requests (Standard View of the PR).',
     metrics: ['Searches_Platform', 'Total_Item_Requests', 'Unique_Item_Requests', 'Unique_Title_Requests'],
+  },
+  TR: {
+    id: 'TR', name: 'Title Report', master: true, level: 'title', dataTypes: TR_DATA_TYPES,
+    description: 'Activity by title (journal or book) whose items the catalog\'s item patterns identify, with filters and attributes to choose.',
+    metrics: [...ITEM_METRICS, 'Unique_Title_Investigations', 'Unique_Title_Requests', 'Limit_Exceeded', 'No_License'],
+  },
+  TR_B1: {
+    id: 'TR_B1', name: 'Book Requests (Controlled)', master: false, level: 'title', dataTypes: ['Book', 'Reference_Work'],
+    description: 'Full-text requests of books, as Total_Item_Requests and Unique_Title_Requests (Standard View of the TR).',
+    metrics: ['Total_Item_Requests', 'Unique_Title_Requests'],
+  },
+  TR_J1: {
+    id: 'TR_J1', name: 'Journal Requests (Controlled)', master: false, level: 'title', dataTypes: ['Journal'],
+    description: 'Full-text requests of journal content, as Total_Item_Requests and Unique_Item_Requests (Standard View of the TR).',
+    metrics: ['Total_Item_Requests', 'Unique_Item_Requests'],
+  },
+  IR: {
+    id: 'IR', name: 'Item Report', master: true, level: 'item', dataTypes: IR_DATA_TYPES,
+    description: 'Activity by item (article, chapter, other full-text item) the catalog\'s item patterns identify, with filters and attributes to choose.',
+    metrics: [...ITEM_METRICS, 'Limit_Exceeded', 'No_License'],
   },
 };
 

@@ -2,3 +2,4 @@ export { CounterError, counterException, EXCEPTIONS, REPORTS, REPORT_IDS, RELEAS
 export { addMonths, firstDay, lastDay, monthOf, parseReportRequest, type ReportRequest, type RequestContext } from './request';
 export { counterReport, derivationNote, monthlyCounts, type CounterReport, type Counts, type InstitutionIds, type ReportContext } from './report';
 export { counterTsv } from './tsv';
+export { titleViewsOffered } from './title-item';

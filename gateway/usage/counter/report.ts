@@ -3,6 +3,7 @@ import type { Resource } from '../../../resource-catalog/schema';
 import type { UsageRow } from '../query';
 import { counterException, RELEASE, REPORTS, type CounterException, type MetricType, type ReportId } from './definitions';
 import { firstDay, lastDay, monthOf, type ReportRequest } from './request';
+import { itemisedResources, itemReportItems, titleReportItems, type IdentifiedUsage, type ItemReportGroup, type TitleReportItem } from './title-item';
 
 /**
  * COUNTER R5.1 reports (JSON, as the COUNTER API serves them) from the usage aggregates. Only
@@ -92,7 +93,7 @@ export interface ReportHeader {
   Institution_Name: string;
   Institution_ID: InstitutionIds;
   Report_Filters: Record<string, string | string[]>;
-  Report_Attributes?: Record<string, string[]>;
+  Report_Attributes?: Record<string, string[] | string>;
   Exceptions?: CounterException[];
   Created: string;
   Created_By: string;
@@ -100,7 +101,8 @@ export interface ReportHeader {
 }
 export interface CounterReport {
   Report_Header: ReportHeader;
-  Report_Items: ReportItem[];
+  /** DR and PR items, TR items (one per title), or IR groups of items. */
+  Report_Items: ReportItem[] | TitleReportItem[] | ItemReportGroup[];
 }
 
 export interface ReportContext {
@@ -114,8 +116,19 @@ export interface ReportContext {
 }
 
 /** The plain-language note of what is derived and how (Exception 0 in every report; no "; ", the tabular separator). */
-export function derivationNote(catalog: Catalog): string {
+export function derivationNote(catalog: Catalog, level: 'database' | 'platform' | 'title' | 'item' = 'database'): string {
   const unmeasured = catalog.resources.filter((r) => !r.patterns?.item?.length && !r.patterns?.search?.length).map((r) => r.id);
+  if (level === 'title' || level === 'item') {
+    const { not } = itemisedResources(catalog);
+    return [
+      'Derived by Passway, not by the vendor.',
+      'Counted: requests through the library proxy whose upstream URL matches an item pattern of the catalog that captures the item\'s DOI or vendor id (and, where the URL has it, the ISSN, ISBN or vendor id of its journal or book).',
+      'Total_Item_Requests counts those URLs, Unique_Item_Requests the user sessions per day that requested the item, Unique_Title_Requests (books) the sessions per day that requested any item of the book. Investigations are reported equal to Requests.',
+      'The identifier stands in for the Title or Item name, YOP is not known (0001), and the content is reported as Controlled, reached through the library\'s licence.',
+      'Not counted: use through WAYFless (SAML) links or on campus, and double-click filtering.',
+      not.length ? `No per-item figures (no item pattern capturing an id): ${not.join(', ')}.` : '',
+    ].filter(Boolean).join(' ');
+  }
   return [
     'Derived by Passway, not by the vendor.',
     'Counted: requests through the library proxy whose upstream URL matches the catalog patterns of the database (patterns.search: a search, patterns.item: a full-text item request), and launches Passway denied.',
@@ -175,43 +188,71 @@ function reportFilters(request: ReportRequest): Record<string, string | string[]
   if (request.platform) filters.Platform = request.platform;
   if (request.database) filters.Database = request.database;
   if (request.dataTypes) filters.Data_Type = request.dataTypes;
+  if (request.accessTypes) filters.Access_Type = request.accessTypes;
   if (request.accessMethods) filters.Access_Method = request.accessMethods;
   if (request.metricTypes) filters.Metric_Type = request.metricTypes;
   return filters;
 }
 
-/** The report as COUNTER API R5.1 JSON. */
-export function counterReport(request: ReportRequest, context: ReportContext, counts: Map<string, Map<string, Counts>>, catalog: Catalog): CounterReport {
+function reportAttributes(request: ReportRequest): { Report_Attributes?: Record<string, string[] | string> } {
+  const show = [request.showYop && 'YOP', request.showAccessType && 'Access_Type', request.showAccessMethod && 'Access_Method'].filter((a): a is string => Boolean(a));
+  const attributes: Record<string, string[] | string> = {
+    ...(show.length ? { Attributes_To_Show: show } : {}),
+    ...(request.includeParentDetails ? { Include_Parent_Details: 'True' } : {}),
+  };
+  return Object.keys(attributes).length ? { Report_Attributes: attributes } : {};
+}
+
+/** DR, DR_D1, DR_D2: one Report_Item per database with usage. */
+function databaseItems(request: ReportRequest, context: ReportContext, counts: Map<string, Map<string, Counts>>, resources: readonly Resource[]): ReportItem[] {
+  const items: ReportItem[] = [];
+  const named = (r: Resource) => [r.title.en, r.title.zh, r.id, `${context.namespace}:${r.id}`].includes(request.database);
+  for (const resource of [...resources].sort((a, b) => a.title.en.localeCompare(b.title.en))) {
+    if (request.database && !named(resource)) continue;
+    const performance = attributePerformance(request, DATABASE_METRICS, counts.get(resource.id) ?? new Map());
+    if (performance.length === 0) continue;
+    items.push({
+      Database: resource.title.en,
+      Publisher: resource.vendor,
+      Platform: resource.vendor,
+      Item_ID: { Proprietary: `${context.namespace}:${resource.id}` },
+      Attribute_Performance: performance,
+    });
+  }
+  return items;
+}
+
+/** PR, PR_P1: one Report_Item per platform with usage. */
+function platformItems(request: ReportRequest, counts: Map<string, Map<string, Counts>>, resources: readonly Resource[]): ReportItem[] {
+  const items: ReportItem[] = [];
+  for (const platform of [...new Set(resources.map((r) => r.vendor))].sort((a, b) => a.localeCompare(b))) {
+    const performance = attributePerformance(request, PLATFORM_METRICS, sumMonths(resources.filter((r) => r.vendor === platform), counts));
+    if (performance.length) items.push({ Platform: platform, Attribute_Performance: performance });
+  }
+  return items;
+}
+
+/** The report as COUNTER API R5.1 JSON (`identified`: the items' usage, for the Title and Item Reports). */
+export function counterReport(
+  request: ReportRequest,
+  context: ReportContext,
+  counts: Map<string, Map<string, Counts>>,
+  catalog: Catalog,
+  identified: IdentifiedUsage = { items: [], titles: [] },
+): CounterReport {
   const definition = REPORTS[request.id];
   const resources = catalog.resources.filter((r) => !request.platform || r.vendor === request.platform);
-  const items: ReportItem[] = [];
-  if (definition.level === 'database') {
-    const named = (r: Resource) => [r.title.en, r.title.zh, r.id, `${context.namespace}:${r.id}`].includes(request.database);
-    for (const resource of [...resources].sort((a, b) => a.title.en.localeCompare(b.title.en))) {
-      if (request.database && !named(resource)) continue;
-      const performance = attributePerformance(request, DATABASE_METRICS, counts.get(resource.id) ?? new Map());
-      if (performance.length === 0) continue;
-      items.push({
-        Database: resource.title.en,
-        Publisher: resource.vendor,
-        Platform: resource.vendor,
-        Item_ID: { Proprietary: `${context.namespace}:${resource.id}` },
-        Attribute_Performance: performance,
-      });
-    }
-  } else {
-    const platforms = [...new Set(resources.map((r) => r.vendor))].sort((a, b) => a.localeCompare(b));
-    for (const platform of platforms) {
-      const performance = attributePerformance(request, PLATFORM_METRICS, sumMonths(resources.filter((r) => r.vendor === platform), counts));
-      if (performance.length) items.push({ Platform: platform, Attribute_Performance: performance });
-    }
-  }
+  const items: CounterReport['Report_Items'] =
+    definition.level === 'title' ? titleReportItems(request, context.namespace, identified, catalog)
+    : definition.level === 'item' ? itemReportItems(request, context.namespace, identified, catalog)
+    : definition.level === 'database' ? databaseItems(request, context, counts, resources)
+    : platformItems(request, counts, resources);
 
   const exceptions = [...request.exceptions];
   // Months not ready or no longer available are said by 3031 / 3032 alone (Appendix D).
   if (items.length === 0 && request.months.length > 0) exceptions.push(counterException(3030, `no usage counted from ${firstDay(request.begin)} to ${lastDay(request.end)}`));
   exceptions.sort((a, b) => a.Code - b.Code);
-  exceptions.push(counterException(0, derivationNote(catalog)));
+  exceptions.push(counterException(0, derivationNote(catalog, definition.level)));
 
   const header: ReportHeader = {
     Report_Name: definition.name,
@@ -220,7 +261,7 @@ export function counterReport(request: ReportRequest, context: ReportContext, co
     Institution_Name: context.customer.name,
     Institution_ID: context.customer.ids,
     Report_Filters: reportFilters(request),
-    ...(request.showAccessMethod ? { Report_Attributes: { Attributes_To_Show: ['Access_Method'] } } : {}),
+    ...reportAttributes(request),
     Exceptions: exceptions,
     Created: rfc3339(context.created),
     Created_By: context.createdBy,

@@ -27,10 +27,17 @@ export interface ReportRequest {
   metricTypes?: MetricType[];
   dataTypes?: string[];
   accessMethods?: string[];
+  /** Title and Item Reports: Access_Type filter (Passway's usage is all Controlled). */
+  accessTypes?: string[];
   database?: string;
   platform?: string;
   /** Attributes_To_Show=Access_Method. */
   showAccessMethod: boolean;
+  /** Title and Item Reports: Attributes_To_Show=Access_Type and =YOP. */
+  showAccessType?: boolean;
+  showYop?: boolean;
+  /** Item Report: Include_Parent_Details=True. */
+  includeParentDetails?: boolean;
   /** Tabular only: no month columns. */
   excludeMonthlyDetails: boolean;
   /** Exceptions found while reading the request (3031, 3032, 3050, 3060, 3062). */
@@ -52,6 +59,10 @@ export interface RequestContext {
 /** Parameters every path takes (the API's auth parameters are read by the route). */
 const COMMON = ['customer_id', 'requestor_id', 'api_key', 'platform', 'begin_date', 'end_date'];
 const MASTER = ['metric_type', 'data_type', 'access_method', 'attributes_to_show', 'granularity', 'exclude_monthly_details'];
+/** Title and Item Reports also take these (8.3); Passway knows no YOP or author of an item, so those filters are Exception 3060. */
+const TITLE_ITEM = ['access_type', 'yop', 'item_id'];
+const ITEM_ONLY = ['author', 'include_parent_details', 'include_component_details'];
+const ACCESS_TYPES = ['Controlled', 'Open', 'Free_To_Read'];
 /** Common extensions (Code of Practice 11.5) Passway cannot filter by: Exception 3060. */
 const EXTENSION_FILTERS = ['attributed', 'country_code', 'subdivision_code'];
 
@@ -95,7 +106,14 @@ export function parseReportRequest(id: ReportId, query: Record<string, unknown>,
     exceptions.push(counterException(3032, `usage is available from ${firstDay(context.firstMonth)}`));
   }
 
-  const known = new Set([...COMMON, ...(definition.master ? MASTER : []), ...(id === 'DR' ? ['database'] : [])]);
+  const titleOrItem = definition.level === 'title' || definition.level === 'item';
+  const known = new Set([
+    ...COMMON,
+    ...(definition.master ? MASTER : []),
+    ...(id === 'DR' ? ['database'] : []),
+    ...(definition.master && titleOrItem ? TITLE_ITEM : []),
+    ...(id === 'IR' ? ITEM_ONLY : []),
+  ]);
   const unknown = Object.keys(query).filter((name) => !known.has(name) && !(definition.master && EXTENSION_FILTERS.includes(name)));
   if (unknown.length) exceptions.push(counterException(3050, unknown.join(', ')));
 
@@ -115,6 +133,10 @@ export function parseReportRequest(id: ReportId, query: Record<string, unknown>,
 
   if (!definition.master) {
     request.metricTypes = [...definition.metrics];
+    if (titleOrItem) {
+      request.dataTypes = [...definition.dataTypes];
+      request.accessTypes = ['Controlled'];
+    }
     request.accessMethods = ['Regular'];
     return request;
   }
@@ -131,6 +153,10 @@ export function parseReportRequest(id: ReportId, query: Record<string, unknown>,
   request.metricTypes = list('metric_type', definition.metrics) as MetricType[] | undefined;
   request.dataTypes = list('data_type', definition.dataTypes);
   request.accessMethods = list('access_method', ['Regular', 'TDM']);
+  if (titleOrItem) {
+    request.accessTypes = list('access_type', ACCESS_TYPES);
+    for (const name of ['yop', 'item_id', 'author']) if (text(query[name])) invalidFilters.push(`${name}=${text(query[name])}`);
+  }
   if (id === 'DR') {
     const database = text(query.database);
     if (database && database.length >= 2) request.database = database;
@@ -141,7 +167,16 @@ export function parseReportRequest(id: ReportId, query: Record<string, unknown>,
   const invalidAttributes: string[] = [];
   for (const attribute of (text(query.attributes_to_show) ?? '').split('|').map((a) => a.trim()).filter(Boolean)) {
     if (attribute === 'Access_Method') request.showAccessMethod = true;
+    else if (titleOrItem && attribute === 'Access_Type') request.showAccessType = true;
+    else if (titleOrItem && attribute === 'YOP') request.showYop = true;
     else invalidAttributes.push(`attributes_to_show=${attribute}`);
+  }
+  if (id === 'IR') {
+    const parent = text(query.include_parent_details);
+    if (parent && /^true$/i.test(parent)) request.includeParentDetails = true;
+    else if (parent && !/^false$/i.test(parent)) invalidAttributes.push(`include_parent_details=${parent}`);
+    const component = text(query.include_component_details);
+    if (component && !/^false$/i.test(component)) invalidAttributes.push(`include_component_details=${component}`);
   }
   const granularity = text(query.granularity);
   if (granularity && granularity !== 'Month') invalidAttributes.push(`granularity=${granularity}`);

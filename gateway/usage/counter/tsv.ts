@@ -1,5 +1,6 @@
 import { REPORTS } from './definitions';
 import type { CounterReport, ReportItem } from './report';
+import type { ItemReportGroup, TitleReportItem } from './title-item';
 import { monthOf, monthsBetween } from './request';
 
 /**
@@ -45,32 +46,79 @@ export function counterTsv(report: CounterReport, options: TsvOptions = {}): str
     ['Registry_Record', h.Registry_Record],
     [],
   ];
-  const showAccessMethod = h.Report_Attributes?.Attributes_To_Show?.includes('Access_Method') ?? false;
-  const database = definition.level === 'database';
-  const columns = [
-    ...(database ? ['Database', 'Publisher', 'Publisher_ID', 'Platform', 'Proprietary_ID'] : ['Platform']),
-    ...(definition.id === 'DR_D1' || definition.id === 'DR_D2' ? [] : ['Data_Type']),
-    ...(showAccessMethod ? ['Access_Method'] : []),
-    'Metric_Type',
-    'Reporting_Period_Total',
-    ...months.map(monthColumn),
+  const shown = (name: string) => (h.Report_Attributes?.Attributes_To_Show as string[] | undefined)?.includes(name) ?? false;
+  const { columns, rows: lines } = body(report, definition.id, definition.level, { yop: shown('YOP'), accessType: shown('Access_Type'), accessMethod: shown('Access_Method') });
+  const rows = lines.map(({ lead, ap }) =>
+    Object.entries(ap.Performance).map(([metric, counts]) => {
+      const values = counts ?? {};
+      const total = Object.values(values).reduce((a, b) => a + b, 0);
+      return [...lead, metric, total, ...months.map((m) => values[m] ?? 0)];
+    }),
+  ).flat();
+  const headings = [...columns, 'Metric_Type', 'Reporting_Period_Total', ...months.map(monthColumn)];
+  return '\uFEFF' + [...header, headings, ...rows].map((row) => row.map(cell).join('\t')).join('\n') + '\n';
+}
+
+type Ids = Partial<Record<'DOI' | 'ISBN' | 'Online_ISSN' | 'Print_ISSN' | 'Proprietary' | 'URI', string>>;
+interface Attributes {
+  Data_Type?: string;
+  YOP?: string;
+  Access_Type?: string;
+  Access_Method?: string;
+  Performance: Partial<Record<string, Record<string, number>>>;
+}
+/** One row per item and attribute set: the cells before Metric_Type, and the performance to spread over rows. */
+interface Line {
+  lead: (string | undefined)[];
+  ap: Attributes;
+}
+interface Shown {
+  yop: boolean;
+  accessType: boolean;
+  accessMethod: boolean;
+}
+
+/** Column headings (up to Metric_Type) and rows of a report, by report (Tables 4.b, 4.e, 4.k, 4.p). */
+function body(report: CounterReport, id: string, level: string, shown: Shown): { columns: string[]; rows: Line[] } {
+  const attributeColumns = (dataType: boolean, yop: boolean, accessType: boolean) => [
+    ...(dataType ? ['Data_Type'] : []),
+    ...(yop ? ['YOP'] : []),
+    ...(accessType ? ['Access_Type'] : []),
+    ...(shown.accessMethod ? ['Access_Method'] : []),
   ];
-  const lead = (item: ReportItem) =>
-    database ? [item.Database, item.Publisher, '', item.Platform, item.Item_ID?.Proprietary] : [item.Platform];
-  const rows = report.Report_Items.flatMap((item) =>
-    item.Attribute_Performance.flatMap((ap) =>
-      Object.entries(ap.Performance).map(([metric, counts]) => {
-        const total = Object.values(counts).reduce((a, b) => a + b, 0);
-        return [
-          ...lead(item),
-          ...(columns.includes('Data_Type') ? [ap.Data_Type] : []),
-          ...(showAccessMethod ? [ap.Access_Method] : []),
-          metric,
-          total,
-          ...months.map((m) => counts[m] ?? 0),
-        ];
-      }),
-    ),
+  const attributeCells = (columns: string[], ap: Attributes) => columns.map((name) => ap[name as 'Data_Type' | 'YOP' | 'Access_Type' | 'Access_Method']);
+  const ids = (i: Ids, isbn = true) => [i.DOI, i.Proprietary, ...(isbn ? [i.ISBN] : []), i.Print_ISSN, i.Online_ISSN, i.URI];
+  if (level === 'title') {
+    const journals = id === 'TR_J1';
+    const attributes = attributeColumns(!journals, id === 'TR_B1' || shown.yop, shown.accessType);
+    const columns = ['Title', 'Publisher', 'Publisher_ID', 'Platform', 'DOI', 'Proprietary_ID', ...(journals ? [] : ['ISBN']), 'Print_ISSN', 'Online_ISSN', 'URI', ...attributes];
+    const rows = (report.Report_Items as TitleReportItem[]).flatMap((t) =>
+      t.Attribute_Performance.map((ap) => ({ lead: [t.Title, t.Publisher, '', t.Platform, ...ids(t.Item_ID, !journals), ...attributeCells(attributes, ap)], ap })),
+    );
+    return { columns, rows };
+  }
+  if (level === 'item') {
+    const groups = report.Report_Items as ItemReportGroup[];
+    const parents = report.Report_Header.Report_Attributes?.Include_Parent_Details === 'True';
+    const attributes = attributeColumns(true, shown.yop, shown.accessType);
+    const parentColumns = parents
+      ? ['Parent_Title', 'Parent_Authors', 'Parent_Publication_Date', 'Parent_Article_Version', 'Parent_Data_Type', 'Parent_DOI', 'Parent_Proprietary_ID', 'Parent_ISBN', 'Parent_Print_ISSN', 'Parent_Online_ISSN', 'Parent_URI']
+      : [];
+    const columns = ['Item', 'Publisher', 'Publisher_ID', 'Platform', 'DOI', 'Proprietary_ID', 'ISBN', 'Print_ISSN', 'Online_ISSN', 'URI', ...parentColumns, ...attributes];
+    const rows = groups.flatMap((g) => {
+      const parent = parents ? [g.Title, '', '', '', g.Data_Type, ...ids(g.Item_ID ?? {})] : [];
+      return g.Items.flatMap((i) => i.Attribute_Performance.map((ap) => ({ lead: [i.Item, i.Publisher, '', i.Platform, ...ids(i.Item_ID), ...parent, ...attributeCells(attributes, ap)], ap })));
+    });
+    return { columns, rows };
+  }
+  const database = level === 'database';
+  const attributes = attributeColumns(id !== 'DR_D1' && id !== 'DR_D2', false, false);
+  const columns = [...(database ? ['Database', 'Publisher', 'Publisher_ID', 'Platform', 'Proprietary_ID'] : ['Platform']), ...attributes];
+  const rows = (report.Report_Items as ReportItem[]).flatMap((item) =>
+    item.Attribute_Performance.map((ap) => ({
+      lead: [...(database ? [item.Database, item.Publisher, '', item.Platform, item.Item_ID?.Proprietary] : [item.Platform]), ...attributeCells(attributes, ap)],
+      ap: ap as Attributes,
+    })),
   );
-  return '\uFEFF' + [...header, columns, ...rows].map((row) => row.map(cell).join('\t')).join('\n') + '\n';
+  return { columns, rows };
 }
