@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import express, { type Express } from 'express';
@@ -21,6 +22,7 @@ import { federationMetrics, usageMetrics } from './load/metrics';
 import { trustProxy } from './client-address';
 import { createProxy, isWebSocketUpgrade, type Proxy } from './proxy';
 import type { Resolve } from './proxy/address-guard';
+import type { SecretEnv } from './proxy/roaming/credentials';
 import { Catalog } from '../resource-catalog/catalog';
 import { campusMatcher } from './campus';
 import { createLimits } from './limits';
@@ -71,6 +73,8 @@ export interface GatewayDeps {
   reports?: ReportDeps;
   /** Folder that catalog.files are relative to (the config file's), for the admin catalog reload. */
   catalogDir?: string;
+  /** The environment roaming accounts' credentials are read from ({ env: NAME } and NAME_FILE); default none. */
+  env?: SecretEnv;
 }
 
 export interface Gateway {
@@ -156,6 +160,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     load, // upstream errors
     accessLog: config.usage.accessLog ? deps.usage?.accessLog : undefined,
     usageWrites: deps.usage?.beforeWrite, // proxy summaries share every usage-log write
+    secrets: { env: deps.env ?? {}, readFile: (file) => readFileSync(file, 'utf8') }, // roaming accounts' credentials, read at sign-in
+    userOf: (session) => load.userOf(session),
   });
   // Per-address limits, counted in the store so every node shares them
   const limits = createLimits(config, store, (refusal) => {
