@@ -43,6 +43,7 @@ import { adminUsageRoutes, type ReportDeps } from './routes/admin-usage';
 import { apiRoutes } from './routes/api';
 import { counterApiRoutes, withoutApiKey } from './routes/counter-api';
 import { unproxiedAdminRoutes } from './routes/admin-unproxied';
+import { vendorLoginAdminRoutes } from './routes/admin-vendor-logins';
 import { adminQrRoutes } from './routes/admin-qr';
 import { adminFederationRoutes } from './routes/admin-federations';
 import { createLoad, type LoadControl } from './load';
@@ -243,6 +244,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const reloadCatalog = catalogReloader(config, deps.catalogDir, (next) => (catalog = next));
   app.use(adminRoutes(ctx, reloadCatalog), adminUsageRoutes(ctx, deps.reports), apiRoutes(ctx, deps.reports), counterApiRoutes(ctx, deps.reports)); // admin and reports, COUNTER API
   app.use(unproxiedAdminRoutes(ctx, adminAccess.requireAdmin(ctx))); // /admin/unproxied
+  app.use(vendorLoginAdminRoutes(ctx, adminAccess.requireAdmin(ctx))); // /admin/vendor-logins: roaming accounts' sign-ins
   app.use(adminQrRoutes(ctx)); // /admin/qr: QR sheets to print
   app.use(adminFederationRoutes(ctx, adminAccess.requireAdmin(ctx), federations)); // /admin/federations: metadata status for IT
   app.use(notFound(ctx));

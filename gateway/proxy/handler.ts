@@ -282,7 +282,10 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
     };
     const relay = new Relay(res, {
       head: (status, upstreamHeaders) => {
-        vendor?.guard.checkHead(status, upstreamHeaders, vendor.credential, target); // an ended vendor session, the account in a header
+        if (vendor) {
+          vendor.guard.checkHead(status, upstreamHeaders, vendor.credential, target); // an ended vendor session, the account in a header
+          if (!vendor.used) deps.roaming.used(vendor).catch((error: unknown) => logger.warn({ err: error, resource: resource.id }, 'roaming: sign-in use not noted'));
+        }
         if (status >= 500 && load) upstreamErrors(load).inc({ resource: resource.id, reason: `http-${status}` });
         const contentType = String(upstreamHeaders['content-type'] ?? '');
         if (grant?.contentTypes && !NO_BODY_STATUS.has(status) && !grant.contentTypes.test(parseContentType(contentType).type)) throw new CredentialLessRefused();

@@ -18,8 +18,6 @@ export { CredentialEcho, VendorSessionEnded, isCheckedType } from './guard';
 export { readVendorLoginStatus, type VendorLoginStatus } from './status';
 export { credentialProblems, type SecretSource } from './credentials';
 
-/** A fresh sign-in that ends at once is not renewed again (the "once" of "renewed once on expiry"). */
-const RENEWED_RECENTLY_MS = 15_000;
 /** How long one node holds the sign-in of a jar; others wait for it. */
 const LOCK_MS = 30_000;
 const WAIT_STEP_MS = 100;
@@ -49,6 +47,8 @@ export interface VendorSession {
   account: number;
   jar: string;
   generation: number;
+  /** Whether this sign-in has served a page yet (one that did not is not renewed: it never worked). */
+  used: boolean;
   credential: Credential;
   guard: RoamingGuard;
   session: Session;
@@ -67,6 +67,8 @@ export class RoamingRefused extends Error {
 interface SignInState {
   generation: number;
   at: number;
+  /** The sign-in has served a vendor response that was not a sign of an ended session. */
+  used?: boolean;
 }
 
 /**
@@ -122,27 +124,36 @@ export class Roaming {
     const recipe = resource.roaming!;
     const jar = this.jarOf(session, resource, account);
     const state = await this.state(resource, jar);
-    if (state) return this.vendorSession(session, resource, account, jar, state.generation);
+    if (state) return this.vendorSession(session, resource, account, jar, state);
     return this.signIn(session, resource, account, jar, 0, false);
+  }
+
+  /** A vendor response under this sign-in was not a sign of an ended session: noted once per sign-in, in the Store. */
+  async used(vendor: VendorSession): Promise<void> {
+    if (vendor.used) return;
+    vendor.used = true;
+    const key = this.stateKey(vendor.resource, vendor.jar);
+    const state = await this.state(vendor.resource, vendor.jar);
+    if (state && state.generation === vendor.generation && !state.used) await this.deps.store.set(key, JSON.stringify({ ...state, used: true }), this.deps.lifetimeMs);
   }
 
   /**
    * The vendor session ended under a request: sign in again, once. When another request (on any
-   * node) already did, its sign-in is used; when the sign-in being relied on is itself only seconds
-   * old, the vendor is not asked again and the reader gets the failure page.
+   * node) already did, its sign-in is used; when the sign-in relied on never served a page (it ended
+   * at once), the vendor is not asked again and the reader gets the failure page.
    */
   async renew(vendor: VendorSession): Promise<VendorSession> {
     const { session, resource, account, jar } = vendor;
     const state = await this.state(resource, jar);
-    if (state && state.generation > vendor.generation) return this.vendorSession(session, resource, account, jar, state.generation);
-    if (state && this.now() - state.at < RENEWED_RECENTLY_MS) {
+    if (state && state.generation > vendor.generation) return this.vendorSession(session, resource, account, jar, state);
+    if (state && !state.used) {
       await this.failed(session, resource, account, { ok: false, reason: 'unrecognised', detail: 'the vendor session ended right after a sign-in (check success and expired in the recipe)' }, true);
       throw new RoamingRefused('failed', resource);
     }
     return this.signIn(session, resource, account, jar, state?.generation ?? vendor.generation, true);
   }
 
-  private vendorSession(session: Session, resource: Resource, account: number, jar: string, generation: number): VendorSession {
+  private vendorSession(session: Session, resource: Resource, account: number, jar: string, state: SignInState): VendorSession {
     const recipe = resource.roaming!;
     let credential: Credential;
     try {
@@ -152,7 +163,7 @@ export class Roaming {
       void this.failed(session, resource, account, { ok: false, reason: 'credential-unavailable', detail: error.message }, false);
       throw new RoamingRefused('failed', resource);
     }
-    return { resource, recipe, account, jar, generation, credential, guard: this.guardOf(recipe), session };
+    return { resource, recipe, account, jar, generation: state.generation, used: !!state.used, credential, guard: this.guardOf(recipe), session };
   }
 
   private async signIn(session: Session, resource: Resource, account: number, jar: string, seen: number, renewal: boolean): Promise<VendorSession> {
@@ -185,7 +196,7 @@ export class Roaming {
       const generation = seen + 1;
       await this.deps.store.set(this.stateKey(resource, jar), JSON.stringify({ generation, at: this.now() } satisfies SignInState), this.deps.lifetimeMs);
       await this.noted(session, resource, account, result, renewal);
-      return { resource, recipe, account, jar, generation, credential, guard: this.guardOf(recipe), session };
+      return { resource, recipe, account, jar, generation, used: false, credential, guard: this.guardOf(recipe), session };
     } finally {
       await this.deps.store.del(lock);
     }
@@ -197,7 +208,7 @@ export class Roaming {
     while (this.now() < until) {
       await new Promise((resolve) => setTimeout(resolve, WAIT_STEP_MS));
       const state = await this.state(resource, jar);
-      if (state && state.generation > seen) return this.vendorSession(session, resource, account, jar, state.generation);
+      if (state && state.generation > seen) return this.vendorSession(session, resource, account, jar, state);
       if (!(await this.deps.store.get(`roaming:lock:${resource.id}:${jar}`))) break; // it failed: the reader gets the failure page
     }
     throw new RoamingRefused('failed', resource);
