@@ -107,11 +107,19 @@ export class Roaming {
     return raw ? (JSON.parse(raw) as SignInState) : undefined;
   }
 
-  private credentialFor(resource: Resource, recipe: RoamingLogin, account: number): Credential {
+  /** The account's credential (kept in this process for a minute); one that cannot be read is a failed sign-in. */
+  private async credentialFor(session: Session, resource: Resource, account: number, renewal: boolean): Promise<Credential> {
     const key = `${resource.id}:${account}`;
     const cached = this.credentials.get(key);
     if (cached && cached.until > this.now()) return cached.credential;
-    const credential = readCredential(this.deps.secrets, recipe, account);
+    let credential: Credential;
+    try {
+      credential = readCredential(this.deps.secrets, resource.roaming!, account);
+    } catch (error) {
+      if (!(error instanceof CredentialUnavailable)) throw error;
+      await this.failed(session, resource, account, { ok: false, reason: 'credential-unavailable', detail: error.message }, renewal);
+      throw new RoamingRefused('failed', resource);
+    }
     this.credentials.set(key, { credential, until: this.now() + CREDENTIAL_CACHE_MS });
     return credential;
   }
@@ -121,7 +129,6 @@ export class Roaming {
    * Throws RoamingRefused when the sign-in fails or the reader's cap is reached.
    */
   async ready(session: Session, resource: Resource, account: number): Promise<VendorSession> {
-    const recipe = resource.roaming!;
     const jar = this.jarOf(session, resource, account);
     const state = await this.state(resource, jar);
     if (state) return this.vendorSession(session, resource, account, jar, state);
@@ -153,16 +160,9 @@ export class Roaming {
     return this.signIn(session, resource, account, jar, state?.generation ?? vendor.generation, true);
   }
 
-  private vendorSession(session: Session, resource: Resource, account: number, jar: string, state: SignInState): VendorSession {
+  private async vendorSession(session: Session, resource: Resource, account: number, jar: string, state: SignInState): Promise<VendorSession> {
     const recipe = resource.roaming!;
-    let credential: Credential;
-    try {
-      credential = this.credentialFor(resource, recipe, account);
-    } catch (error) {
-      if (!(error instanceof CredentialUnavailable)) throw error;
-      void this.failed(session, resource, account, { ok: false, reason: 'credential-unavailable', detail: error.message }, false);
-      throw new RoamingRefused('failed', resource);
-    }
+    const credential = await this.credentialFor(session, resource, account, false);
     return { resource, recipe, account, jar, generation: state.generation, used: !!state.used, credential, guard: this.guardOf(recipe), session };
   }
 
@@ -178,14 +178,7 @@ export class Roaming {
         await this.failed(session, resource, account, { ok: false, reason: 'reader-cap', detail: `a reader reached ${recipe.readerLoginsPerDay} sign-ins today` }, renewal);
         throw new RoamingRefused('cap', resource);
       }
-      let credential: Credential;
-      try {
-        credential = this.credentialFor(resource, recipe, account);
-      } catch (error) {
-        if (!(error instanceof CredentialUnavailable)) throw error;
-        await this.failed(session, resource, account, { ok: false, reason: 'credential-unavailable', detail: error.message }, renewal);
-        throw new RoamingRefused('failed', resource);
-      }
+      const credential = await this.credentialFor(session, resource, account, renewal);
       if (recipe.mode === 'pooled') await this.deps.jars.clear(jar); // a pooled jar holds nothing but the vendor session
       const result = await signInAtVendor({ agent: this.deps.agent, jars: this.deps.jars, owns: (url) => Catalog.owns(resource, url), userAgent: this.deps.userAgent }, jar, recipe, credential);
       if (!result.ok) {
