@@ -521,6 +521,8 @@ const messages = {
   roamingAdminLast: { en: 'Last sign-in', zh: '最近登录' },
   roamingAdminFailure: { en: 'Last failure', zh: '最近失败' },
   roamingAdminFailures: { en: 'Failures since the last success', zh: '上次成功后的失败次数' },
+  roamingAdminPooled: { en: 'pooled (readers share the account\'s session)', zh: '共享（读者共用账号会话）' },
+  roamingAdminPerReader: { en: 'per reader (each reader signed in separately)', zh: '每位读者（分别登录）' },
   roamingAdminOk: { en: 'succeeded', zh: '成功' },
   roamingAdminFailed: { en: 'failed', zh: '失败' },
   roamingAdminNever: { en: 'none yet', zh: '暂无' },

@@ -1,5 +1,6 @@
 import { t, type Lang } from '../i18n';
 import { html, type Html } from './html';
+import { scrollable } from './layout';
 
 /** One roaming resource on /admin/vendor-logins: what the handler computed from its recipe and the Store. */
 export interface VendorLoginRow {
@@ -16,16 +17,16 @@ export interface VendorLoginRow {
 export function vendorLoginsBody(lang: Lang, rows: readonly VendorLoginRow[]): Html {
   if (rows.length === 0) return html`<p>${t(lang, 'roamingAdminNone')}</p>`;
   return html`<p>${t(lang, 'roamingAdminIntro')}</p>
-    <div class="scroll"><table>
+    ${scrollable(t(lang, 'roamingAdminTitle'), html`<table>
       <thead><tr><th scope="col">${t(lang, 'roamingAdminResource')}</th><th scope="col">${t(lang, 'roamingAdminMode')}</th><th scope="col">${t(lang, 'roamingAdminLast')}</th><th scope="col">${t(lang, 'roamingAdminFailure')}</th><th scope="col">${t(lang, 'roamingAdminFailures')}</th></tr></thead>
       <tbody>${rows.map(
         (row) => html`<tr data-resource="${row.id}" data-ok="${row.last ? String(row.last.ok) : ''}">
           <td>${row.title} <code>${row.id}</code></td>
-          <td>${row.mode}</td>
+          <td>${t(lang, row.mode === 'pooled' ? 'roamingAdminPooled' : 'roamingAdminPerReader')}</td>
           <td>${row.last ? html`${t(lang, row.last.ok ? 'roamingAdminOk' : 'roamingAdminFailed')} <time datetime="${row.last.at}">${row.last.at}</time>` : t(lang, 'roamingAdminNever')}</td>
           <td>${row.lastFailure ? html`<code>${row.lastFailure.reason}</code> <time datetime="${row.lastFailure.at}">${row.lastFailure.at}</time><br>${row.lastFailure.detail}` : t(lang, 'roamingAdminNever')}</td>
           <td>${String(row.failures)}</td>
         </tr>`,
       )}</tbody>
-    </table></div>`;
+    </table>`)}`;
 }
