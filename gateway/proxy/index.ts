@@ -134,7 +134,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
     jars,
     agent,
     secrets: deps.secrets,
-    record: deps.recordUsage,
+    record: deps.security ? deps.security.recordWith(deps.recordUsage) : deps.recordUsage, // a failed vendor sign-in is a security event too
     logger: deps.logger,
     userOf: deps.userOf,
     lifetimeMs,
