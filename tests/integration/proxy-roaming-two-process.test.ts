@@ -4,9 +4,10 @@
  * readers take the seats, on different processes; a third is refused on either; the vendor was signed
  * in to once for all of them (the vendor session, its jar and the sign-in lock live in Redis).
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { Redis } from 'ioredis';
 import { request } from 'undici';
 import { startDemoRoamingVendor, type DemoRoamingVendorHandle } from '../../demo';
 import { createStore } from '../../gateway/store';
@@ -15,7 +16,7 @@ import { signIn, testConfig, testGateway, TEST_SECRET } from '../helpers/gateway
 import { serve, type Served } from '../helpers/process';
 import { deletePrefix, REDIS_URL, testPrefix } from '../helpers/stores';
 import { member } from './proxy-harness';
-import { shippedDemoRoaming } from './roaming-harness';
+import { demoAccount, leakForms, shippedDemoRoaming } from './roaming-harness';
 
 const PUBLIC_PORT = 18_444;
 const PUBLIC_URL = `http://localhost:${PUBLIC_PORT}`;
@@ -56,16 +57,17 @@ beforeAll(async () => {
     store: { kind: 'redis', url: REDIS_URL, keyPrefix: prefix },
     institutions: INSTITUTIONS,
     resources: [shippedDemoRoaming(vendor)],
+    usage: { dir: path.join(stateDir, 'usage') },
   };
   store = createStore({ kind: 'redis', url: REDIS_URL, keyPrefix: prefix });
   const file = path.join(stateDir, 'passway.yaml');
   await writeFile(file, JSON.stringify(config, null, 2)); // JSON is YAML
-  const env = { PASSWAY_SESSION_SECRET: TEST_SECRET, PASSWAY_LOG_LEVEL: 'warn', PASSWAY_CONFIG: '' };
+  const env = { PASSWAY_SESSION_SECRET: TEST_SECRET, PASSWAY_LOG_LEVEL: 'debug', PASSWAY_CONFIG: '' };
   nodes = await Promise.all([serve(['--config', file], { env }), serve(['--config', file], { env })]);
 });
 
 afterAll(async () => {
-  await Promise.all(nodes.map((n) => n.stop()));
+  await Promise.all(nodes.filter((n) => n.child.exitCode === null).map((n) => n.stop()));
   await vendor?.close();
   await store?.close();
   await deletePrefix(prefix);
@@ -87,4 +89,47 @@ test('two seats of one pooled account: two readers on two processes, a third ref
   expect((await at(two, a, '/article/3')).status).toBe(200);
   expect((await at(one, b, '/article/4')).status).toBe(200);
   expect(vendor.signIns()).toEqual({ ok: 1, refused: 0 });
+});
+
+/** Every value under the test's key prefix, as text (strings, hashes, sets, sorted sets, lists, streams). */
+async function redisValues(): Promise<string[]> {
+  const redis = new Redis(REDIS_URL);
+  try {
+    const keys = await redis.keys(`${prefix}*`);
+    return await Promise.all(
+      keys.map(async (key) => {
+        const type = await redis.type(key);
+        const value =
+          type === 'string' ? await redis.getBuffer(key).then((b) => b?.toString('latin1'))
+          : type === 'hash' ? await redis.hgetall(key)
+          : type === 'set' ? await redis.smembers(key)
+          : type === 'zset' ? await redis.zrange(key, '0', '-1', 'WITHSCORES')
+          : type === 'list' ? await redis.lrange(key, 0, -1)
+          : type === 'stream' ? await redis.xrange(key, '-', '+')
+          : `(${type})`;
+        return `${key}\n${JSON.stringify(value)}`;
+      }),
+    );
+  } finally {
+    redis.disconnect();
+  }
+}
+
+test('the account is in neither process\'s log output, the usage log files nor the shared Redis', async () => {
+  await Promise.all(nodes.map((n) => n.stop())); // the usage log is flushed at exit
+  const files = (await readdir(path.join(stateDir, 'usage'))).filter((f) => f.endsWith('.jsonl'));
+  const usage = (await Promise.all(files.map((f) => readFile(path.join(stateDir, 'usage', f), 'utf8')))).join('\n');
+  expect(usage).toContain('"type":"vendor-login"');
+  const output = nodes.map((n) => n.output()).join('\n');
+  expect(output).toContain('"service":"passway"'); // log lines (at debug level) were written and are searched
+  const redis = await redisValues();
+  expect(redis.some((v) => v.includes('roaming:state:demo-roaming'))).toBe(true);
+  const account = demoAccount(vendor);
+  for (const secret of [account.username, account.password]) {
+    for (const form of leakForms(secret)) {
+      expect(usage).not.toContain(form);
+      expect(output).not.toContain(form);
+      for (const value of redis) expect(value).not.toContain(form);
+    }
+  }
 });
