@@ -128,6 +128,45 @@ describe('a pooled roaming account through the proxy', () => {
   });
 });
 
+describe('per-reader mode', () => {
+  let own: RunningGateway;
+  let ownHost: string;
+
+  beforeAll(async () => {
+    const entry = shippedDemoRoaming(vendor);
+    entry.roaming = { ...entry.roaming!, mode: 'per-reader', readerLoginsPerDay: 1, accounts: [{ ...entry.roaming!.accounts[0]!, seats: undefined }] };
+    own = await startGateway(() => ({ institutions: INSTITUTIONS, resources: [entry] }), { resolve });
+    ownHost = proxiedHost(`localhost---http-${vendor.port}`, own.port);
+    logs.push(own.lines);
+  });
+
+  afterAll(async () => {
+    await own?.close();
+  });
+
+  const at = async (cookie: string, pathAndQuery: string) => {
+    const res = await get(own.port, ownHost, pathAndQuery, { cookie });
+    const text = await res.body.text();
+    received.push(seenByBrowser(res.statusCode, res.headers, text));
+    return { status: res.statusCode, text };
+  };
+
+  test('each reader is signed in into their own vendor session; the per-reader cap stops a reader, with a page', async () => {
+    const before = vendor.signIns().ok;
+    const one = await signedIn(own.gateway, member({ subject: 'own-1' }));
+    const two = await signedIn(own.gateway, member({ subject: 'own-2' }));
+    expect((await at(one, '/article/1')).status).toBe(200);
+    expect((await at(two, '/article/2')).status).toBe(200);
+    expect((await at(one, '/article/3')).status).toBe(200);
+    expect(vendor.signIns().ok).toBe(before + 2); // one sign-in per reader, then their jar is used
+    vendor.expireSessions();
+    const capped = await at(one, '/article/4'); // a renewal would be this reader's second sign-in today
+    expect(capped.status).toBe(429);
+    expect(capped.text).toContain('Too many sign-ins today');
+    expect(vendor.signIns().ok).toBe(before + 2);
+  });
+});
+
 describe('a wrong password', () => {
   let wrong: RunningGateway;
   let wrongHost: string;
