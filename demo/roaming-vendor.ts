@@ -5,6 +5,7 @@
  * account must hide: /account names the account, /welcome greets it ("welcome, lib-…"), /account/password
  * changes the password. The account's username and password are generated into the state folder at first
  * start (never written in any config); `expireSessions()` ends every session, as a vendor's timeout would.
+ * Its pages redirect to /login when the session has ended; its API /api/holdings says so in its JSON instead.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -131,6 +132,12 @@ export async function startDemoRoamingVendor(opts: DemoRoamingVendorOptions): Pr
   });
   app.get('/search', requireSession, (req, res) => {
     sendPage(res, 200, { service: SERVICE, title: 'Search', body: `<p>3 results for ${escapeHtml(stringParam(req.query, 'q') ?? '')}.</p>` });
+  });
+  // An API that, like many, answers 200 with a message instead of redirecting when the session has ended.
+  app.get('/api/holdings', (req, res) => {
+    res.set('Cache-Control', 'no-store');
+    if (!signedIn(req)) res.json({ ok: false, message: 'Please sign in again' });
+    else res.json({ ok: true, holdings: [{ title: 'Holiday roaming in 2020', year: 2020 }] });
   });
   // What a shared account must never show a reader.
   app.get('/welcome', requireSession, (_req, res) => {

@@ -282,10 +282,7 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
     };
     const relay = new Relay(res, {
       head: (status, upstreamHeaders) => {
-        if (vendor) {
-          vendor.guard.checkHead(status, upstreamHeaders, vendor.credential, target); // an ended vendor session, the account in a header
-          if (!vendor.used) deps.roaming.used(vendor).catch((error: unknown) => logger.warn({ err: error, resource: resource.id }, 'roaming: sign-in use not noted'));
-        }
+        vendor?.guard.checkHead(status, upstreamHeaders, vendor.credential, target); // an ended vendor session, the account in a header
         if (status >= 500 && load) upstreamErrors(load).inc({ resource: resource.id, reason: `http-${status}` });
         const contentType = String(upstreamHeaders['content-type'] ?? '');
         if (grant?.contentTypes && !NO_BODY_STATUS.has(status) && !grant.contentTypes.test(parseContentType(contentType).type)) throw new CredentialLessRefused();
@@ -309,8 +306,14 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
         if (vendor && req.method !== 'HEAD' && !NO_BODY_STATUS.has(status) && isCheckedType(contentType)) {
           // A roaming account's page, script or API answer is read whole and checked before the browser sees any of it.
           const coding = upstreamHeaders['content-encoding'] as string | undefined;
-          head.hold = { maxBytes: maxHeldBytes, check: (body) => vendor.guard.checkBody(body, coding, vendor.credential) };
-        }
+          head.hold = {
+            maxBytes: maxHeldBytes,
+            check: (body) => {
+              vendor.guard.checkBody(body, coding, vendor.credential); // the account, a block pattern, a text saying the session ended
+              used(vendor);
+            },
+          };
+        } else if (vendor) used(vendor);
         const setCookies = reader ? [upstreamHeaders['set-cookie'] ?? []].flat() : []; // no jar without a session: dropped
         // Vendor cookies reach the jar before the browser sees the response (it may follow a redirect at once).
         return setCookies.length > 0 ? deps.jars.storeFromResponse(exchange.jar ?? reader!.session.id, target.href, setCookies).then(() => head) : head;
@@ -350,6 +353,11 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
       },
       relay,
     );
+  }
+
+  /** A vendor response passed the guard: the sign-in it relied on works (it may be renewed when it ends). */
+  function used(vendor: VendorSession): void {
+    if (!vendor.used) deps.roaming.used(vendor).catch((error: unknown) => logger.warn({ err: error, resource: vendor.resource.id }, 'roaming: sign-in use not noted'));
   }
 
   /**

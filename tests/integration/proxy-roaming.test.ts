@@ -115,16 +115,37 @@ describe('a pooled roaming account through the proxy', () => {
     expect(vendor.signIns().ok).toBe(2);
   });
 
-  test('a renewed session that ends before serving a page is not renewed again: the reader gets the failure page', async () => {
+  test('an API that says in its text that the session ended is renewed too, once', async () => {
+    const before = vendor.signIns().ok;
+    vendor.expireSessions();
+    const first = await browse(readerB, '/api/holdings');
+    expect(first.status).toBe(307);
+    const repeated = await browse(readerB, '/api/holdings');
+    expect(repeated.status).toBe(200);
+    expect(JSON.parse(repeated.text)).toMatchObject({ ok: true });
+    expect(vendor.signIns().ok).toBe(before + 1);
+    vendor.expireSessions();
+    expect((await browse(readerB, '/api/holdings')).status).toBe(307);
+    vendor.expireSessions(); // ended again before the repeat: not signed in in a loop
+    expect((await browse(readerB, '/api/holdings')).status).toBe(502);
+    expect(vendor.signIns().ok).toBe(before + 2);
+  });
+
+  test('a renewed session that ends before serving a page is not renewed again: the reader gets the failure page, and the next request signs in afresh', async () => {
+    expect((await browse(readerA, '/article/9')).status).toBe(200); // after the last test's failure: signed in afresh
+    const before = vendor.signIns().ok;
     vendor.expireSessions();
     const first = await browse(readerA, '/article/10');
     expect(first.status).toBe(307);
-    expect(vendor.signIns().ok).toBe(3);
+    expect(vendor.signIns().ok).toBe(before + 1);
     vendor.expireSessions(); // the new session ends before the browser repeats its request
     const again = await browse(readerA, '/article/10');
     expect(again.status).toBe(502);
     expect(again.text).toContain('Could not sign you in at Demo Roaming Vendor');
-    expect(vendor.signIns().ok).toBe(3);
+    expect(vendor.signIns().ok).toBe(before + 1);
+    const later = await browse(readerA, '/article/11'); // the reader tries again
+    expect(later.status).toBe(200);
+    expect(vendor.signIns().ok).toBe(before + 2);
   });
 });
 

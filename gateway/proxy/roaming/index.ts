@@ -154,6 +154,7 @@ export class Roaming {
     const state = await this.state(resource, jar);
     if (state && state.generation > vendor.generation) return this.vendorSession(session, resource, account, jar, state);
     if (state && !state.used) {
+      await this.deps.store.del(this.stateKey(resource, jar)); // the reader's next request signs in afresh (a 502 is not repeated by itself)
       await this.failed(session, resource, account, { ok: false, reason: 'unrecognised', detail: 'the vendor session ended right after a sign-in (check success and expired in the recipe)' }, true);
       throw new RoamingRefused('failed', resource);
     }
