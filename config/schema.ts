@@ -269,6 +269,7 @@ const Demo = z
         samlVendor: z.number().int().min(0).default(8082),
         plainVendor: z.number().int().min(0).default(8083),
         plainVendorCdn: z.number().int().min(0).default(8084).describe("the CDN of the demo vendor without SAML (its second host)"),
+        roamingVendor: z.number().int().min(0).default(8087).describe('the demo vendor with a form login, reached with a roaming account'),
       })
       .prefault({})
       .describe('ports of the demo servers'),

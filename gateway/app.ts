@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import express, { type Express } from 'express';
@@ -21,6 +22,7 @@ import { federationMetrics, usageMetrics } from './load/metrics';
 import { trustProxy } from './client-address';
 import { createProxy, isWebSocketUpgrade, type Proxy } from './proxy';
 import type { Resolve } from './proxy/address-guard';
+import type { SecretEnv } from './proxy/roaming/credentials';
 import { Catalog } from '../resource-catalog/catalog';
 import { campusMatcher } from './campus';
 import { createLimits } from './limits';
@@ -41,6 +43,7 @@ import { adminUsageRoutes, type ReportDeps } from './routes/admin-usage';
 import { apiRoutes } from './routes/api';
 import { counterApiRoutes, withoutApiKey } from './routes/counter-api';
 import { unproxiedAdminRoutes } from './routes/admin-unproxied';
+import { vendorLoginAdminRoutes } from './routes/admin-vendor-logins';
 import { adminQrRoutes } from './routes/admin-qr';
 import { adminFederationRoutes } from './routes/admin-federations';
 import { createLoad, type LoadControl } from './load';
@@ -71,6 +74,8 @@ export interface GatewayDeps {
   reports?: ReportDeps;
   /** Folder that catalog.files are relative to (the config file's), for the admin catalog reload. */
   catalogDir?: string;
+  /** The environment roaming accounts' credentials are read from ({ env: NAME } and NAME_FILE); default none. */
+  env?: SecretEnv;
 }
 
 export interface Gateway {
@@ -156,6 +161,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     load, // upstream errors
     accessLog: config.usage.accessLog ? deps.usage?.accessLog : undefined,
     usageWrites: deps.usage?.beforeWrite, // proxy summaries share every usage-log write
+    secrets: { env: deps.env ?? {}, readFile: (file) => readFileSync(file, 'utf8') }, // roaming accounts' credentials, read at sign-in
+    userOf: (session) => load.userOf(session),
   });
   // Per-address limits, counted in the store so every node shares them
   const limits = createLimits(config, store, (refusal) => {
@@ -237,6 +244,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const reloadCatalog = catalogReloader(config, deps.catalogDir, (next) => (catalog = next));
   app.use(adminRoutes(ctx, reloadCatalog), adminUsageRoutes(ctx, deps.reports), apiRoutes(ctx, deps.reports), counterApiRoutes(ctx, deps.reports)); // admin and reports, COUNTER API
   app.use(unproxiedAdminRoutes(ctx, adminAccess.requireAdmin(ctx))); // /admin/unproxied
+  app.use(vendorLoginAdminRoutes(ctx, adminAccess.requireAdmin(ctx))); // /admin/vendor-logins: roaming accounts' sign-ins
   app.use(adminQrRoutes(ctx)); // /admin/qr: QR sheets to print
   app.use(adminFederationRoutes(ctx, adminAccess.requireAdmin(ctx), federations)); // /admin/federations: metadata status for IT
   app.use(notFound(ctx));

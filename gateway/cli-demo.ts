@@ -24,6 +24,7 @@ interface DemoOptions {
   samlVendorPort: number;
   plainVendorPort: number;
   plainVendorCdnPort: number;
+  roamingVendorPort: number;
   idpUrl?: string;
   samlVendorUrl?: string;
   plainVendorUrl?: string;
@@ -46,6 +47,7 @@ export function registerDemoCommand(program: Command): void {
     .option('--saml-vendor-port <port>', 'port of the demo SAML vendor', port, 8082)
     .option('--plain-vendor-port <port>', 'port of the demo vendor without SAML', port, 8083)
     .option('--plain-vendor-cdn-port <port>', 'port of the CDN of the demo vendor without SAML', port, 8084)
+    .option('--roaming-vendor-port <port>', 'port of the demo vendor with a form login (roaming account)', port, 8087)
     .option('--idp-url <url>', 'public URL of the demo IdP (default http://localhost:<port>)', origin)
     .option('--saml-vendor-url <url>', 'public URL of the demo SAML vendor (default http://localhost:<port>)', origin)
     .option('--plain-vendor-url <url>', 'URL the gateway reaches the demo vendor without SAML at (default http://localhost:<port>)', origin)
@@ -54,13 +56,13 @@ export function registerDemoCommand(program: Command): void {
       const federation = await startDemoFederation({
         host: options.host,
         stateDir: path.resolve(options.stateDir),
-        ports: { idp: options.idpPort, samlVendor: options.samlVendorPort, plainVendor: options.plainVendorPort, plainVendorCdn: options.plainVendorCdnPort },
+        ports: { idp: options.idpPort, samlVendor: options.samlVendorPort, plainVendor: options.plainVendorPort, plainVendorCdn: options.plainVendorCdnPort, roamingVendor: options.roamingVendorPort },
         publicUrls: { idp: options.idpUrl, samlVendor: options.samlVendorUrl, plainVendor: options.plainVendorUrl, plainVendorCdn: options.plainVendorCdnUrl },
         gatewaySpMetadataUrl: options.gatewayMetadataUrl,
       });
       const { idp, samlVendor, plainVendor } = federation;
       process.stdout.write(
-        `Demo IdP ${idp.url} (port ${idp.port}), SAML vendor ${samlVendor.url} (port ${samlVendor.port}), plain vendor ${plainVendor.url} (port ${plainVendor.port}) and its CDN ${plainVendor.cdn.url} (port ${plainVendor.cdn.port})\n`,
+        `Demo IdP ${idp.url} (port ${idp.port}), SAML vendor ${samlVendor.url} (port ${samlVendor.port}), plain vendor ${plainVendor.url} (port ${plainVendor.port}) and its CDN ${plainVendor.cdn.url} (port ${plainVendor.cdn.port}), roaming-account vendor ${federation.roamingVendor.url} (port ${federation.roamingVendor.port})\n`,
       );
       const stop = () => void federation.close().then(() => process.exit(0));
       process.on('SIGTERM', stop);

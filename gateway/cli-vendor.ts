@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { DEMO_CONFIG, formatProblems, loadConfigFile } from '../config';
@@ -22,6 +22,7 @@ import {
 import { Catalog } from '../resource-catalog/catalog';
 import { loadCatalog } from '../resource-catalog/load';
 import { readUnproxiedHosts } from './proxy/unproxied';
+import { credentialProblems, readVendorLoginStatus } from './proxy/roaming';
 import { createStore } from './store';
 import { browseCheck, BrowseError, formatBrowseReport, isProblem } from './vendor-browse';
 
@@ -189,7 +190,10 @@ function checkCommand(vendor: Command): void {
       const store = config.store.kind === 'memory' ? undefined : createStore({ ...config.store });
       try {
         const unproxied = store ? (resource: string) => readUnproxiedHosts(store, resource) : undefined;
-        const reports = await checkResources(catalog, config, options.all ? undefined : ids, defaultDeps({ timeoutMs, unproxied }));
+        const vendorLogins = store ? (resource: string) => readVendorLoginStatus(store, resource) : undefined;
+        const secrets = { env: process.env, readFile: (file: string) => readFileSync(file, 'utf8') };
+        const roamingCredentials = (resource: Resource) => (resource.roaming ? credentialProblems(secrets, resource.roaming) : []);
+        const reports = await checkResources(catalog, config, options.all ? undefined : ids, defaultDeps({ timeoutMs, unproxied, vendorLogins, roamingCredentials }));
         process.stdout.write(formatCheckReport(reports) + '\n');
         if (!store) process.stdout.write('(hosts seen in vendor pages that no resource claims are kept in the gateway\'s store; with store.kind "memory" see /admin/unproxied on the running gateway)\n');
         process.exitCode = failed(reports) ? PARTIAL : 0;

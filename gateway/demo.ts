@@ -27,7 +27,7 @@ export async function startDemo(config: Config, logger: Logger): Promise<Running
     gatewaySpMetadataUrl: new URL('/auth/saml/metadata', gatewayUrl).href,
   });
   logger.info(
-    { idp: federation.idp.url, samlVendor: federation.samlVendor.url, plainVendor: federation.plainVendor.url, plainVendorCdn: federation.plainVendor.cdn.url },
+    { idp: federation.idp.url, samlVendor: federation.samlVendor.url, plainVendor: federation.plainVendor.url, plainVendorCdn: federation.plainVendor.cdn.url, roamingVendor: federation.roamingVendor.url },
     'demo federation started',
   );
   const samlSigningKey = config.saml.signing ? undefined : await loadOrCreateKeyPair(path.resolve(config.demo.stateDir, 'sp'), 'Passway demo SP (DEMO)');

@@ -520,6 +520,44 @@ const messages = {
   securityOutcomeSuspended: { en: 'suspended from {resource}', zh: '已暂停访问{resource}' },
   securityOutcomeSessionsEnded: { en: { one: '{count} session ended', other: '{count} sessions ended' }, zh: '已结束 {count} 个会话' },
   // --- end security rules ---
+  // --- roaming accounts (gateway/proxy/roaming) ---
+  roamingFailedTitle: { en: 'Could not sign you in at {vendor}', zh: '未能为您登录{vendor}' },
+  roamingFailedBody: {
+    en: 'The library signs readers in at {vendor} with its own account, and that sign-in did not work just now. The library\'s IT staff have been told. Please try again later, or ask the library for help.',
+    zh: '图书馆使用自己的账号为读者登录{vendor}，但刚才的登录没有成功。图书馆技术人员已收到通知。请稍后再试，或联系图书馆。',
+  },
+  roamingEchoTitle: { en: 'This page is not shown', zh: '此页面不予显示' },
+  roamingEchoBody: {
+    en: 'This page of {vendor} shows details of the library\'s shared account, so the library does not show it. Go back and carry on reading.',
+    zh: '{vendor}的这个页面显示了图书馆共享账号的信息，因此图书馆不予显示。请返回继续阅读。',
+  },
+  roamingBlockedTitle: { en: 'Account pages are not available', zh: '账号页面不可用' },
+  roamingBlockedBody: {
+    en: 'You read {vendor} with an account the library shares: its account, password and sign-out pages are not available through the library.',
+    zh: '您通过图书馆共享的账号使用{vendor}：该账号的账号设置、密码和退出页面无法通过图书馆访问。',
+  },
+  roamingCapTitle: { en: 'Too many sign-ins today', zh: '今日登录次数已达上限' },
+  roamingCapBody: {
+    en: 'You have used today\'s sign-ins at {vendor} with the library\'s account. Please try again tomorrow, or ask the library.',
+    zh: '您今天通过图书馆账号登录{vendor}的次数已用完。请明天再试，或联系图书馆。',
+  },
+  roamingAdminTitle: { en: 'Vendor sign-ins (roaming accounts)', zh: '数据库账号登录（漫游账号）' },
+  roamingAdminIntro: {
+    en: 'Databases the gateway signs readers in to with a library account. A failed sign-in is listed with its reason; the account itself is never shown.',
+    zh: '网关使用图书馆账号为读者登录的数据库。登录失败时列出原因；账号本身从不显示。',
+  },
+  roamingAdminResource: { en: 'Database', zh: '数据库' },
+  roamingAdminMode: { en: 'Mode', zh: '方式' },
+  roamingAdminLast: { en: 'Last sign-in', zh: '最近登录' },
+  roamingAdminFailure: { en: 'Last failure', zh: '最近失败' },
+  roamingAdminFailures: { en: 'Failures since the last success', zh: '上次成功后的失败次数' },
+  roamingAdminPooled: { en: 'pooled (readers share the account\'s session)', zh: '共享（读者共用账号会话）' },
+  roamingAdminPerReader: { en: 'per reader (each reader signed in separately)', zh: '每位读者（分别登录）' },
+  roamingAdminOk: { en: 'succeeded', zh: '成功' },
+  roamingAdminFailed: { en: 'failed', zh: '失败' },
+  roamingAdminNever: { en: 'none yet', zh: '暂无' },
+  roamingAdminNone: { en: 'No database uses a roaming account.', zh: '没有数据库使用漫游账号。' },
+  // --- end roaming accounts ---
 } satisfies Record<string, { en: string | Plural; zh: string }>;
 
 /** English forms by count (CLDR: "one" and "other"); Chinese has one form. The count is the `count` variable. */

@@ -8,6 +8,8 @@ import type { Config } from '../config/schema';
 import { readPair, SpConfigError } from '../idp-adapters/saml/sp-config';
 import type { Catalog } from '../resource-catalog/catalog';
 import { loadCatalog } from '../resource-catalog/load';
+import type { SecretRef } from '../resource-catalog/roaming';
+import { credentialProblems } from './proxy/roaming/credentials';
 
 /**
  * Every check `passway serve` makes before it binds a port or opens a connection, run by
@@ -142,6 +144,21 @@ function folderProblems(config: Partial<Config>): ConfigProblem[] {
   ];
 }
 
+/**
+ * Roaming accounts whose username or password cannot be read now: a warning (the secret may be mounted at
+ * start), as each sign-in reads it afresh and a failure shows on /admin and in `vendor check`. The demo's
+ * own account is generated into demo.stateDir when the demo starts.
+ */
+function roamingWarnings(config: Config, catalog: Catalog, env: Record<string, string | undefined>): ConfigProblem[] {
+  const secrets = { env, readFile: (file: string) => readFileSync(file, 'utf8') };
+  const generated = (ref: SecretRef) => config.demo.enabled && 'file' in ref && !path.relative(path.resolve(config.demo.stateDir), path.resolve(ref.file)).startsWith('..');
+  return catalog.resources.flatMap((resource) => {
+    const roaming = resource.roaming;
+    if (!roaming || roaming.accounts.every((a) => generated(a.username) && generated(a.password))) return [];
+    return credentialProblems(secrets, roaming).map((message) => ({ path: `resources "${resource.id}".roaming.accounts`, message: `${message}; the vendor sign-in fails until it can be read` }));
+  });
+}
+
 /** Load and check `file` (catalog files are relative to its folder); never throws for a bad config. */
 export function preflight(file: string, options: ValidateOptions = {}): PreflightResult {
   const loaded = loadConfigFile(file, options);
@@ -154,5 +171,6 @@ export function preflight(file: string, options: ValidateOptions = {}): Prefligh
   const seen = new Set(problems.map((p) => `${p.path}: ${p.message}`)); // the schema's cross-checks say some of the same
   if (catalog && !catalog.ok) problems.push(...catalog.problems.filter((p) => !seen.has(`${p.path}: ${p.message}`)));
   if (!loaded.ok || !catalog?.ok || problems.length > 0) return { ok: false, source: loaded.source, problems };
-  return { ok: true, source: loaded.source, config: loaded.config, catalog: catalog.catalog, warnings: [...loaded.warnings, ...catalog.warnings] };
+  const roaming = roamingWarnings(loaded.config, catalog.catalog, options.env ?? process.env);
+  return { ok: true, source: loaded.source, config: loaded.config, catalog: catalog.catalog, warnings: [...loaded.warnings, ...catalog.warnings, ...roaming] };
 }

@@ -60,9 +60,6 @@ const REASONS: Record<string, string> = {
   referer: 'not supported: the proxy does not forge Referer headers',
   httpheader: 'not supported: per-resource header passing is not configurable yet',
   httpmethod: 'not supported: the proxy passes the usual methods',
-  formvariable: 'not supported: form-based vendor logins are not automated',
-  formselect: 'not supported: form-based vendor logins are not automated',
-  formsubmit: 'not supported: form-based vendor logins are not automated',
   mimefilter: 'the proxy chooses what to rewrite by content type itself',
   encryptvar: 'not supported',
   edituserheader: 'not supported',
@@ -108,6 +105,16 @@ interface Stanza {
   notes: string[];
   rules: { find: Line; replace: Line; text: string }[];
   pendingFind?: Line;
+  /** EZproxy form auto-login: URL -Form=<method>, FormVariable, FormSelect, FormSubmit. */
+  form?: StanzaForm;
+}
+
+interface StanzaForm {
+  method: string;
+  rewriteHost: boolean;
+  variables: { name: string; value?: string; at: Line }[];
+  select?: string;
+  submit?: { name: string; value: string; at: Line };
 }
 
 /** An AnonymousURL line: its qualifiers (-RE, -CS, -Options), sign and wildcard URL. */
@@ -224,7 +231,7 @@ function collect(lines: Line[], unconverted: Unconverted[]): Collected {
       if (url !== '-*') anonymous.push({ at: line, qualifiers: tokens.map((t) => t.toLowerCase()), exception: url.startsWith('-'), url: url.replace(/^[+-]/, '') });
       continue;
     }
-    const known = ['url', 'host', 'hostjavascript', 'domain', 'domainjavascript', 'description', 'find', 'replace'];
+    const known = ['url', 'host', 'hostjavascript', 'domain', 'domainjavascript', 'description', 'find', 'replace', 'formvariable', 'formselect', 'formsubmit'];
     if (!known.includes(line.directive)) {
       skip(line, 'unknown directive; not converted');
       continue;
@@ -239,8 +246,24 @@ function collect(lines: Line[], unconverted: Unconverted[]): Collected {
         else {
           current.url = startUrl(line.value);
           current.urlAt = line;
+          const method = /(?:^|\s)-form=(\w+)/i.exec(line.value)?.[1];
+          if (method) current.form = { method: method.toLowerCase(), rewriteHost: /(?:^|\s)-rewritehost\b/i.test(line.value), variables: [] };
         }
         break;
+      case 'formvariable':
+      case 'formselect':
+      case 'formsubmit': {
+        if (!current.form) {
+          skip(line, 'a form auto-login directive without URL -Form= before it in the stanza; not converted');
+          break;
+        }
+        const [name = '', ...rest] = line.value.split('=');
+        const value = rest.length > 0 ? rest.join('=') : undefined;
+        if (line.directive === 'formvariable') current.form.variables.push({ name: name.trim(), value, at: line });
+        else if (line.directive === 'formselect') current.form.select = line.value.trim();
+        else current.form.submit = { name: name.trim(), value: value ?? '', at: line };
+        break;
+      }
       case 'description':
         current.description = line.value;
         break;
@@ -356,6 +379,71 @@ function mergeHosts(url: string, stanza: Stanza): (HostRule & { at: Line })[] {
   return [...byKey.values()];
 }
 
+const USERNAME_FIELD = /^(?:user(?:name|id)?|login(?:name|id)?|uid|account|acct|name|email|j_username)$/i;
+const PASSWORD_FIELD = /(?:pass|pwd|passwd|password|j_password)/i;
+
+/** A FormVariable line as the report shows it: a credential's value never copied into the report. */
+function redacted(line: Line, name: string): Line {
+  return { ...line, text: `${line.text.split(/\s/)[0]} ${name}=…` };
+}
+
+/** The environment variables an imported roaming account is read from. */
+export function roamingEnvNames(id: string): { username: string; password: string } {
+  const base = `PASSWAY_ROAMING_${id.toUpperCase().replace(/-/g, '_')}`;
+  return { username: `${base}_USERNAME`, password: `${base}_PASSWORD` };
+}
+
+/**
+ * An EZproxy form auto-login (URL -Form=post|dynamic with FormVariable, FormSelect, FormSubmit) as a
+ * roaming-account recipe, where it maps. The account's values in config.txt are never copied: the
+ * recipe names environment variables and the report says to set them.
+ */
+function roamingRecipe(id: string, url: string, form: StanzaForm, stanza: Stanza, unconverted: Unconverted[]): ResourceInput['roaming'] {
+  const report = (line: Line, reason: string) => unconverted.push({ file: line.file, line: line.line, text: line.text, reason });
+  const urlAt = stanza.urlAt ?? stanza.at;
+  if (form.method === 'get') {
+    report(urlAt, 'URL -Form=get puts the account in the URL, where logs and browsers keep it; Passway posts vendor sign-ins only: ask the vendor for a POST form and add roaming by hand');
+    return undefined;
+  }
+  if (form.method !== 'post' && form.method !== 'dynamic') {
+    report(urlAt, `URL -Form=${form.method} is not a form method EZproxy knows (get, post, dynamic); no roaming account converted`);
+    return undefined;
+  }
+  const env = roamingEnvNames(id);
+  const fields: Record<string, string> = {};
+  const credentialLines: Line[] = [];
+  for (const variable of form.variables) {
+    if (variable.value === undefined) {
+      report(variable.at, `FormVariable ${variable.name} takes its value from the EZproxy /login/<label>?${variable.name}=… URL, which a Passway launch link does not pass to the vendor sign-in; give it a fixed value in roaming.fields`);
+      continue;
+    }
+    if (PASSWORD_FIELD.test(variable.name)) {
+      fields[variable.name] = '{password}';
+      credentialLines.push(redacted(variable.at, variable.name));
+    } else if (USERNAME_FIELD.test(variable.name)) {
+      fields[variable.name] = '{username}';
+      credentialLines.push(redacted(variable.at, variable.name));
+    } else fields[variable.name] = variable.value;
+  }
+  if (form.submit?.name) fields[form.submit.name] = form.submit.value;
+  const values = Object.values(fields);
+  if (!values.includes('{password}') || !values.includes('{username}')) {
+    for (const line of credentialLines) report(line, 'not converted: no FormVariable of this stanza was recognised as both the username and the password; add roaming (fields with {username} and {password}) by hand');
+    return undefined;
+  }
+  for (const line of credentialLines) {
+    report(line, `converted to roaming.fields; its value is not copied into the catalog: set ${env.username} and ${env.password} (or their _FILE) for the gateway, then check the sign-in with \`passway vendor check ${id}\``);
+  }
+  if (!form.rewriteHost) stanza.notes.push('EZproxy sent readers to this vendor unproxied after its form sign-in (no -RewriteHost); Passway signs in server-side and proxies the vendor');
+  return {
+    mode: 'per-reader',
+    ...(form.method === 'dynamic' ? { form: url } : { action: url }),
+    ...(form.select ? { formName: form.select } : {}),
+    fields,
+    accounts: [{ username: { env: env.username }, password: { env: env.password } }],
+  };
+}
+
 /** Import an EZproxy config file (following IncludeFile). Throws EzproxyReadError when the file itself cannot be read. */
 export function importEzproxy(file: string, options: ImportOptions = {}): EzproxyImport {
   const root = path.dirname(path.resolve(file));
@@ -407,13 +495,15 @@ export function importEzproxy(file: string, options: ImportOptions = {}): Ezprox
       const { at: _at, ...plain } = rule;
       hosts.push(plain);
     }
+    const roaming = stanza.form ? roamingRecipe(id, url, stanza.form, stanza, unconverted) : undefined;
     const entry: ResourceInput = {
       id,
       title: CJK.test(stanza.title) ? { en: stanza.title, zh: stanza.title } : { en: stanza.title },
       ...(stanza.description ? { description: { en: stanza.description } } : {}),
       vendor: hostname,
       hosts,
-      access: [{ kind: 'proxy', start: url }],
+      access: [{ kind: 'proxy', start: stanza.form ? new URL('/', url).href : url }],
+      ...(roaming ? { roaming } : {}),
       ...(options.institution ? { licences: [{ institution: options.institution, affiliations: ['faculty', 'student', 'staff'] }] } : {}),
       sources: [`EZproxy stanza ${stanza.at.file}:${stanza.at.line}`],
       ...(rules.length > 0 ? { rewrite: { rules } } : {}),

@@ -18,7 +18,7 @@ export type DenyReason =
   | 'mfa-required';
 
 export type Decision =
-  | { allow: true; method: AccessMethod; licence?: Licence; credentialLess?: CredentialLessGrant }
+  | { allow: true; method: AccessMethod; licence?: Licence; credentialLess?: CredentialLessGrant; /** The pooled roaming account authorize() seated the session on (index into roaming.accounts). */ account?: number }
   | { allow: false; reason: DenyReason; licence?: Licence; availableFrom?: string; endedOn?: string };
 
 /** State the pure policy cannot know by itself; the launch route asks the Store. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ezproxyAddressProblem } from './ezproxy-forms';
 import { claimsHost } from './host-claims';
 import { itemGroupsProblem } from './item-ids';
+import { RoamingLogin } from './roaming';
 
 /** Placeholders a WAYFless template may use; anything else in braces is a mistake. */
 export const WAYFLESS_PLACEHOLDERS = ['entityID', 'entityIDEncoded', 'target', 'targetEncoded'] as const;
@@ -173,11 +174,12 @@ export const ResourceFields = z.strictObject({
     })
     .optional()
     .describe('compromised-account defence for this resource'),
+  roaming: RoamingLogin.optional(),
   sources: z.array(z.string().min(1)).optional().describe('where the facts in this entry come from (documents, URLs)'),
   notes: z.array(z.string().min(1)).optional().describe('remarks for IT, e.g. EZproxy directives kept for a later rewrite rule'),
 });
 
-type CheckedFields = Pick<z.infer<typeof ResourceFields>, 'hosts' | 'rewrite' | 'anonymous'>;
+type CheckedFields = Pick<z.infer<typeof ResourceFields>, 'hosts' | 'rewrite' | 'anonymous'> & Partial<Pick<z.infer<typeof ResourceFields>, 'access' | 'roaming'>>;
 
 /**
  * Checks across a resource's fields (every catalog path parses through here): an anonymous pattern stays
@@ -201,12 +203,26 @@ export function checkResourceFields(resource: CheckedFields, ctx: z.RefinementCt
       });
     }
   });
+  checkRoaming(resource, claims, ctx);
   resource.rewrite?.rules.forEach((rule, index) => {
     for (const field of ['find', 'replace'] as const) {
       const problem = ezproxyAddressProblem(rule[field], claims);
       if (problem) ctx.addIssue({ code: 'custom', path: ['rewrite', 'rules', index, field], message: problem });
     }
   });
+}
+
+/** A roaming account signs in through the proxy, on the resource's own hosts. */
+function checkRoaming(resource: CheckedFields, claims: (host: string) => boolean, ctx: z.RefinementCtx): void {
+  const roaming = resource.roaming;
+  if (!roaming) return;
+  if (resource.access && !resource.access.some((method) => method.kind === 'proxy')) {
+    ctx.addIssue({ code: 'custom', path: ['roaming'], message: 'a roaming account is used through the rewriting proxy: add an access method of kind "proxy"' });
+  }
+  for (const key of ['form', 'action'] as const) {
+    const url = roaming[key];
+    if (url && !claims(new URL(url).host)) ctx.addIssue({ code: 'custom', path: ['roaming', key], message: `${new URL(url).host} is not one of this resource's hosts: the sign-in goes only to hosts the resource claims` });
+  }
 }
 
 export const Resource = ResourceFields.superRefine(checkResourceFields);

@@ -51,6 +51,10 @@ export interface CheckDeps {
    * the gateway uses), with how many responses each was seen in; not given when no Store is at hand.
    */
   unproxied?: (resource: string) => Promise<{ host: string; count: number }[]>;
+  /** A roaming account's recent vendor sign-ins (from the gateway's Store), when a Store is at hand. */
+  vendorLogins?: (resource: string) => Promise<{ at: string; ok: boolean; failures: number; lastFailure?: { at: string; reason: string; detail: string } } | undefined>;
+  /** Whether a roaming account's secrets can be read here (problems, never values). */
+  roamingCredentials?: (resource: Resource) => string[];
 }
 
 /** Hosts of vendors' SAML sign-in services (the WAYFless entry points in the presets) that a resource need not claim. */
@@ -221,6 +225,29 @@ async function checkUnproxied(resource: Resource, catalog: readonly Resource[], 
   return [warn(`hosts seen in its pages that no resource claims: ${list}; add them if they belong to the vendor`)];
 }
 
+/** A roaming account: its credential readable, its last vendor sign-in (a failure is a failed check). */
+async function checkRoaming(resource: Resource, deps: CheckDeps): Promise<Check[]> {
+  const checks: Check[] = [];
+  if (deps.roamingCredentials) {
+    const problems = deps.roamingCredentials(resource);
+    checks.push(problems.length === 0 ? pass('roaming account: its username and password can be read') : fail(`roaming account: ${problems.join('; ')}`));
+  }
+  if (!deps.vendorLogins) return checks;
+  let status;
+  try {
+    status = await deps.vendorLogins(resource.id);
+  } catch (error) {
+    return [...checks, warn(`roaming account: its sign-ins could not be read from the store: ${(error as Error).message}`)];
+  }
+  if (!status) checks.push(warn('roaming account: no vendor sign-in yet (the first reader\'s launch signs in)'));
+  else if (status.ok) checks.push(pass(`roaming account: the last vendor sign-in (${status.at}) succeeded`));
+  else {
+    const failure = status.lastFailure;
+    checks.push(fail(`roaming account: the last vendor sign-in (${status.at}) failed${failure ? `: ${failure.reason}, ${failure.detail}` : ''} (${status.failures} failure${status.failures === 1 ? '' : 's'} since the last success)`));
+  }
+  return checks;
+}
+
 /** Check each of `ids` (every resource when omitted) of `catalog`; the whole catalog is used for collisions. */
 export async function checkResources(
   catalog: readonly Resource[],
@@ -244,6 +271,7 @@ export async function checkResources(
     checks.push(...checkWayfless(resource, config));
     checks.push(...checkLicences(resource, config, deps.today));
     if (deps.unproxied) checks.push(...(await checkUnproxied(resource, catalog, deps.unproxied)));
+    if (resource.roaming) checks.push(...(await checkRoaming(resource, deps)));
     reports.push({ id: resource.id, title: resource.title.zh ? `${resource.title.en} / ${resource.title.zh}` : resource.title.en, checks });
   }
   return reports;

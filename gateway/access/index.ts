@@ -79,11 +79,24 @@ export class Access {
     for (;;) {
       const decision = decide(user, resource, today, { suspended, seatsFull: (licence) => full.has(licence) });
       const claim = decision.allow && decision.licence ? this.seats.claim(resource, decision.licence) : undefined;
-      if (!claim) return decision;
-      const seated = mode === 'use' ? await this.seats.take(claim, session.id) : !(await this.seats.full(claim, session.id));
-      if (seated) return decision;
+      const seated = !claim || (mode === 'use' ? await this.seats.take(claim, session.id) : !(await this.seats.full(claim, session.id)));
+      if (seated) return decision.allow && decision.method.kind === 'proxy' && resource.roaming?.mode === 'pooled' ? this.pooledAccount(session, resource, decision, mode) : decision;
       full.add(decision.licence!);
     }
+  }
+
+  /**
+   * A pooled roaming account (resources[].roaming): the first account with a seat free for this session,
+   * through the same Store semaphore as licence seats (so every gateway node counts the same seats).
+   */
+  private async pooledAccount(session: Session, resource: Resource, decision: Decision & { allow: true }, mode: AccessMode): Promise<Decision> {
+    const accounts = resource.roaming!.accounts;
+    for (let account = 0; account < accounts.length; account++) {
+      const claim = this.seats.roamingClaim(resource, account);
+      const seated = !claim || (mode === 'use' ? await this.seats.take(claim, session.id) : !(await this.seats.full(claim, session.id)));
+      if (seated) return { ...decision, account };
+    }
+    return { allow: false, reason: 'seats-full', licence: decision.licence };
   }
 
   /**

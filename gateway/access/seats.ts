@@ -31,6 +31,12 @@ export class Seats {
     return { name: keys.seat(resource.id, licence.institution, resource.licences.indexOf(licence)), seats: licence.seats };
   }
 
+  /** The seats of a pooled roaming account (resources[].roaming.accounts[].seats), if it has a limit. */
+  roamingClaim(resource: Resource, account: number): SeatClaim | undefined {
+    const seats = resource.roaming?.accounts[account]?.seats;
+    return seats ? { name: keys.roamingSeat(resource.id, account), seats } : undefined;
+  }
+
   /** Is every seat of the claim taken by other sessions (a read, for previews)? */
   async full(claim: SeatClaim, sessionId: string): Promise<boolean> {
     const holders = await this.store.holders(claim.name);

@@ -17,4 +17,5 @@ export const ADMIN_SECTIONS: AdminSection[] = [
   { href: '/admin/security', label: 'securityTitle', role: 'admin' },
   { href: '/admin/unproxied', label: 'unproxiedTitle', role: 'admin' },
   { href: '/admin/federations', label: 'fedTitle', role: 'admin' },
+  { href: '/admin/vendor-logins', label: 'roamingAdminTitle', role: 'admin' },
 ];

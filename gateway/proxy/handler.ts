@@ -23,7 +23,8 @@ import { COOKIE_SHIM_PATH, cookieShimTag, sendCookieShim } from './cookie-shim';
 import { shimNonce } from './csp';
 import { browserCookiesFor, browserResponseHeaders, mergeCookies, upstreamRequestHeaders } from './headers';
 import { redirect, sendProxyPage } from './pages';
-import { Relay, type BodyPlan } from './relay';
+import { HeldTooLarge, Relay, type BodyPlan, type RelayHead } from './relay';
+import { CredentialEcho, isCheckedType, RoamingRefused, VendorSessionEnded, type Roaming, type VendorSession } from './roaming';
 import { createBodyRewriter, createRewriter, isRewritable, type RewriterOptions } from './rewrite';
 import type { ProxiedHosts } from './proxied-hosts';
 import { classifyUrl, type ProxyTraffic } from './traffic';
@@ -56,6 +57,8 @@ export interface ProxyHandlerDeps {
   traffic: ProxyTraffic;
   /** Hosts in vendor content that no resource claims. */
   unproxied: UnproxiedHosts;
+  /** Roaming accounts: the vendor sign-in on the reader's behalf, and what of it is never shown. */
+  roaming: Roaming;
 }
 
 /** One upstream exchange: a signed-in reader's, or a credential-less one with what authorize() granted it. */
@@ -65,6 +68,10 @@ interface Exchange {
   mapper: CatalogMapping['mapper'];
   origins: CatalogMapping['origins'];
   jarCookies: string;
+  /** The cookie jar vendor cookies go to: the session's own, or a pooled roaming account's. */
+  jar?: string;
+  /** The roaming account this exchange relies on. */
+  vendor?: VendorSession;
   reader?: { session: Session; user: Identity };
   grant?: CredentialLessGrant;
 }
@@ -72,6 +79,9 @@ interface Exchange {
 /** What the error path needs to know about a request that failed (the resource, once known). */
 interface RequestState {
   resource?: string;
+  /** A roaming account's exchange: renewed and repeated when the vendor session ended. */
+  vendor?: VendorSession;
+  proxiedUrl?: string;
 }
 
 /** A short reason for passway_upstream_errors_total from an undici / socket error code. */
@@ -149,6 +159,8 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
   const gw = { proxyDomain: settings.proxyDomain, publicUrl: settings.publicUrl };
   const gateway = settings.publicUrl.origin;
   const maxRequestBytes = config.proxy.maxRequestBodyMegabytes * 1024 * 1024;
+  /** A roaming account's text responses are held whole to be checked: up to this size. */
+  const maxHeldBytes = (config.proxy.maxResponseBodyMegabytes ?? 16) * 1024 * 1024;
   const port = settings.publicUrl.port ? `:${settings.publicUrl.port}` : '';
   const csp = { proxiedWildcard: `${settings.publicUrl.protocol}//*.${settings.proxyDomain}${port}`, secureGateway: settings.publicUrl.protocol === 'https:' };
 
@@ -186,6 +198,12 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
       return;
     }
 
+    if (resource.roaming && deps.roaming.guardOf(resource.roaming).blockedPath(target)) {
+      req.resume();
+      deps.roaming.refuseBlocked(req, res, resource);
+      return;
+    }
+
     const session = await deps.sessions.load(req);
     const user = session?.data.user;
     if (!session || !user) {
@@ -202,7 +220,7 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
     }
     // Every request is authorized like a launch (a bookmark takes a seat too), alongside the jar read:
     // a resource without seats or download limit adds no Store call.
-    const [decision, jarCookies] = await Promise.all([deps.access.authorize(session, resource, new Date()), deps.jars.cookieHeader(session.id, target.href)]);
+    const [decision, ownJar] = await Promise.all([deps.access.authorize(session, resource, new Date()), resource.roaming ? '' : deps.jars.cookieHeader(session.id, target.href)]);
     if (!decision.allow || decision.method.kind !== 'proxy') {
       req.resume();
       // The suspension page says until when; the launch link explains any other denial (seats full) and
@@ -211,12 +229,21 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
       redirect(res, 303, suspended ? `${gateway}/suspended/${encodeURIComponent(resource.id)}` : `${gateway}/go/${resource.id}?target=${encodeURIComponent(target.href)}`);
       return;
     }
-    forward(req, res, state, { resource, target, mapper, origins, jarCookies, reader: { session, user } });
+    if (resource.roaming) {
+      // A roaming account: signed in at the vendor now if need be (invisibly), its jar used instead of the reader's.
+      const vendor = await deps.roaming.ready(session, resource, decision.account ?? 0);
+      state.vendor = vendor;
+      state.proxiedUrl = proxiedHere;
+      const jarCookies = await deps.jars.cookieHeader(vendor.jar, target.href);
+      forward(req, res, state, { resource, target, mapper, origins, jarCookies, jar: vendor.jar, vendor, reader: { session, user } });
+      return;
+    }
+    forward(req, res, state, { resource, target, mapper, origins, jarCookies: ownJar, reader: { session, user } });
   }
 
   /** The upstream exchange, for a signed-in reader (their jar, usage, downloads) or for a credential-less request authorize() let pass. */
   function forward(req: IncomingMessage, res: ServerResponse, state: RequestState, exchange: Exchange): void {
-    const { resource, target, mapper, origins, jarCookies, reader, grant } = exchange;
+    const { resource, target, mapper, origins, jarCookies, reader, grant, vendor } = exchange;
     const load = deps.load;
     const counted = reader ? deps.security?.proxied(req, reader.session, resource.id) : undefined; // the security rules count readers, not credential-less requests
     let responseType = '';
@@ -255,6 +282,7 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
     };
     const relay = new Relay(res, {
       head: (status, upstreamHeaders) => {
+        vendor?.guard.checkHead(status, upstreamHeaders, vendor.credential, target); // an ended vendor session, the account in a header
         if (status >= 500 && load) upstreamErrors(load).inc({ resource: resource.id, reason: `http-${status}` });
         const contentType = String(upstreamHeaders['content-type'] ?? '');
         if (grant?.contentTypes && !NO_BODY_STATUS.has(status) && !grant.contentTypes.test(parseContentType(contentType).type)) throw new CredentialLessRefused();
@@ -274,10 +302,21 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
           headers.vary = [headers.vary, 'Accept-Encoding'].flat().filter(Boolean).join(', ');
         }
         const policy = upstreamHeaders['content-security-policy'];
-        const head = { status, headers, body: relayPlan(plan, () => rewriterFor(contentType, policy === undefined ? undefined : [policy].flat().join(', '))) };
+        const head: RelayHead = { status, headers, body: relayPlan(plan, () => rewriterFor(contentType, policy === undefined ? undefined : [policy].flat().join(', '))) };
+        if (vendor && req.method !== 'HEAD' && !NO_BODY_STATUS.has(status) && isCheckedType(contentType)) {
+          // A roaming account's page, script or API answer is read whole and checked before the browser sees any of it.
+          const coding = upstreamHeaders['content-encoding'] as string | undefined;
+          head.hold = {
+            maxBytes: maxHeldBytes,
+            check: (body) => {
+              vendor.guard.checkBody(body, coding, vendor.credential); // the account, a block pattern, a text saying the session ended
+              used(vendor);
+            },
+          };
+        } else if (vendor) used(vendor);
         const setCookies = reader ? [upstreamHeaders['set-cookie'] ?? []].flat() : []; // no jar without a session: dropped
         // Vendor cookies reach the jar before the browser sees the response (it may follow a redirect at once).
-        return setCookies.length > 0 ? deps.jars.storeFromResponse(reader!.session.id, target.href, setCookies).then(() => head) : head;
+        return setCookies.length > 0 ? deps.jars.storeFromResponse(exchange.jar ?? reader!.session.id, target.href, setCookies).then(() => head) : head;
       },
       failedBeforeHead: (error) => failed(req, res, error, state),
       done: (error, bytes) => {
@@ -316,6 +355,11 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
     );
   }
 
+  /** A vendor response passed the guard: the sign-in it relied on works (it may be renewed when it ends). */
+  function used(vendor: VendorSession): void {
+    if (!vendor.used) deps.roaming.used(vendor).catch((error: unknown) => logger.warn({ err: error, resource: vendor.resource.id }, 'roaming: sign-in use not noted'));
+  }
+
   /**
    * A credential-less stylesheet, font or anonymous URL that the vendor sent without CORS headers, asked for by a
    * page on another host of the same resource (its CDN): allowed to that page, as on the vendor's own site the
@@ -341,6 +385,23 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
       return;
     }
     const cause = error instanceof Error ? error : new Error(String(error));
+    if (cause instanceof VendorSessionEnded && state.vendor && state.proxiedUrl) {
+      // Sign in again (once) and let the browser repeat its request; a second failure is answered below.
+      const { vendor, proxiedUrl } = state;
+      state.vendor = undefined;
+      deps.roaming.renew(vendor).then(
+        () => deps.roaming.repeat(res, proxiedUrl),
+        (again: unknown) => failed(req, res, again, state),
+      );
+      return;
+    }
+    const roamingResource = state.resource ? deps.catalog().byId(state.resource) : undefined;
+    if (roamingResource && (cause instanceof RoamingRefused || cause instanceof CredentialEcho || cause instanceof HeldTooLarge || cause instanceof VendorSessionEnded)) {
+      const kind = cause instanceof RoamingRefused ? cause.kind : cause instanceof VendorSessionEnded ? 'failed' : 'echo';
+      if (kind === 'echo') logger.warn({ resource: roamingResource.id, why: cause.message }, 'roaming: vendor response refused');
+      deps.roaming.answer(req, res, kind, roamingResource);
+      return;
+    }
     if (cause instanceof RefusedAddressError) {
       logger.warn({ host: cause.host, address: cause.address }, 'proxy refused a private address');
       sendProxyPage(req, res, 403, 'proxyPrivateTitle', 'proxyPrivateBody', { host: cause.host });

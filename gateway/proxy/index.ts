@@ -8,7 +8,7 @@ import type { Access } from '../access';
 import type { LoadControl } from '../load';
 import type { Security } from '../rules';
 import type { Logger } from '../logger';
-import type { Sessions } from '../session';
+import type { Session, Sessions } from '../session';
 import { isProxiedOrigin, type Settings } from '../settings';
 import type { Store } from '../store/types';
 import type { AccessLogEntry } from '../usage/access-log';
@@ -24,6 +24,7 @@ import { UnproxiedHosts } from './unproxied';
 import { upstreamAgent } from './upstream-agent';
 import { ProxiedHosts } from './proxied-hosts';
 import { LongLabels, mappingPerCatalog } from './url-mapper';
+import { Roaming, type SecretSource } from './roaming';
 import { webSocketUpgrade } from './websocket';
 
 export { fromProxied, toProxied } from './host-mapping';
@@ -51,6 +52,10 @@ export interface ProxyDeps {
   accessLog?: (entry: AccessLogEntry) => void;
   /** The usage log's write hook: proxy summaries go into every write, with the NCSA lines of their requests. */
   usageWrites?: UsageLog['beforeWrite'];
+  /** Where roaming accounts' credentials are read from (resources[].roaming.accounts). */
+  secrets: SecretSource;
+  /** The pseudonymous user id (roaming accounts' per-reader cap). */
+  userOf: (session: Session) => string | undefined;
 }
 
 export interface Proxy {
@@ -124,6 +129,17 @@ export function createProxy(deps: ProxyDeps): Proxy {
   const timer = setInterval(() => void unproxied.flush(), 10_000);
   timer.unref();
   const jars = new CookieJars(deps.store, lifetimeMs);
+  const roaming = new Roaming({
+    store: deps.store,
+    jars,
+    agent,
+    secrets: deps.secrets,
+    record: deps.security ? deps.security.recordWith(deps.recordUsage) : deps.recordUsage, // a failed vendor sign-in is a security event too
+    logger: deps.logger,
+    userOf: deps.userOf,
+    lifetimeMs,
+    userAgent: `Mozilla/5.0 (compatible; Passway/1; +${settings.publicUrl.origin}/)`,
+  });
   const handle = proxyHandler({
     config,
     settings,
@@ -142,6 +158,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
     accessLog: deps.accessLog,
     traffic,
     unproxied,
+    roaming,
   });
   const upgrade = webSocketUpgrade({ config, settings, catalog: deps.catalog, sessions: deps.sessions, jars, hosts, mappingFor, agent, recordUsage: deps.recordUsage, logger: deps.logger, access: deps.access });
   const resourceOf = (host: string) => {

@@ -12,7 +12,7 @@ export function sendProxyPage(req: IncomingMessage, res: ServerResponse, status:
   res.end(req.method === 'HEAD' ? undefined : text);
 }
 
-export function redirect(res: ServerResponse, status: 302 | 303, location: string) {
+export function redirect(res: ServerResponse, status: 302 | 303 | 307, location: string) {
   res.writeHead(status, { Location: location, 'Cache-Control': 'no-store', 'Content-Length': 0 });
   res.end();
 }

@@ -16,7 +16,15 @@ export interface RelayHead {
   status: number;
   headers: OutgoingHttpHeaders;
   body: BodyPlan;
+  /**
+   * Hold the whole body (as the vendor sent it) until it has ended and `check` has passed it, then
+   * relay it; a rejection (or more than maxBytes) fails the exchange before anything reaches the browser.
+   */
+  hold?: { maxBytes: number; check(body: Buffer): void | Promise<void> };
 }
+
+/** A held body grew past its limit. */
+export class HeldTooLarge extends Error {}
 
 export interface RelayHooks {
   /** The vendor's status and headers arrived: what goes to the browser. May wait (the cookie jar is written first). */
@@ -47,6 +55,9 @@ export class Relay implements Dispatcher.DispatchHandler {
   private corked = false;
   private bytes = 0;
   private streamHead?: Transform;
+  /** A head whose body is held until it ends (RelayHead.hold), and the bytes held so far. */
+  private held?: RelayHead;
+  private heldBytes = 0;
 
   constructor(
     private readonly res: ServerResponse,
@@ -87,6 +98,7 @@ export class Relay implements Dispatcher.DispatchHandler {
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.waiting) {
       (this.early ??= []).push(chunk);
+      if (this.held && (this.heldBytes += chunk.length) > this.held.hold!.maxBytes) this.fail(new HeldTooLarge('held body too large'));
       return;
     }
     if (!this.write(chunk)) {
@@ -98,6 +110,21 @@ export class Relay implements Dispatcher.DispatchHandler {
   onResponseEnd(): void {
     this.ended = true;
     if (!this.waiting) this.end();
+    else if (this.held) this.release(this.held);
+  }
+
+  /** The held body is complete: checked, then relayed as any other. */
+  private release(head: RelayHead): void {
+    const body = Buffer.concat(this.early ?? []);
+    Promise.resolve()
+      .then(() => head.hold!.check(body))
+      .then(
+        () => {
+          this.held = undefined;
+          this.start({ ...head, hold: undefined });
+        },
+        (error: Error) => this.fail(error),
+      );
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
@@ -112,6 +139,12 @@ export class Relay implements Dispatcher.DispatchHandler {
 
   private start(head: RelayHead): void {
     if (this.finished || this.res.destroyed) return;
+    if (head.hold) {
+      this.held = head;
+      this.heldBytes = (this.early ?? []).reduce((n, c) => n + c.length, 0);
+      if (this.ended) this.release(head);
+      return;
+    }
     this.plan = head.body;
     this.res.writeHead(head.status, head.headers);
     this.cork();

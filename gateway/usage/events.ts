@@ -69,6 +69,8 @@ export type UsageEvent =
   | ({ type: 'rule-tripped'; rule: string; action: string; criterion: string; value: number; over: number; resource?: string; until?: string; trip: string } & UserFields)
   /** An account signed out everywhere (new sign-ins refused until lifted), or the block lifted. */
   | ({ type: 'signed-out-everywhere'; sessions: number; by: string } & UserFields)
+  /** The gateway signed in at a vendor with a roaming account (gateway/proxy/roaming); `reason` when it failed (never the account). */
+  | ({ type: 'vendor-login'; resource: string; ok: boolean; mode: 'per-reader' | 'pooled'; account: number; reason?: string; renewal?: boolean } & UserFields)
   /** An admin changed something; `subject`/`institution` are the admin's, `target` says what was acted on. */
   | ({ type: 'admin-action'; action: string; target?: string; ok: boolean } & UserFields);
 

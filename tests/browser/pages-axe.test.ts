@@ -39,6 +39,7 @@ const PAGES: { name: string; path: string; who: Who }[] = [
   { name: 'admin-qr', path: '/admin/qr', who: 'admin' },
   { name: 'admin-federations', path: '/admin/federations', who: 'admin' },
   { name: 'admin-security', path: '/admin/security', who: 'admin' },
+  { name: 'admin-vendor-logins', path: '/admin/vendor-logins', who: 'admin' },
   { name: 'signed-out', path: '/signed-out', who: 'anonymous' },
 ];
 const SIZES = [
