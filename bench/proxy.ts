@@ -22,7 +22,7 @@
  * Every scenario runs at each of BENCH_CONNECTIONS (default 4 and 50: a few busy readers, and a campus's worth in parallel).
  * Run: npm run bench:proxy (BENCH_SECONDS=2, BENCH_ROUNDS=7, BENCH_CONNECTIONS=4,50, BENCH_ONLY=HTML, BENCH_VERBOSE=1 for every round).
  */
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http, { type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -33,6 +33,7 @@ import { Agent, Pool, request } from 'undici';
 import { formatProblems, validateConfig } from '../config';
 import { createGateway } from '../gateway/app';
 import { MALLOC_TRIM_THRESHOLD, NODE_FLAGS, tuneGarbageCollector } from '../gateway/gc-tuning';
+import { allocatorName, freePort, rssOf, servingEnv, startChild } from './children';
 import { labelFor } from '../gateway/proxy/host-mapping';
 import { RESPONSE_HIGH_WATER_MARK, startServer } from '../gateway/server';
 import { MemoryStore } from '../gateway/store';
@@ -41,6 +42,9 @@ import { vendorPage } from './vendor-page';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '4,50').split(',').map(Number);
+/** How long Passway rests before its idle RSS is read (its idle collector waits 5 quiet seconds, jemalloc about 10 more). */
+const REST_MS = Number(process.env.BENCH_REST_SECONDS ?? 15) * 1000;
+const IDLE_RSS_TARGET_MB = 150;
 const SECRET = 'bench-secret-'.padEnd(40, 'x');
 /** Vendor hosts the page links to and the catalogue claims (the fixture's own vendor hosts). */
 const VENDOR_HOSTS = ['https://www.vendor.com', 'https://cdn.vendor.com', 'https://api.vendor.com', 'https://media.vendor.com', 'http://legacy.vendor.com', 'https://static.vendor-cdn.com'];
@@ -76,14 +80,6 @@ function runUpstream(): void {
 
 // ---------------------------------------------------------------- helpers
 
-async function freePort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /**
  * CPU placement: the proxy under test (Passway, the floor or nginx) on core 0, the load generator and the
  * upstream on the others, so every proxy gets the same one core and does not trade it with wrk or the
@@ -99,18 +95,6 @@ function on(cores: string, command: string, args: string[]): [string, string[]] 
   return PIN ? ['taskset', ['-c', cores, command, ...args]] : [command, args];
 }
 
-function startChild(command: string, args: string[]): Promise<{ child: ChildProcess; firstLine: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      if (out.includes('\n')) resolve({ child, firstLine: out.split('\n')[0]! });
-    });
-    child.on('error', reject);
-  });
-}
-
 async function waitFor(url: string, headers: Record<string, string>): Promise<void> {
   for (let i = 0; i < 100; i++) {
     try {
@@ -123,17 +107,6 @@ async function waitFor(url: string, headers: Record<string, string>): Promise<vo
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`${url} never answered 200`);
-}
-
-/** Resident set size of a process, in bytes (Linux /proc, else ps). */
-function rssOf(pid: number): number {
-  try {
-    const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-    if (kb) return Number(kb) * 1024;
-  } catch {
-    // not Linux
-  }
-  return Number(spawnSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' }).stdout.trim()) * 1024;
 }
 
 function has(command: string): boolean {
@@ -381,18 +354,19 @@ const median = (values: number[]) => {
 async function main(): Promise<void> {
   // The Node processes here run with malloc tuned as the Docker image runs Passway; Passway and the floor also with its V8 flags.
   process.env.MALLOC_TRIM_THRESHOLD_ ??= MALLOC_TRIM_THRESHOLD;
+  const serving = servingEnv();
   if (PIN) spawnSync('taskset', ['-a', '-cp', LOAD_CORES, String(process.pid)]); // this harness: off the proxies' core
   const upstream = await startChild(...on(LOAD_CORES, process.execPath, [__filename, 'upstream']));
   const upstreamPort = Number(upstream.firstLine);
   const upstreamOrigin = `http://localhost:${upstreamPort}`;
 
   // Passway, in its own process like the floor and nginx (sharing one with this harness halved its 50 KB rate).
-  const passwayChild = await startChild(...on(PROXY_CORES, process.execPath, [...NODE_FLAGS, __filename, 'passway', String(upstreamPort), 'rules']));
+  const passwayChild = await startChild(...on(PROXY_CORES, process.execPath, [...NODE_FLAGS, __filename, 'passway', String(upstreamPort), 'rules']), serving);
   const [port, cookie, proxiedHost] = passwayChild.firstLine.split(' ') as [string, string, string];
   // "Host" spelled exactly so: wrk adds its own Host header unless it sees that key, and Node keeps the first of two.
   const passway = { url: `http://127.0.0.1:${port}`, headers: { Host: proxiedHost, Cookie: cookie } };
   // The same Passway without security rules (security.preset none): what rule evaluation costs on the hot path.
-  const bareChild = await startChild(...on(PROXY_CORES, process.execPath, [...NODE_FLAGS, __filename, 'passway', String(upstreamPort), 'no-rules']));
+  const bareChild = await startChild(...on(PROXY_CORES, process.execPath, [...NODE_FLAGS, __filename, 'passway', String(upstreamPort), 'no-rules']), serving);
   const [barePort, bareCookie, bareHost] = bareChild.firstLine.split(' ') as [string, string, string];
   const bareTarget: Target = { name: 'Passway, no security rules', url: `http://127.0.0.1:${barePort}`, headers: { Host: bareHost, Cookie: bareCookie }, pid: bareChild.child.pid };
 
@@ -404,7 +378,7 @@ async function main(): Promise<void> {
       [origin.replace('//', '\\/\\/'), to.replace('//', '\\/\\/')],
     ] as [string, string][];
   });
-  const floor = await startChild(...on(PROXY_CORES, process.execPath, [...NODE_FLAGS, __filename, 'floor', String(upstreamPort)]));
+  const floor = await startChild(...on(PROXY_CORES, process.execPath, [...NODE_FLAGS, __filename, 'floor', String(upstreamPort)]), serving);
   const floorTarget: Target = { name: 'Node floor', url: `http://127.0.0.1:${floor.firstLine}`, headers: {} };
   let baseline: Target;
   let stopNginx = () => {};
@@ -427,12 +401,16 @@ async function main(): Promise<void> {
   await waitFor(`${bareTarget.url}/50k`, bareTarget.headers);
   const targets = baseline === floorTarget ? [passwayTarget, bareTarget, floorTarget] : [passwayTarget, bareTarget, floorTarget, baseline];
 
+  // Idle memory: Passway's RSS at rest, after start (its idle collector runs after 5 quiet seconds) and after all the load below.
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  await sleep(REST_MS);
+  const rssIdleStart = rssOf(passwayChild.child.pid!);
   const useWrk = has('wrk');
   const load = useWrk ? wrk : loop;
   console.log(
     `Load: ${useWrk ? 'wrk (1 thread, --latency)' : 'in-process undici loop (wrk not installed)'}, ${CONNECTIONS.join(' and ')} connections; ` +
       `${ROUNDS} interleaved rounds of ${SECONDS} s per target and scenario; ${CORES} cores, ` +
-      `${PIN ? `proxies on core ${PROXY_CORES}, wrk and upstream on ${LOAD_CORES}` : 'not pinned'}; Node ${process.version} (Passway and floor: ${NODE_FLAGS.join(' ')}, MALLOC_TRIM_THRESHOLD_=${process.env.MALLOC_TRIM_THRESHOLD_}); baseline ${baseline.name}`,
+      `${PIN ? `proxies on core ${PROXY_CORES}, wrk and upstream on ${LOAD_CORES}` : 'not pinned'}; Node ${process.version} (Passway and floor: ${NODE_FLAGS.join(' ')}, allocator ${allocatorName(serving)}, MALLOC_TRIM_THRESHOLD_=${process.env.MALLOC_TRIM_THRESHOLD_}); baseline ${baseline.name}`,
   );
 
   // URLs rewritten: one response from each, proxied-host occurrences counted.
@@ -522,6 +500,8 @@ async function main(): Promise<void> {
   );
   clearInterval(sampler);
   const rssAfter = rssOf(passwayPid);
+  await sleep(REST_MS);
+  const rssAtRest = rssOf(passwayPid);
 
   // errors: non-2xx responses plus wrk socket errors (connect, read, write, timeout), per target in table order.
   const header = [
@@ -551,6 +531,9 @@ async function main(): Promise<void> {
   const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
   console.log(
     `Memory: ${mb(Number(downloaded))} streamed through Passway to curl; Passway RSS before ${mb(rssBefore)}, peak ${mb(rssPeak)}, after ${mb(rssAfter)} (delta ${mb(rssAfter - rssBefore)})`,
+  );
+  console.log(
+    `Idle RSS (${allocatorName(serving)}, ${REST_MS / 1000} s at rest): after start ${mb(rssIdleStart)}, after all the load ${mb(rssAtRest)}; target ≤ ${IDLE_RSS_TARGET_MB} MB ${Math.max(rssIdleStart, rssAtRest) <= IDLE_RSS_TARGET_MB * 1024 * 1024 ? 'met' : 'not met'}`,
   );
 
   stopNginx();

@@ -19,6 +19,7 @@ import { Peaks } from './peaks';
 import { sessionTracking, type SessionSeats } from './session-observer';
 import { TimedStore } from './timed-store';
 import { UtilizationMonitor } from './utilization';
+import { IdleCollector } from '../gc-tuning';
 
 export { labelResource } from './instrument';
 export type { HistoryEntry } from './history';
@@ -58,6 +59,7 @@ export class LoadControl {
   readonly recordUsage: RecordUsage;
   private readonly lag = new LagMonitor();
   private readonly utilization = new UtilizationMonitor();
+  private readonly idle = new IdleCollector();
   private inFlightCount = 0;
   private readonly timer: NodeJS.Timeout;
   private readonly now: () => Date;
@@ -94,11 +96,11 @@ export class LoadControl {
       this.now,
     );
     this.metricsAllowed = campusMatcher(config.load.metricsAllow);
-    // Once a second: close the lag window, end a finished overload episode, note and (every 10 s) flush peaks.
+    // Once a second: close the lag and utilisation windows (an idle node collects its garbage), end a finished overload episode, note and (every 10 s) flush peaks.
     let ticks = 0;
     this.timer = setInterval(() => {
       this.peaks.note('lagMs', Math.round(this.lag.sample()));
-      this.utilization.sample();
+      this.idle.tick(this.utilization.sample());
       this.guard.settle();
       if (++ticks % 10 === 0) void this.samplePeaks();
     }, 1000);
