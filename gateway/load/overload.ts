@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
-import { negotiateLang, t } from '../i18n';
+import { t, type Lang } from '../i18n';
 import { html } from '../pages/html';
-import { sendPage } from '../pages/layout';
+import { page, sendRendered } from '../pages/layout';
 
 export interface OverloadLimits {
   maxInFlight: number;
@@ -135,23 +135,30 @@ export function isNewLoginOrLaunch(path: string): boolean {
  * Retry-After for the new logins and launches the guard sheds.
  */
 export function overloadShedding(guard: OverloadGuard, retryAfterSeconds: number, onShed: () => void) {
+  // A shed request must cost less than the login start it replaces (a storm is hundreds a second): the page is
+  // rendered once per language. "Try again" is href="": the current URL, query included.
+  const pages = new Map<Lang, string>();
+  const minutes = String(Math.max(1, Math.ceil(retryAfterSeconds / 60)));
+  const pageIn = (lang: Lang) =>
+    page({
+      lang,
+      title: t(lang, 'overloadTitle'),
+      body: html`
+        <p class="notice" role="status">${t(lang, 'overloadBody', { count: minutes })}</p>
+        <p><a class="button" href="">${t(lang, 'overloadRetry')}</a></p>
+        <p><a href="/">${t(lang, 'backHome')}</a></p>`,
+    });
   return (req: Request, res: Response, next: NextFunction) => {
     if (!isNewLoginOrLaunch(req.path) || !guard.shouldShed(req.session?.data.user ? 'signed-in' : 'anonymous')) {
       next();
       return;
     }
     onShed();
-    const lang = negotiateLang(req);
+    const lang = req.lang;
+    let body = pages.get(lang);
+    if (body === undefined) pages.set(lang, (body = pageIn(lang)));
     res.set('Retry-After', String(retryAfterSeconds));
     res.set('Cache-Control', 'no-store');
-    const minutes = String(Math.max(1, Math.ceil(retryAfterSeconds / 60)));
-    sendPage(res, 503, {
-      lang,
-      title: t(lang, 'overloadTitle'),
-      body: html`
-        <p class="notice" role="status">${t(lang, 'overloadBody', { count: minutes })}</p>
-        <p><a class="button" href="${req.originalUrl}">${t(lang, 'overloadRetry')}</a></p>
-        <p><a href="/">${t(lang, 'backHome')}</a></p>`,
-    });
+    sendRendered(res, 503, lang, body);
   };
 }
