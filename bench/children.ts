@@ -3,7 +3,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { jemallocPath, MALLOC_TRIM_THRESHOLD } from '../gateway/gc-tuning';
+import { JEMALLOC_CONF, jemallocPath, MALLOC_TRIM_THRESHOLD } from '../gateway/gc-tuning';
 
 export async function freePort(): Promise<number> {
   const server = http.createServer();
@@ -43,7 +43,7 @@ export function rssOf(pid: number): number {
  */
 export function servingEnv(): NodeJS.ProcessEnv {
   const jemalloc = process.env.BENCH_MALLOC === 'glibc' ? undefined : jemallocPath();
-  return { ...process.env, MALLOC_TRIM_THRESHOLD_: MALLOC_TRIM_THRESHOLD, ...(jemalloc ? { LD_PRELOAD: jemalloc } : {}) };
+  return { ...process.env, MALLOC_TRIM_THRESHOLD_: MALLOC_TRIM_THRESHOLD, ...(jemalloc ? { LD_PRELOAD: jemalloc, MALLOC_CONF: JEMALLOC_CONF } : {}) };
 }
 
 /** Which allocator servingEnv() gives. */
