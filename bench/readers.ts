@@ -122,6 +122,11 @@ async function main(): Promise<void> {
 
   const times: number[] = [];
   let errors = 0;
+  const failures = new Map<string, number>(); // what the errors were: status code or error code
+  const failed = (what: string) => {
+    errors++;
+    failures.set(what, (failures.get(what) ?? 0) + 1);
+  };
   let peak = rssBefore;
   const sampler = setInterval(() => (peak = Math.max(peak, rssOf(pid))), 1000);
   const end = performance.now() + SECONDS * 1000;
@@ -135,9 +140,9 @@ async function main(): Promise<void> {
         try {
           const res = await client.request({ method: 'GET', path: `/article/${Math.floor(Math.random() * 1000)}`, headers: { host: proxiedHost, cookie } });
           await res.body.dump();
-          if (res.statusCode !== 200) errors++;
-        } catch {
-          errors++;
+          if (res.statusCode !== 200) failed(`HTTP ${res.statusCode}`);
+        } catch (error) {
+          failed((error as { code?: string }).code ?? (error as Error).name);
         }
         times.push(performance.now() - start);
         await sleep(Math.min(think(), Math.max(0, end - performance.now())));
@@ -157,6 +162,7 @@ async function main(): Promise<void> {
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   for (const r of rows) console.log(r.map((c, i) => c.padStart(widths[i]!)).join('  '));
+  if (failures.size > 0) console.log(`Errors: ${[...failures].map(([what, n]) => `${what} × ${n}`).join(', ')}`);
   console.log(`Idle RSS target ≤ 150 MB (before ${mb(rssBefore)}, after ${mb(rssRest)}): ${Math.max(rssBefore, rssRest) <= 150 * 1024 * 1024 ? 'met' : 'not met'}; errors target 0: ${errors === 0 ? 'met' : 'not met'}`);
   passway.child.kill('SIGTERM');
   await new Promise((resolve) => passway.child.once('exit', resolve));
