@@ -438,8 +438,19 @@ const Limits = z
 
 const Load = z
   .strictObject({
-    maxInFlight: z.number().int().positive().default(500).describe('more requests than this in progress on one node: new logins and launches get a 503 page'),
-    maxEventLoopLagMs: z.number().positive().default(500).describe('mean event-loop delay (ms), over two seconds running, above which new logins and launches get a 503 page'),
+    maxInFlight: z.number().int().positive().default(500).describe('more requests than this in progress on one node: anonymous login starts and launches get a 503 page'),
+    maxEventLoopLagMs: z.number().positive().default(500).describe('mean event-loop delay (ms), over two seconds running, above which anonymous login starts and launches get a 503 page'),
+    maxEventLoopUtilization: z
+      .number()
+      .positive()
+      .max(1)
+      .default(0.95)
+      .describe('share of the time the event loop is busy (0–1), over two seconds running, above which anonymous login starts and launches get a 503 page: a CPU-bound storm of cheap requests passes it long before the lag or in-flight limits; 1 turns it off'),
+    signedInLaunchHeadroom: z
+      .number()
+      .min(1)
+      .default(2)
+      .describe('signed-in readers\' launches get the 503 page only past this multiple of maxInFlight and maxEventLoopLagMs (anonymous login starts go first, and a busy event loop alone never refuses them); their pages and proxied traffic are never refused'),
     retryAfterSeconds: z.number().int().positive().default(30).describe('Retry-After sent with the overload page'),
     metricsAllow: z
       .array(AddressRange)

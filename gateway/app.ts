@@ -46,7 +46,7 @@ import { unproxiedAdminRoutes } from './routes/admin-unproxied';
 import { vendorLoginAdminRoutes } from './routes/admin-vendor-logins';
 import { adminQrRoutes } from './routes/admin-qr';
 import { adminFederationRoutes } from './routes/admin-federations';
-import { createLoad, type LoadControl } from './load';
+import { createLoad, type LoadControl, type LoadDeps } from './load';
 import { loadAdminRoutes, suspendedRoutes } from './load/pages';
 import * as adminAccess from './admin'; // its admin pages use the admin guard, CSRF and audit
 import { CsrfTokens } from './csrf';
@@ -76,6 +76,8 @@ export interface GatewayDeps {
   catalogDir?: string;
   /** The environment roaming accounts' credentials are read from ({ env: NAME } and NAME_FILE); default none. */
   env?: SecretEnv;
+  /** Event-loop lag and utilisation for overload control (tests give fakes); default the node's own monitors. */
+  loopSignals?: LoadDeps['loopSignals'];
 }
 
 export interface Gateway {
@@ -116,7 +118,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const currentCatalog = () => catalog;
   // Built in dependency order, each from the ones before: store -> usage -> access -> sessions -> proxy -> routes.
   // Store and usage: load control times every Store call and counts every usage event in /metrics.
-  const load = createLoad({ config, store: deps.store, logger, secret: sessionSecret, catalog: currentCatalog, record: deps.usage?.record ?? usageRecorder(logger) });
+  const load = createLoad({ config, store: deps.store, logger, secret: sessionSecret, catalog: currentCatalog, record: deps.usage?.record ?? usageRecorder(logger), loopSignals: deps.loopSignals });
   const store = load.store;
   if (deps.usage) usageMetrics(load.metrics.registry, deps.usage); // write failures, store losses, catching up
   // Federation metadata: aggregates start loading now, in the background; MDQ is asked when a login needs it
@@ -209,11 +211,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
       contentSecurityPolicy: { directives: { 'upgrade-insecure-requests': settings.secureCookies ? [] : null } },
     }),
   );
-  app.use(load.metricsRoute(), load.overloadShedding()); // /metrics (allow-list), 503 for new logins/launches when overloaded
+  app.use(load.metricsRoute()); // /metrics (allow-list)
   app.use(healthRoutes(ctx, deps.usage, federations)); // /readyz: degraded while the usage log cannot be written or federation metadata nears expiry
   app.use(iconRoutes(), clientScriptRoutes()); // favicon, the pages' browser scripts
   app.use(express.urlencoded({ extended: false, limit: '64kb' }));
   app.use(requestScope(ctx));
+  app.use(load.overloadShedding()); // 503 for new logins/launches when overloaded: anonymous ones first, signed-in launches only far past the limits
   app.use(languageRoutes(ctx));
   app.use(portalRoutes(ctx, access));
   app.use(discoveryRoutes(ctx));

@@ -1,4 +1,10 @@
+import { existsSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+type Collect = (options: { type: 'major'; execution: 'async' }) => Promise<void>;
+/** V8's gc(), once tuneGarbageCollector has exposed it: what IdleCollector calls. */
+let collect: Collect | undefined;
 
 /**
  * Counts external memory (Buffers' backing stores) inside V8's overall heap limit instead of against a separate
@@ -8,12 +14,59 @@ import { setFlagsFromString } from 'node:v8';
  * machine). With the flag: about half as many full GCs per response and, alternating runs on one core, 118 and 134 PDF responses/s
  * against 74 and 74 without; memory stays bounded (by the heap limit), ~70 MB more external memory under load.
  * PASSWAY_GC_TUNING=off leaves V8's defaults. A V8 that no longer knows the flag says so on stderr and goes on.
+ * It also exposes gc() for IdleCollector (below).
  * Returns the NODE_FLAGS (below) this process was started without, for the caller to log (none when off).
  */
 export function tuneGarbageCollector(env: NodeJS.ProcessEnv = process.env): string[] {
   if (env.PASSWAY_GC_TUNING === 'off') return [];
   setFlagsFromString('--external-memory-accounted-in-global-limit');
+  setFlagsFromString('--expose-gc');
+  collect = runInNewContext('gc') as Collect; // a new context sees the flag; this one was set up before it
   return missingNodeFlags();
+}
+
+/** An idle second: the event loop busy less than this share of it. */
+const IDLE_UTILIZATION = 0.05;
+/** Idle seconds in a row before collecting. */
+const IDLE_SECONDS = 5;
+/** Heap plus Buffers grown by this much since the last collection (or since start) before collecting again. */
+const GROWTH_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The price of the heap flags: with a 128 MB initial heap and Buffers counted in it, a node that has relayed
+ * traffic holds ~100 MB of dead Buffers and garbage at rest, because nothing makes V8 run a full GC (the flags
+ * exist so that load does not). Once the loop has been idle for IDLE_SECONDS (utilisation from load control's
+ * timer) and the heap plus Buffers grew by GROWTH_BYTES since the last collection, one full GC (V8's
+ * concurrent marking, execution 'async') gives it back; under load it never runs, so the GC gains stay.
+ * The allocator has to return the freed memory to the system too: glibc keeps it in its fragmented heap
+ * (MALLOC_TRIM_THRESHOLD_ below), jemalloc returns it within seconds (docker/Dockerfile preloads it).
+ * A no-op when tuneGarbageCollector did not run (tests, PASSWAY_GC_TUNING=off).
+ */
+export class IdleCollector {
+  private quiet = 0;
+  private collectedAt = 0;
+  private collecting = false;
+
+  constructor(private readonly footprint: () => number = () => {
+    const { heapTotal, arrayBuffers } = process.memoryUsage();
+    return heapTotal + arrayBuffers;
+  }) {}
+
+  /** Once a second, with the last second's event-loop utilisation; true when a collection started. */
+  tick(utilization: number): boolean {
+    if (!collect || this.collecting) return false;
+    if (utilization > IDLE_UTILIZATION) {
+      this.quiet = 0;
+      return false;
+    }
+    if (++this.quiet < IDLE_SECONDS || this.footprint() < this.collectedAt + GROWTH_BYTES) return false;
+    this.collecting = true;
+    void collect({ type: 'major', execution: 'async' }).finally(() => {
+      this.collecting = false;
+      this.collectedAt = this.footprint();
+    });
+    return true;
+  }
 }
 
 /**
@@ -25,6 +78,23 @@ export function tuneGarbageCollector(env: NodeJS.ProcessEnv = process.env): stri
  * is started: the Docker image (docker/Dockerfile), bench/proxy for its Node processes, and your service manager.
  */
 export const MALLOC_TRIM_THRESHOLD = String(1024 * 1024 * 1024);
+
+/**
+ * jemalloc from Debian (libjemalloc2), preloaded in the Docker image: it reuses freed Buffers under load as glibc with
+ * the threshold above does, and gives them back to the system seconds after a burst, so a node at rest after traffic
+ * is back near its start size (bench/proxy, "RSS at rest"; glibc kept ~150 MB more). The path for this machine, if installed.
+ */
+/**
+ * jemalloc's options (MALLOC_CONF): its background thread returns freed memory on its decay timer; without it, jemalloc
+ * purges only when the process allocates, and a node at rest does not (RSS stayed at its post-load 180 MB).
+ */
+export const JEMALLOC_CONF = 'background_thread:true';
+
+export function jemallocPath(): string | undefined {
+  const arch = process.arch === 'arm64' ? 'aarch64' : process.arch === 'x64' ? 'x86_64' : process.arch;
+  const file = `/usr/lib/${arch}-linux-gnu/libjemalloc.so.2`;
+  return existsSync(file) ? file : undefined;
+}
 
 /**
  * V8 flags for the serving process. They go on node's command line: V8 reads them when it sets up the heap (setting

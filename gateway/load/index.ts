@@ -14,10 +14,12 @@ import { keys, pseudonym, UNLIMITED } from './keys';
 import { LagMonitor } from './lag';
 import { createMetrics, type LoadMetrics } from './metrics';
 import { nodeId } from './node-id';
-import { OverloadGuard, overloadShedding } from './overload';
+import { episodeCause, OverloadGuard, overloadShedding, type OverloadSources } from './overload';
 import { Peaks } from './peaks';
 import { sessionTracking, type SessionSeats } from './session-observer';
 import { TimedStore } from './timed-store';
+import { UtilizationMonitor } from './utilization';
+import { IdleCollector } from '../gc-tuning';
 
 export { labelResource } from './instrument';
 export type { HistoryEntry } from './history';
@@ -33,6 +35,8 @@ export interface LoadDeps {
   /** Where usage events go (the usage log or log lines); LoadControl.recordUsage is it, counted in /metrics. */
   record: RecordUsage;
   now?: () => Date;
+  /** The event loop's lag and utilisation as overload control reads them (tests give fakes; else the node's own monitors). */
+  loopSignals?: Pick<OverloadSources, 'lagMs' | 'utilization'>;
 }
 
 /** How instrument() tells proxied requests (labelled by resource) from the gateway's own routes. */
@@ -54,6 +58,8 @@ export class LoadControl {
   /** The gateway's recordUsage: every event goes to the usage sink and is counted in /metrics. */
   readonly recordUsage: RecordUsage;
   private readonly lag = new LagMonitor();
+  private readonly utilization = new UtilizationMonitor();
+  private readonly idle = new IdleCollector();
   private inFlightCount = 0;
   private readonly timer: NodeJS.Timeout;
   private readonly now: () => Date;
@@ -79,9 +85,9 @@ export class LoadControl {
     this.peaks = new Peaks(this.store, this.node, () => this.day());
     this.guard = new OverloadGuard(
       config.load,
-      { inFlight: () => this.inFlightCount, lagMs: () => this.lag.sustainedLagMs() },
+      { inFlight: () => this.inFlightCount, lagMs: () => this.lag.sustainedLagMs(), utilization: () => this.utilization.sustained(), ...deps.loopSignals },
       (episode, endedAt) => {
-        const cause = [episode.inFlightPassed ? 'in-flight' : '', episode.lagPassed ? 'event-loop-lag' : ''].filter(Boolean).join('+');
+        const cause = episodeCause(episode);
         const from = episode.startedAt.toISOString();
         const until = endedAt.toISOString();
         this.recordUsage({ type: 'overload-shed', cause, shed: episode.shed, startedAt: from, endedAt: until, peakInFlight: episode.peakInFlight, peakLagMs: episode.peakLagMs });
@@ -90,10 +96,11 @@ export class LoadControl {
       this.now,
     );
     this.metricsAllowed = campusMatcher(config.load.metricsAllow);
-    // Once a second: close the lag window, end a finished overload episode, note and (every 10 s) flush peaks.
+    // Once a second: close the lag and utilisation windows (an idle node collects its garbage), end a finished overload episode, note and (every 10 s) flush peaks.
     let ticks = 0;
     this.timer = setInterval(() => {
       this.peaks.note('lagMs', Math.round(this.lag.sample()));
+      this.idle.tick(this.utilization.sample());
       this.guard.settle();
       if (++ticks % 10 === 0) void this.samplePeaks();
     }, 1000);
@@ -186,7 +193,7 @@ export class LoadControl {
     return router;
   }
 
-  /** Sheds new logins and launches while overloaded (mount before sessions are loaded). */
+  /** Sheds new logins and launches while overloaded, anonymous ones first (mount after sessions are loaded). */
   overloadShedding() {
     return overloadShedding(this.guard, this.deps.config.load.retryAfterSeconds, () => this.metrics.shed.inc());
   }

@@ -74,7 +74,12 @@ ${body}
 }
 
 export function sendPage(res: Response, status: number, options: PageOptions): void {
-  res.status(status).type('html').set('Content-Language', options.lang === 'zh' ? 'zh-CN' : 'en').send(page(options));
+  sendRendered(res, status, options.lang, page(options));
+}
+
+/** A page already rendered by page() (one kept for many responses). */
+export function sendRendered(res: Response, status: number, lang: Lang, rendered: string): void {
+  res.status(status).type('html').set('Content-Language', lang === 'zh' ? 'zh-CN' : 'en').send(rendered);
 }
 
 /** A wide table that scrolls sideways on a phone instead of widening the page (a focusable, labelled region, so keyboards can scroll it). */

@@ -166,7 +166,7 @@ export function proxyHandler(deps: ProxyHandlerDeps) {
 
   async function handle(req: IncomingMessage, res: ServerResponse, state: RequestState): Promise<void> {
     const host = req.headers.host ?? '';
-    const origin = (await deps.hosts.lookup(host))?.origin;
+    const origin = (deps.hosts.peek(host) ?? (await deps.hosts.lookup(host)))?.origin; // no await for a host already known (every request after the first)
     if (!origin) {
       sendProxyPage(req, res, 404, 'proxyUnknownHostTitle', 'proxyUnknownHostBody', { host });
       return;

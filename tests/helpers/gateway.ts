@@ -14,8 +14,13 @@ export const TEST_SECRET = 'test-session-secret-0123456789abcdef';
 export function testConfig(input: ConfigInput = {}): Config {
   // An in-process gateway shares its event loop with the test's own work (in-process IdPs compiling xmllint,
   // RSA keys, XML signatures): that is not load on the gateway, so its lag-based shedding stays off unless a
-  // test sets a limit (a CI run once saw every login start of a SAML suite refused with the overload 503).
-  const result = validateConfig({ ...input, session: { secret: TEST_SECRET, ...input.session }, load: { maxEventLoopLagMs: 3_600_000, ...input.load } });
+  // test sets a limit (a CI run once saw every login start of a SAML suite refused with the overload 503);
+  // its utilisation limit is off (1) for the same reason: a loaded CI machine keeps the loop busy.
+  const result = validateConfig({
+    ...input,
+    session: { secret: TEST_SECRET, ...input.session },
+    load: { maxEventLoopLagMs: 3_600_000, maxEventLoopUtilization: 1, ...input.load },
+  });
   if (!result.ok) throw new Error(formatProblems(result));
   return result.config;
 }

@@ -36,7 +36,7 @@ describe('overload guard', () => {
     while (!check()) await new Promise((resolve) => setTimeout(resolve, 10));
   }
 
-  it('sheds only new logins and launches while a request is held open, and records one episode', async () => {
+  it('sheds anonymous logins and launches while a request is held open, keeps signed-in launches, and records one episode', async () => {
     const reader = await signIn(gateway, person('busy-reader'));
     expect((await request(base).get('/go/books').set('Cookie', reader.cookie)).status).toBe(303);
 
@@ -45,7 +45,9 @@ describe('overload guard', () => {
 
     const home = await request(base).get('/').set('Cookie', reader.cookie);
     expect(home.status).toBe(200);
-    const launch = await request(base).get('/go/books').set('Cookie', reader.cookie).set('Accept-Language', 'zh-CN');
+    // Two in flight (the held one and this): past maxInFlight 1, not past its headroom of 2 × for signed-in readers.
+    expect((await request(base).get('/go/books').set('Cookie', reader.cookie)).status).toBe(303);
+    const launch = await request(base).get('/go/books').set('Accept-Language', 'zh-CN');
     expect(launch.status).toBe(503);
     expect(launch.headers['retry-after']).toBe('120');
     expect(launch.text).toContain('当前访问人数过多');
@@ -69,5 +71,31 @@ describe('overload guard', () => {
 
     const metrics = await request(base).get('/metrics');
     expect(metrics.text).toMatch(/^passway_overload_shed_total 4$/m);
+  });
+});
+
+describe('overload guard: a CPU-bound storm (event-loop utilisation)', () => {
+  // The node's own utilisation is whatever this machine does; the guard reads a fake one the test sets.
+  let utilization = 0;
+  const { gateway, lines } = testGateway(testConfig({ institutions, resources, load: { maxEventLoopUtilization: 0.9 } }), {
+    loopSignals: { lagMs: () => 0, utilization: () => utilization },
+  });
+  const events = () => lines.filter((l) => l.usage === true).map((l) => l.event as Record<string, unknown>);
+  afterAll(() => gateway.close());
+
+  it('sheds anonymous login starts and launches while the loop is busy; signed-in readers launch and browse', async () => {
+    const reader = await signIn(gateway, person('storm-reader'));
+    utilization = 0.99;
+    expect((await request(gateway.handle).get('/login?url=https%3A%2F%2Fbooks.example.com%2F')).status).toBe(503);
+    expect((await request(gateway.handle).get('/auth/campus/login')).status).toBe(503);
+    expect((await request(gateway.handle).get('/go/books')).status).toBe(503);
+    expect((await request(gateway.handle).get('/go/books').set('Cookie', reader.cookie)).status).toBe(303);
+    expect((await request(gateway.handle).get('/').set('Cookie', reader.cookie)).status).toBe(200);
+    expect((await request(gateway.handle).get('/metrics')).text).toMatch(/^passway_overloaded 1$/m);
+
+    utilization = 0.2;
+    gateway.load.guard.settle();
+    expect(events().filter((e) => e.type === 'overload-shed')).toEqual([expect.objectContaining({ cause: 'event-loop-utilization', shed: 3 })]);
+    expect((await request(gateway.handle).get('/auth/campus/login')).status).not.toBe(503);
   });
 });

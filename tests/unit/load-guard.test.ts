@@ -1,14 +1,16 @@
 import { DownloadLimits } from '../../gateway/access/downloads';
-import { isNewLoginOrLaunch, OverloadGuard, type Episode } from '../../gateway/load/overload';
+import { episodeCause, isNewLoginOrLaunch, OverloadGuard, type Episode } from '../../gateway/load/overload';
 import { MemoryStore } from '../../gateway/store';
 import { testConfig } from '../helpers/gateway';
 
 describe('overload guard', () => {
+  const limits = { maxInFlight: 10, maxEventLoopLagMs: 200, maxEventLoopUtilization: 0.9, signedInLaunchHeadroom: 2 };
+
   it('sheds only while over a limit and reports each episode once, with its counts', () => {
     let inFlight = 0;
     let lagMs = 0;
     const ended: Episode[] = [];
-    const guard = new OverloadGuard({ maxInFlight: 10, maxEventLoopLagMs: 200 }, { inFlight: () => inFlight, lagMs: () => lagMs }, (e) => ended.push(e));
+    const guard = new OverloadGuard(limits, { inFlight: () => inFlight, lagMs: () => lagMs, utilization: () => 0 }, (e) => ended.push(e));
     inFlight = 5;
     expect(guard.shouldShed()).toBe(false);
     inFlight = 11;
@@ -29,6 +31,46 @@ describe('overload guard', () => {
     guard.settle();
     expect(ended).toHaveLength(2);
     expect(ended[1]).toMatchObject({ shed: 1, lagPassed: true, inFlightPassed: false, peakLagMs: 500 });
+  });
+
+  it('sheds anonymous login starts first: signed-in launches only past the headroom', () => {
+    let inFlight = 15;
+    let lagMs = 0;
+    const guard = new OverloadGuard(limits, { inFlight: () => inFlight, lagMs: () => lagMs, utilization: () => 0 }, () => undefined);
+    expect(guard.shouldShed('anonymous')).toBe(true);
+    expect(guard.shouldShed('signed-in')).toBe(false);
+    inFlight = 21; // past 2 × maxInFlight
+    expect(guard.shouldShed('signed-in')).toBe(true);
+    inFlight = 0;
+    lagMs = 300;
+    expect(guard.shouldShed('anonymous')).toBe(true);
+    expect(guard.shouldShed('signed-in')).toBe(false);
+    lagMs = 401;
+    expect(guard.shouldShed('signed-in')).toBe(true);
+    expect(guard.current()?.shed).toBe(4);
+  });
+
+  it('notices a busy event loop (utilisation) with low lag and few requests, and never sheds signed-in launches for it alone', () => {
+    let utilization = 0.97;
+    const ended: Episode[] = [];
+    const guard = new OverloadGuard(limits, { inFlight: () => 3, lagMs: () => 5, utilization: () => utilization }, (e) => ended.push(e));
+    expect(guard.overloaded()).toBe(true);
+    expect(guard.shouldShed('anonymous')).toBe(true);
+    expect(guard.shouldShed('signed-in')).toBe(false);
+    utilization = 0.85; // under the limit, not yet under 90 % of it: the episode stays open
+    guard.settle();
+    expect(ended).toHaveLength(0);
+    expect(guard.shouldShed('anonymous')).toBe(false);
+    utilization = 0.5;
+    guard.settle();
+    expect(ended).toEqual([expect.objectContaining({ shed: 1, utilizationPassed: true, inFlightPassed: false, lagPassed: false })]);
+    expect(episodeCause(ended[0]!)).toBe('event-loop-utilization');
+  });
+
+  it('a utilisation limit of 1 is off', () => {
+    const guard = new OverloadGuard({ ...limits, maxEventLoopUtilization: 1 }, { inFlight: () => 0, lagMs: () => 0, utilization: () => 1 }, () => undefined);
+    expect(guard.shouldShed('anonymous')).toBe(false);
+    expect(guard.recovered()).toBe(true);
   });
 
   it.each([
