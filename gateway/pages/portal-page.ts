@@ -6,7 +6,7 @@ import { html, type Html } from './html';
 import { affiliationLabel, deniedMessage } from './labels';
 
 /** How a database is reached, in words. */
-export type HowReached = 'wayfless' | 'proxy' | 'direct';
+export type HowReached = 'wayfless' | 'proxy' | 'direct' | 'idp';
 
 /** One database in the list, as the handler decided it. */
 export interface PortalEntry {
@@ -33,7 +33,7 @@ export interface PortalView {
   entries: PortalEntry[];
 }
 
-const HOW: Record<HowReached, 'howWayfless' | 'howProxy' | 'howDirect'> = { wayfless: 'howWayfless', proxy: 'howProxy', direct: 'howDirect' };
+const HOW: Record<HowReached, 'howWayfless' | 'howProxy' | 'howDirect' | 'howIdp'> = { wayfless: 'howWayfless', proxy: 'howProxy', direct: 'howDirect', idp: 'howIdp' };
 
 /** The portal: A–Z list with search and subject filter, availability for the reader, a QR code per permalink. */
 export function portalBody(view: PortalView): Html {
