@@ -171,14 +171,13 @@ export function chooseAcs(metadata: SpMetadata, url: string | undefined, index: 
 
 function decode(encoded: string, binding: 'redirect' | 'post'): string {
   const raw = Buffer.from(encoded, 'base64');
-  if (binding === 'post') {
-    if (raw.length > MAX_MESSAGE_BYTES) return fail('malformed', 'the AuthnRequest is too large');
-    return raw.toString('utf8');
-  }
+  if (raw.length > MAX_MESSAGE_BYTES) return fail('malformed', 'the AuthnRequest is too large');
+  // The POST binding carries plain XML; node-saml (among others) deflates it there too, so that is read as well.
+  if (binding === 'post' && raw.toString('utf8', 0, 64).trimStart().startsWith('<')) return raw.toString('utf8');
   try {
     return inflateRawSync(raw, { maxOutputLength: MAX_MESSAGE_BYTES }).toString('utf8');
   } catch {
-    return fail('malformed', 'the Redirect-binding SAMLRequest does not inflate');
+    return fail('malformed', 'the SAMLRequest does not inflate');
   }
 }
 
