@@ -290,6 +290,8 @@ const Demo = z
         samlVendor: z.number().int().min(0).default(8082),
         plainVendor: z.number().int().min(0).default(8083),
         plainVendorCdn: z.number().int().min(0).default(8084).describe("the CDN of the demo vendor without SAML (its second host)"),
+        cas: z.number().int().min(0).default(8085).describe('the CAS server of the demo college (a campus without SAML)'),
+        idpVendor: z.number().int().min(0).default(8086).describe('the demo vendor that speaks only SAML and trusts Passway as its IdP'),
       })
       .prefault({})
       .describe('ports of the demo servers'),

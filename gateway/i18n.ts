@@ -95,6 +95,10 @@ const messages = {
     en: 'This gateway runs with a demo campus IdP and two demo vendors on this machine. Demo accounts:',
     zh: '本网关正在演示模式下运行，本机同时运行演示校园身份提供者和两个演示数据库。演示账号：',
   },
+  demoCasBody: {
+    en: 'Demo College signs its people in with CAS only (no SAML); Passway is its SAML IdP toward the Demo Science Database. Its accounts:',
+    zh: '演示学院只用 CAS 统一身份认证（没有 SAML）；Passway 作为它的 SAML 身份提供者登录演示科学数据库。它的账号：',
+  },
   username: { en: 'Username', zh: '用户名' },
   demoAdmin: { en: 'Library staff pages (usage reports, load):', zh: '图书馆员页面（使用统计、负载）：' },
   password: { en: 'Password', zh: '密码' },

@@ -75,15 +75,21 @@ function entryItem(entry: PortalEntry, lang: Lang): Html {
         </li>`;
 }
 
+function demoAccounts(users: DemoInfo['users'], lang: Lang): Html {
+  return html`
+        <table>
+          <thead><tr><th scope="col">${t(lang, 'username')}</th><th scope="col">${t(lang, 'password')}</th><th scope="col">${t(lang, 'affiliation')}</th></tr></thead>
+          <tbody>${users.map((u) => html`<tr><td><code>${u.username}</code></td><td><code>${u.password}</code></td><td>${u.displayName} (${affiliationLabel(u.affiliation, lang)})</td></tr>`)}</tbody>
+        </table>`;
+}
+
 function demoPanel(demo: DemoInfo, lang: Lang): Html {
   return html`
       <section class="panel" aria-labelledby="demo-heading">
         <h2 id="demo-heading">${t(lang, 'demoTitle')}</h2>
         <p>${t(lang, 'demoBody')}</p>
-        <table>
-          <thead><tr><th scope="col">${t(lang, 'username')}</th><th scope="col">${t(lang, 'password')}</th><th scope="col">${t(lang, 'affiliation')}</th></tr></thead>
-          <tbody>${demo.users.map((u) => html`<tr><td><code>${u.username}</code></td><td><code>${u.password}</code></td><td>${u.displayName} (${affiliationLabel(u.affiliation, lang)})</td></tr>`)}</tbody>
-        </table>
+        ${demoAccounts(demo.users, lang)}
+        ${demo.casUsers ? html`<p>${t(lang, 'demoCasBody')}</p>${demoAccounts(demo.casUsers, lang)}` : ''}
         ${demo.admin ? html`<p>${t(lang, 'demoAdmin')} <a href="/admin/login">/admin</a>: <code>${demo.admin.username}</code> / <code>${demo.admin.password}</code></p>` : ''}
       </section>`;
 }

@@ -12,8 +12,9 @@ import { parse } from 'yaml';
 import type { Identity } from '../../idp-adapters/identity';
 import { DEMO_INFO, launchChromium, serveOnLocalhost } from '../helpers/browser';
 import { signIn, testConfig, testGateway } from '../helpers/gateway';
+import { keyPairPem } from '../helpers/keys';
 
-const shipped = parse(readFileSync(path.join(__dirname, '../../config/examples/demo.yaml'), 'utf8')) as { institutions: unknown[]; resources: unknown[]; contact: unknown };
+const shipped = parse(readFileSync(path.join(__dirname, '../../config/examples/demo.yaml'), 'utf8')) as { institutions: unknown[]; resources: unknown[]; contact: unknown; idp: unknown };
 const ARTIFACTS = process.env.PASSWAY_ARTIFACTS ?? '/tmp/passway-pages';
 
 const person = (subject: string, affiliation: Identity['affiliations'][number], displayName: string): Identity => ({
@@ -58,6 +59,7 @@ beforeAll(async () => {
   const config = testConfig({
     institutions: [...shipped.institutions, { id: 'other-university', name: { en: 'Other University', zh: '另一所大学' } }] as never,
     resources: shipped.resources as never,
+    idp: shipped.idp as never, // its resources include a SAML-only vendor
     contact: shipped.contact as never,
     logins: [
       { kind: 'cas', id: 'demo-idp', institution: 'demo-university', serverUrl: 'https://cas.demo.edu.cn/cas' },
@@ -67,6 +69,7 @@ beforeAll(async () => {
   });
   const { gateway } = testGateway(config, {
     demo: DEMO_INFO,
+    idpSigningKey: await keyPairPem('idp'),
   });
   cookies.admin = (await signIn(gateway.sessions, person('admin-demo', 'staff', '王老师'))).cookie;
   cookies.alum = (await signIn(gateway.sessions, person('alum-demo', 'alum', '李校友'))).cookie;
