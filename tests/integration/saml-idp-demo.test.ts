@@ -4,45 +4,28 @@
  * at the college's CAS while Passway holds the vendor's request, and arrives at the vendor with a
  * pseudonym and an entitlement and nothing else. The vendor (node-saml) checked the response.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfigFile } from '../../config';
-import { startPassway, type RunningPassway } from '../../gateway/run';
 import { capturingLogger } from '../helpers/gateway';
 import { HttpBrowser, location } from '../helpers/http-browser';
-import { freePorts } from '../helpers/ports';
+import { startShippedDemo, type ShippedDemo } from '../helpers/shipped-demo';
 import { parseForm } from './saml-harness';
 import { follow, postedResponse } from './saml-idp-harness';
 
-const DEMO_PORTS = [8080, 8081, 8082, 8083, 8084, 8085, 8086];
-
-let running: RunningPassway;
-let dir: string;
-let port: Record<number, number>;
+let demo: ShippedDemo;
 const { logger, lines } = capturingLogger();
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'passway-idp-demo-'));
-  const free = await freePorts(DEMO_PORTS.length);
-  port = Object.fromEntries(DEMO_PORTS.map((p, i) => [p, free[i]!]));
-  let yaml = readFileSync(path.join(__dirname, '../../config/examples/demo.yaml'), 'utf8');
-  for (const p of DEMO_PORTS) yaml = yaml.replaceAll(String(p), String(port[p]));
-  yaml = yaml.replace('stateDir: state', `stateDir: ${dir}/state`).replaceAll('metadataFile: state/', `metadataFile: ${dir}/state/`);
-  const file = path.join(dir, 'demo.yaml');
-  writeFileSync(file, `${yaml}\nusage: { dir: ${dir}/usage }\n`);
-  const loaded = loadConfigFile(file);
-  if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
-  running = await startPassway(loaded.config, logger);
+  demo = await startShippedDemo(logger);
 });
 afterAll(async () => {
-  await running?.shutdown();
-  rmSync(dir, { recursive: true, force: true });
+  await demo?.close();
 });
 
 test('a CAS-only college reader reaches the SAML-only demo vendor with a pseudonym and an entitlement', async () => {
-  const gateway = `http://localhost:${port[8080]}`;
-  const vendor = `http://localhost:${port[8086]}`;
+  const gateway = demo.url(8080);
+  const vendor = demo.url(8086);
+  const cas = demo.url(8085);
   const browser = new HttpBrowser();
 
   // The portal lists the college's CAS demo accounts
@@ -56,9 +39,9 @@ test('a CAS-only college reader reaches the SAML-only demo vendor with a pseudon
 
   // Vendor → Passway SSO (signed AuthnRequest) → held → the college's CAS sign-in form
   const casForm = await follow(browser, `${vendor}/saml/login?idp=${encodeURIComponent(college)}&target=${encodeURIComponent(`${vendor}/dataset/1`)}`);
-  expect(casForm.url.startsWith(`http://localhost:${port[8085]}/cas/login?service=`)).toBe(true);
+  expect(casForm.url.startsWith(`${cas}/cas/login?service=`)).toBe(true);
   const { fields } = parseForm(casForm.text);
-  const signedIn = await browser.post(`http://localhost:${port[8085]}/cas/login`, { service: fields.service ?? '', username: 'teacher', password: 'teacher-demo' });
+  const signedIn = await browser.post(`${cas}/cas/login`, { service: fields.service ?? '', username: 'teacher', password: 'teacher-demo' });
   expect(signedIn.status).toBe(302);
 
   // CAS → Passway (ticket validated) → the held request answered: the auto-POST to the vendor's ACS
@@ -78,8 +61,8 @@ test('a CAS-only college reader reaches the SAML-only demo vendor with a pseudon
 
   // Counted as a launch of the vendor's resource by method idp
   expect(lines.some((l) => l.msg === 'assertion sent' && l.resource === 'demo-science' && l.sp === `${vendor}/sp`)).toBe(true);
-  await running.usage.settle();
-  const logged = readdirSync(path.join(dir, 'usage')).filter((f) => f.endsWith('.jsonl')).map((f) => readFileSync(path.join(dir, 'usage', f), 'utf8')).join('');
+  await demo.running.usage.settle();
+  const logged = readdirSync(path.join(demo.dir, 'usage')).filter((f) => f.endsWith('.jsonl')).map((f) => readFileSync(path.join(demo.dir, 'usage', f), 'utf8')).join('');
   const launches = logged.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>).filter((e) => e.type === 'launch' && e.method === 'idp');
   expect(launches).toEqual([expect.objectContaining({ resource: 'demo-science', institution: 'demo-college', affiliation: 'faculty' })]);
 });
