@@ -215,6 +215,13 @@ const Saml = z
     previousSigning: KeyPair.optional().describe('the old signing key during a rollover: its certificate stays in the metadata'),
     encryption: KeyPair.optional().describe('IdPs encrypt assertions to this certificate; without it assertions come unencrypted'),
     clockSkewSeconds: z.number().int().min(0).max(3600).default(180).describe('tolerated clock difference with IdPs (Shibboleth\'s default)'),
+    validationWorkers: z
+      .number()
+      .int()
+      .min(0)
+      .max(64)
+      .optional()
+      .describe('worker threads that verify SAML responses (the XML signature work of each sign-in), started on first use; default one per core; 0 verifies on the main thread'),
     displayName: Bilingual.default({ en: 'Passway library access', zh: '图书馆校外访问' }).describe('mdui:DisplayName in the SP metadata, shown by IdPs'),
     entityCategory: z
       .enum(['anonymous', 'pseudonymous', 'personalized'])

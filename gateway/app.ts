@@ -273,6 +273,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     void proxy.close(); // open proxy-summary events (written synchronously), unproxied hosts, connection pools
     load.close(); // its timer and event-loop monitor
     security.close(); // the digest timer, the SMTP pool
+    saml?.close(); // its validation workers
   };
   return { handle, shouldUpgrade, handleUpgrade, app, sessions, saml, federations, setCatalog, close, load, access, proxy, security };
 }

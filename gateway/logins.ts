@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import type { Config, Login, SamlLoginConfig } from '../config/schema';
 import { CasAdapter } from '../idp-adapters/cas';
 import type { LoginState } from '../idp-adapters/login-state';
@@ -63,6 +64,7 @@ function samlHub({ config, publicUrl, store, loginState, logger, federations, sa
     federations,
   });
   return new SamlHub(spSettings(config.saml, publicUrl, keys), registry, store, loginState, {
+    validationWorkers: config.saml.validationWorkers ?? availableParallelism(),
     onDropped: (dropped, login) => logger.warn({ reason: dropped.reason, idp: login.entityID, attribute: dropped.attribute, value: dropped.value }, 'attribute value dropped'),
   });
 }

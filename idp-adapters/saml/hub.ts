@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { SAML, SamlStatusError, ValidateInResponseTo } from '@node-saml/node-saml';
+import { SAML, ValidateInResponseTo } from '@node-saml/node-saml';
 import type { SamlLoginConfig } from '../../config/schema';
 import type { Store } from '../../gateway/store/types';
 import { identityFromAttributes, type DroppedValue } from '../attributes';
@@ -14,10 +14,11 @@ import type { LoginState } from '../login-state';
 import { logoutKey } from '../logout-keys';
 import { LoginError, type LoginResult } from '../types';
 import { SamlSlo } from './slo';
-import { assertionContents, checkAssertion, checkResponse, type Expectations } from './acs-checks';
-import { refusedAlgorithm } from './algorithms';
+import { checkResponse, type Expectations } from './acs-checks';
 import type { IdpRegistry } from './registry';
 import type { SpSettings } from './sp-config';
+import { ValidationPool, type Validator } from './validation-pool';
+import { checkAlgorithms } from './verify';
 import { attr, child, hasComments, NS, parseXml, text } from './xml';
 
 export const PENDING_REQUEST_TTL_MS = 10 * 60 * 1000;
@@ -41,6 +42,8 @@ const assertionKey = (idp: string, id: string) => `saml:assertion:${createHash('
 export class SamlHub {
   private readonly now: () => number;
   private readonly onDropped: OnDropped;
+  /** Verifies responses: on worker threads, or on this one (validation-pool.ts). */
+  private readonly validator: Validator;
   /** Single Logout, both directions, at the shared SingleLogoutService. */
   readonly slo: SamlSlo;
 
@@ -49,10 +52,12 @@ export class SamlHub {
     readonly registry: IdpRegistry,
     private readonly store: Store,
     private readonly loginState: LoginState,
-    options: { now?: () => number; onDropped?: OnDropped } = {},
+    options: { now?: () => number; onDropped?: OnDropped; validationWorkers?: number } = {},
   ) {
     this.now = options.now ?? Date.now;
     this.onDropped = options.onDropped ?? (() => undefined);
+    const verifier = { entityID: sp.entityID, acsUrl: sp.acsUrl, clockSkewMs: sp.clockSkewMs, decryptionPvk: sp.keys.encryption?.privateKeyPem };
+    this.validator = new ValidationPool(verifier, options.validationWorkers ?? 0);
     this.slo = new SamlSlo(sp, registry, store);
   }
 
@@ -128,11 +133,7 @@ export class SamlHub {
     checkAlgorithms(response);
 
     const metadata = await this.registry.metadata(login);
-    const assertionXml = await this.verify(samlResponse, metadata.signingCerts, login.wantAssertionsSigned);
-    const assertion = (await parseXml(assertionXml)).documentElement;
-    if (!assertion) throw new LoginError('malformed', 'verified assertion is empty');
-    checkAlgorithms(assertion); // a decrypted assertion's own signature was not visible before
-    const { assertionId, acceptableUntilMs } = checkAssertion(assertion, expect);
+    const { assertionId, acceptableUntilMs, contents } = await this.validator.validate({ samlResponse, idpCerts: metadata.signingCerts, wantAssertionsSigned: login.wantAssertionsSigned, expect });
 
     // Verified: now the pending request is used up, once (a concurrent second use finds it gone).
     if (requestId !== undefined && !(await this.store.take(requestKey(requestId)))) {
@@ -141,7 +142,6 @@ export class SamlHub {
     const fresh = await this.store.setIfAbsent(assertionKey(login.entityID, assertionId), '1', Math.max(1000, acceptableUntilMs - expect.nowMs));
     if (!fresh) throw new LoginError('replayed', 'this assertion was already used', { assertionId });
 
-    const contents = assertionContents(assertion);
     const { identity, dropped } = identityFromAttributes({
       ...contents,
       scopes: metadata.scopes,
@@ -188,31 +188,9 @@ export class SamlHub {
     return { login };
   }
 
-  /**
-   * node-saml verifies the signature with these certificates only: on the Response or on the
-   * Assertion (SAML2int), or on the Assertion when the IdP is set to `wantAssertionsSigned`.
-   * Either way the signature covers the assertion. Returns the verified assertion.
-   */
-  private async verify(samlResponse: string, idpCerts: string[], wantAssertionsSigned: boolean): Promise<string> {
-    const saml = new SAML({
-      issuer: this.sp.entityID,
-      callbackUrl: this.sp.acsUrl,
-      audience: this.sp.entityID,
-      idpCert: idpCerts,
-      acceptedClockSkewMs: this.sp.clockSkewMs,
-      wantAssertionsSigned,
-      wantAuthnResponseSigned: false,
-      validateInResponseTo: ValidateInResponseTo.never,
-      decryptionPvk: this.sp.keys.encryption?.privateKeyPem,
-    });
-    try {
-      const { profile } = await saml.validatePostResponseAsync({ SAMLResponse: samlResponse });
-      const assertionXml = profile?.getAssertionXml?.();
-      if (!assertionXml) throw new LoginError('malformed', 'the response holds no assertion');
-      return assertionXml;
-    } catch (error) {
-      throw error instanceof LoginError ? error : asLoginError(error);
-    }
+  /** Stop the validation workers. */
+  close(): void {
+    this.validator.close();
   }
 }
 
@@ -237,26 +215,4 @@ function checkSignaturePresence(response: Element, wantAssertionsSigned: boolean
   if (wantAssertionsSigned && !assertionSigned) {
     throw new LoginError('assertion-unsigned', 'only the Response is signed, but this IdP is set to wantAssertionsSigned (logins[].wantAssertionsSigned)');
   }
-}
-
-/** Every signature in the message meets the one algorithm policy (algorithms.ts). */
-function checkAlgorithms(root: Element): void {
-  for (const signature of Array.from(root.getElementsByTagNameNS(NS.ds, 'Signature'))) {
-    const why = refusedAlgorithm(signature);
-    if (why) throw new LoginError('algorithm-refused', why);
-  }
-}
-
-/** node-saml's error messages, by reason. */
-export function asLoginError(error: unknown): LoginError {
-  const message = error instanceof Error ? error.message : String(error);
-  if (error instanceof SamlStatusError) return new LoginError('status-not-success', message);
-  const reason =
-    /not yet valid/i.test(message) ? 'not-yet-valid'
-    : /expired/i.test(message) ? 'expired'
-    : /audience/i.test(message) ? 'audience-mismatch'
-    : /decrypt|EncryptedAssertion|encrypted/i.test(message) ? 'decryption-failed'
-    : /signature|signed|reference|transform/i.test(message) ? 'signature-invalid'
-    : 'malformed';
-  return new LoginError(reason, message);
 }
