@@ -447,7 +447,7 @@ const Limits = z
       .int()
       .positive()
       .default(60)
-      .describe('sign-ins one client address may start per minute (each keeps a pending request in the store for up to 10 minutes); more get 429. Readers behind one campus or carrier NAT share an address: raise it there'),
+      .describe('sign-ins one client address may start per minute, vendors\' AuthnRequests to Passway as IdP included (each keeps a pending request in the store for up to 10 minutes); more get 429. Readers behind one campus or carrier NAT share an address: raise it there'),
     adminLoginFailuresPerUser: z
       .number()
       .int()

@@ -54,11 +54,7 @@ export function authRoutes(ctx: RouteContext, { adapters, saml }: Logins, campus
   }
 
   // Every start leaves a pending request in the store: an anonymous client may start only so many.
-  const startsLimited = ctx.limits.loginStart((req, res, refusal) => {
-    res.set('Retry-After', String(refusal.retryAfterSeconds));
-    render(ctx, req, res, 429, t(req.lang, 'loginStartsThrottledTitle'), html`
-      <p role="alert">${t(req.lang, 'loginStartsThrottledBody', { count: String(refusal.retryAfterSeconds) })}</p><p><a href="/">${t(req.lang, 'backHome')}</a></p>`);
-  });
+  const startsLimited = loginStartsLimited(ctx);
 
   router.get('/auth/:login/login', startsLimited, async (req: Request, res: Response, next: NextFunction) => {
     const id = String(req.params.login);
@@ -92,6 +88,15 @@ export function authRoutes(ctx: RouteContext, { adapters, saml }: Logins, campus
     }
   });
   return router;
+}
+
+/** The per-address limit of login starts, with its 429 page (login starts and the IdP frontend's held requests share it). */
+export function loginStartsLimited(ctx: RouteContext) {
+  return ctx.limits.loginStart((req, res, refusal) => {
+    res.set('Retry-After', String(refusal.retryAfterSeconds));
+    render(ctx, req, res, 429, t(req.lang, 'loginStartsThrottledTitle'), html`
+      <p role="alert">${t(req.lang, 'loginStartsThrottledBody', { count: String(refusal.retryAfterSeconds) })}</p><p><a href="/">${t(req.lang, 'backHome')}</a></p>`);
+  });
 }
 
 const described = (adapter: IdpAdapter) => ({ id: adapter.id, kind: adapter.kind, institution: adapter.institution });

@@ -19,6 +19,7 @@ import type { IdpMethod, Resource } from '../../resource-catalog/schema';
 import { pick, t, type Lang, type MessageKey } from '../i18n';
 import { html } from '../pages/html';
 import { samlPostBody } from '../pages/saml-post-page';
+import { loginStartsLimited } from '../routes/auth';
 import { render, type RouteContext } from '../routes/context';
 import { authorizeUse, type Allowed, type LaunchDeps } from '../routes/launch';
 import { AuthnRequestError, receiveAuthnRequest, type RequestRefusal } from './authn-request';
@@ -103,8 +104,10 @@ export class SamlIdp {
         this.refuse(req, res, error.reason === 'sp-metadata-unavailable' ? 503 : 400, error.reason, error.sp, error.message);
       }
     };
-    router.get('/idp/:institution/sso', sso);
-    router.post('/idp/:institution/sso', sso);
+    // Every accepted request is held in the store: an anonymous client may send only so many (as login starts).
+    const limited = loginStartsLimited(ctx);
+    router.get('/idp/:institution/sso', limited, sso);
+    router.post('/idp/:institution/sso', limited, sso);
 
     router.get('/idp/resume/:id', async (req, res) => {
       const id = String(req.params.id);
