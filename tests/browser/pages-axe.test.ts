@@ -40,7 +40,7 @@ const PAGES: { name: string; path: string; who: Who }[] = [
   { name: 'admin-federations', path: '/admin/federations', who: 'admin' },
   { name: 'admin-security', path: '/admin/security', who: 'admin' },
   { name: 'signed-out', path: '/signed-out', who: 'anonymous' },
-  { name: 'idp-refused', path: '/idp/demo-university/sso', who: 'anonymous' },
+  { name: 'idp-refused', path: '/idp/no-such-institution/sso', who: 'anonymous' }, // the refusal page of Passway as IdP (404: its console line is expected)
 ];
 const SIZES = [
   { name: 'phone-360', width: 360, height: 640, mobile: true },
