@@ -13,7 +13,7 @@
  * Runs as root here (Apache's children as www-data, as Debian runs them).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -57,6 +57,8 @@ export interface ShibbolethSp {
   /** The same metadata on disk. */
   metadataFile: string;
   dir: string;
+  /** shibd's and Apache's processes now (Apache's parent, its children, shibd): for CPU accounting. */
+  processIds(): number[];
   /** shibd's and Apache's output so far (for failure messages). */
   logs(): Promise<string>;
   stop(): Promise<void>;
@@ -230,6 +232,20 @@ ScriptAliasMatch ^/secure/ "${cgi}"
 `;
 }
 
+/** Process ids whose parent is `pid` (Linux /proc). */
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ')[1] === String(pid)) out.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
 /** A child's output, kept for failure messages. */
 function collect(child: ChildProcess): () => string {
   let out = '';
@@ -317,6 +333,7 @@ export async function startShibbolethSp(options: ShibbolethSpOptions): Promise<S
       metadataXml,
       metadataFile,
       dir,
+      processIds: () => [shibd.pid!, ...(apache?.pid ? [apache.pid, ...childrenOf(apache.pid)] : [])],
       logs: async () => `--- shibd\n${shibdOutput()}\n--- apache\n${apacheOutput()}${await errorLog()}`,
       stop,
     };
