@@ -248,6 +248,42 @@ const Saml = z
   .prefault({})
   .describe('the SAML service provider that campus IdPs sign people in to');
 
+const IdpInstitution = z.strictObject({
+  id: Id.describe('institution id (institutions[].id) whose virtual IdP this describes'),
+  scope: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]*$/i, 'a domain such as "pku.edu.cn"')
+    .optional()
+    .describe('the scope of eduPersonScopedAffiliation and pairwise-id (shibmd:Scope), default the institution\'s first domain'),
+  displayName: Bilingual.optional().describe('mdui:DisplayName of the virtual IdP, default the institution\'s name'),
+  logo: z.url().optional().describe('mdui:Logo (an https URL of a PNG, e.g. 80x60) shown by vendors\' discovery pages'),
+});
+
+const Idp = z
+  .strictObject({
+    enabled: z.boolean().default(false).describe('Passway as the SAML IdP toward vendors (resources with access kind idp): one virtual IdP per institution at <publicUrl>/idp/<institution>, its metadata at …/metadata'),
+    signing: KeyPair.optional().describe('signs responses, assertions and the IdP metadata (RSA-SHA256); required when enabled outside demo mode, which generates one'),
+    nextSigning: KeyPair.optional().describe('the next signing key during a rollover: published in the metadata now so vendors trust it before it signs'),
+    pairwiseSecret: z
+      .string()
+      .min(32, 'use at least 32 random characters, e.g. from `openssl rand -hex 32`')
+      .optional()
+      .describe('key of the pairwise-id and persistent NameID (keyed HMAC per vendor SP); default derived from session.secret, so set it before rotating that (env PASSWAY_IDP_PAIRWISE_SECRET or PASSWAY_IDP_PAIRWISE_SECRET_FILE)'),
+    requireSignedRequests: z.boolean().default(false).describe('refuse every unsigned AuthnRequest (by default only SPs whose metadata says AuthnRequestsSigned, or resources with requireSignedRequests)'),
+    assertionLifetimeSeconds: z.number().int().min(30).max(300).default(300).describe('NotOnOrAfter of an assertion, at most 5 minutes after it is made'),
+    clockSkewSeconds: z.number().int().min(0).max(600).default(180).describe('tolerated clock difference with vendor SPs (an AuthnRequest\'s IssueInstant)'),
+    institutions: z.array(IdpInstitution).default([]).describe('per-institution settings of the virtual IdPs (every institution has one; these add scope, names and a logo)'),
+    metadata: z
+      .strictObject({
+        validDays: z.number().int().min(1).max(365).default(10).describe('validUntil of each IdP metadata document'),
+        cacheDurationHours: z.number().positive().max(24 * 30).default(6).describe('cacheDuration: how often vendors should fetch it again'),
+      })
+      .prefault({})
+      .describe('the IdP metadata at /idp/<institution>/metadata, signed with idp.signing'),
+  })
+  .prefault({})
+  .describe('Passway as the identity provider toward SAML vendors');
+
 const Discovery = z
   .strictObject({
     externalServiceUrl: z
@@ -270,6 +306,8 @@ const Demo = z
         plainVendor: z.number().int().min(0).default(8083),
         plainVendorCdn: z.number().int().min(0).default(8084).describe("the CDN of the demo vendor without SAML (its second host)"),
         roamingVendor: z.number().int().min(0).default(8087).describe('the demo vendor with a form login, reached with a roaming account'),
+        cas: z.number().int().min(0).default(8085).describe('the CAS server of the demo college (a campus without SAML)'),
+        idpVendor: z.number().int().min(0).default(8086).describe('the demo vendor that speaks only SAML and trusts Passway as its IdP'),
       })
       .prefault({})
       .describe('ports of the demo servers'),
@@ -418,7 +456,7 @@ const Limits = z
       .int()
       .positive()
       .default(60)
-      .describe('sign-ins one client address may start per minute (each keeps a pending request in the store for up to 10 minutes); more get 429. Readers behind one campus or carrier NAT share an address: raise it there'),
+      .describe('sign-ins one client address may start per minute, vendors\' AuthnRequests to Passway as IdP included (each keeps a pending request in the store for up to 10 minutes); more get 429. Readers behind one campus or carrier NAT share an address: raise it there'),
     adminLoginFailuresPerUser: z
       .number()
       .int()
@@ -611,6 +649,7 @@ export const ConfigSchema = z
     federations: z.array(Federation).default([]).describe('signed federation metadata (aggregates such as CARSI\'s or eduGAIN\'s, MDQ services such as InCommon\'s) that SAML logins take their IdP from; their status is at /admin/federations'),
     discovery: Discovery,
     saml: Saml,
+    idp: Idp,
     resources: z.array(Resource).default([]).describe('licensed databases (see resource-catalog/); more may come from catalog.files'),
     catalog: z
       .strictObject({
@@ -673,7 +712,8 @@ type Loose = {
     metadataSigningCertSha256?: unknown;
   }[];
   federations?: { id?: unknown; metadataUrl?: unknown; metadataFile?: unknown; mdq?: unknown }[];
-  resources?: { id?: unknown; hosts?: { host?: unknown }[]; licences?: { institution?: unknown; from?: unknown; until?: unknown }[] }[];
+  resources?: { id?: unknown; hosts?: { host?: unknown }[]; access?: { kind?: unknown; federation?: unknown }[]; licences?: { institution?: unknown; from?: unknown; until?: unknown }[] }[];
+  idp?: { enabled?: unknown; institutions?: { id?: unknown }[] };
   store?: { kind?: unknown; url?: unknown; sentinels?: unknown; sentinelName?: unknown; cluster?: unknown };
   counter?: { consortium?: { customerId?: unknown }; requestors?: { id?: unknown; customers?: unknown }[]; institutionIds?: unknown };
   admin?: { roles?: Record<string, { institutions?: unknown } | undefined> };
@@ -731,6 +771,14 @@ function crossCheck(config: Loose, ctx: z.RefinementCtx): void {
       if (owner !== undefined) ctx.addIssue({ code: 'custom', path: ['resources', r, 'hosts', h, 'host'], message: `host "${host}" is already claimed by resource "${String(owner)}"` });
       else hostOwner.set(host, resource.id);
     });
+    list(resource.access).forEach((method, m) => {
+      if (method.kind === 'idp' && config.idp?.enabled !== true) {
+        ctx.addIssue({ code: 'custom', path: ['resources', r, 'access', m], message: 'access kind idp needs idp.enabled: true (Passway as the SAML IdP toward vendors)' });
+      }
+      if (method.kind === 'idp' && typeof method.federation === 'string' && !federations.has(method.federation)) {
+        ctx.addIssue({ code: 'custom', path: ['resources', r, 'access', m, 'federation'], message: `unknown federation "${method.federation}"; add it under federations` });
+      }
+    });
     list(resource.licences).forEach((licence, l) => {
       if (typeof licence.institution === 'string' && !institutions.has(licence.institution)) {
         ctx.addIssue({ code: 'custom', path: ['resources', r, 'licences', l, 'institution'], message: `unknown institution "${licence.institution}"; add it under institutions` });
@@ -740,6 +788,11 @@ function crossCheck(config: Loose, ctx: z.RefinementCtx): void {
       }
     });
   });
+
+  list(config.idp?.institutions).forEach((entry, i) => {
+    if (typeof entry.id === 'string' && !institutions.has(entry.id)) ctx.addIssue({ code: 'custom', path: ['idp', 'institutions', i, 'id'], message: `unknown institution "${entry.id}"; add it under institutions` });
+  });
+  unique(list(config.idp?.institutions), 'idp.institutions');
 
   const consortium = config.counter?.consortium?.customerId ?? 'all';
   if (institutions.has(consortium)) {
@@ -822,5 +875,6 @@ export type SamlLoginConfig = z.infer<typeof SamlLogin>;
 export type CasLoginConfig = z.infer<typeof CasLogin>;
 export type OidcLoginConfig = z.infer<typeof OidcLogin>;
 export type SamlSpConfig = z.infer<typeof Saml>;
+export type IdpConfig = z.infer<typeof Idp>;
 export type FederationConfig = z.infer<typeof Federation>;
 export type MdqConfig = z.infer<typeof Mdq>;

@@ -18,6 +18,7 @@ import { CampusSessions } from './campus-sessions';
 import { SignedOutPage } from './signed-out';
 import { discoveryRoutes } from './routes/discovery';
 import { launchRoutes } from './routes/launch';
+import { createSamlIdp } from './saml-idp';
 import { federationMetrics, usageMetrics } from './load/metrics';
 import { trustProxy } from './client-address';
 import { createProxy, isWebSocketUpgrade, type Proxy } from './proxy';
@@ -64,6 +65,8 @@ export interface GatewayDeps {
   demo?: DemoInfo;
   /** SP signing key generated in demo mode, used when config.saml.signing is not given. */
   samlSigningKey?: KeyPairPem;
+  /** IdP signing key generated in demo mode, used when config.idp.signing is not given. */
+  idpSigningKey?: KeyPairPem;
   /** The catalog loaded with its files (loadCatalog); default: the config's own resources. */
   catalog?: Catalog;
   /** DNS resolution for the proxy's SSRF guard (tests pin names); default the system resolver. */
@@ -220,9 +223,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.use(languageRoutes(ctx));
   app.use(portalRoutes(ctx, access));
   app.use(discoveryRoutes(ctx));
-  const loginState = new LoginState({ secret: sessionSecret, publicUrl: settings.publicUrl }); // logins bound to the browser
+  const loginState = new LoginState({ secret: sessionSecret, publicUrl: settings.publicUrl }); // logins (and held IdP requests) bound to the browser
+  // Passway as the SAML IdP toward vendors (idp.enabled): virtual IdPs per institution, decided by the same authorize()
+  const samlIdp = createSamlIdp({ ctx, launch: { access, load }, federations, loginState, sessionSecret, generatedSigningKey: deps.idpSigningKey });
   const logins = createLogins({ config, publicUrl: settings.publicUrl, store, loginState, logger, federations, samlSigningKey }); // one adapter per login, by kind
-  app.use(launchRoutes(ctx, { access, load, adapters: logins.adapters })); // a licence needing MFA steps up at the session's campus IdP
+  app.use(launchRoutes(ctx, { access, load, adapters: logins.adapters, idp: samlIdp })); // a licence needing MFA steps up at the session's campus IdP
+  if (samlIdp) app.use(samlIdp.routes());
   app.use(proxy.routes);
   const saml = logins.saml;
   const campusSessions = new CampusSessions(store, sessions, config.session.absoluteLifetimeHours * 3_600_000); // sessions by their campus logout keys

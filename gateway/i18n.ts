@@ -69,6 +69,7 @@ const messages = {
   open: { en: 'Open', zh: '进入' },
   howWayfless: { en: 'Sign in with your campus account at the publisher', zh: '在出版商网站用校园账号登录' },
   howProxy: { en: 'Through the library proxy', zh: '通过图书馆代理访问' },
+  howIdp: { en: 'Signed in by the library, under a pseudonym', zh: '由图书馆代为登录（使用匿名编号）' },
   howDirect: { en: 'Open access, no sign-in needed', zh: '开放获取，无需登录' },
   notBuiltTitle: { en: 'Not built yet', zh: '尚未实现' },
   notBuiltBody: {
@@ -93,6 +94,10 @@ const messages = {
   demoBody: {
     en: 'This gateway runs with a demo campus IdP and two demo vendors on this machine. Demo accounts:',
     zh: '本网关正在演示模式下运行，本机同时运行演示校园身份提供者和两个演示数据库。演示账号：',
+  },
+  demoCasBody: {
+    en: 'Demo College signs its people in with CAS only (no SAML); Passway is its SAML IdP toward the Demo Science Database. Its accounts:',
+    zh: '演示学院只用 CAS 统一身份认证（没有 SAML）；Passway 作为它的 SAML 身份提供者登录演示科学数据库。它的账号：',
   },
   username: { en: 'Username', zh: '用户名' },
   demoAdmin: { en: 'Library staff pages (usage reports, load):', zh: '图书馆员页面（使用统计、负载）：' },
@@ -558,6 +563,27 @@ const messages = {
   roamingAdminNever: { en: 'none yet', zh: '暂无' },
   roamingAdminNone: { en: 'No database uses a roaming account.', zh: '没有数据库使用漫游账号。' },
   // --- end roaming accounts ---
+  // --- Passway as IdP toward vendors (gateway/saml-idp) ---
+  idpErrorTitle: { en: 'The database\'s sign-in request was refused', zh: '数据库的登录请求被拒绝' },
+  idpErrorBody: {
+    en: 'Passway did not sign you in to {vendor}: {why}. Go back to the database and start again; if it happens again, give the library the reason code.',
+    zh: 'Passway 没有为您登录 {vendor}：{why}。请回到数据库重新开始；如果再次出现，请把原因代码告诉图书馆。',
+  },
+  idpErrorUnknownVendor: { en: 'an unknown service', zh: '未知的服务' },
+  idpWhy_unknownInstitution: { en: 'this library has no such institution', zh: '本馆没有这个机构' },
+  idpWhy_malformed: { en: 'the request could not be read', zh: '请求无法读取' },
+  idpWhy_spUnknown: { en: 'the service is not one of the library\'s databases', zh: '该服务不是图书馆的数据库' },
+  idpWhy_refused: { en: 'the request did not pass the checks', zh: '请求没有通过检查' },
+  idpWhy_expired: { en: 'the request is too old, or was already used', zh: '请求已过期或已被使用' },
+  idpWhy_unavailable: { en: 'the database\'s registration could not be read just now', zh: '暂时无法读取该数据库的注册信息' },
+  idpOtherInstitutionTitle: { en: 'Signed in with another institution', zh: '已用其他机构的账号登录' },
+  idpOtherInstitutionBody: {
+    en: 'You are signed in as a member of {signedIn}, but {vendor} asked to sign you in through {wanted}. Sign out, then open the database again.',
+    zh: '您当前以 {signedIn} 成员身份登录，但 {vendor} 要求通过 {wanted} 登录。请先退出，再重新打开数据库。',
+  },
+  idpPostTitle: { en: 'Continuing to {vendor}', zh: '正在前往 {vendor}' },
+  idpPostBody: { en: 'Passway is signing you in to {vendor} for your library.', zh: 'Passway 正在代表图书馆为您登录 {vendor}。' },
+  idpPostButton: { en: 'Continue', zh: '继续' },
 } satisfies Record<string, { en: string | Plural; zh: string }>;
 
 /** English forms by count (CLDR: "one" and "other"); Chinese has one form. The count is the `count` variable. */

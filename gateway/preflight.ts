@@ -50,6 +50,27 @@ function samlProblems(config: Partial<Config>): ConfigProblem[] {
   return problems;
 }
 
+/** The IdP frontend's key pairs, as gateway/saml-idp reads them at start. */
+function idpProblems(config: Partial<Config>): ConfigProblem[] {
+  const idp = config.idp;
+  if (!idp?.enabled) return [];
+  const problems: ConfigProblem[] = [];
+  if (!idp.signing && !config.demo?.enabled) {
+    problems.push({ path: 'idp.signing', message: 'required with idp.enabled: give keyFile and certFile of the IdP signing key (or PASSWAY_IDP_SIGNING_KEY_FILE and PASSWAY_IDP_SIGNING_CERT_FILE), e.g. made with `openssl req -x509 -newkey rsa:3072 -sha256 -nodes -days 3650 -subj /CN=passway-idp -keyout idp-key.pem -out idp-cert.pem`' });
+  }
+  for (const key of ['signing', 'nextSigning'] as const) {
+    const pair = idp[key];
+    if (!pair) continue;
+    try {
+      readPair(pair, `idp.${key}`, (file) => readFileSync(file, 'utf8'));
+    } catch (error) {
+      if (!(error instanceof SpConfigError)) throw error;
+      problems.push({ path: error.path, message: error.message.slice(error.path.length + 2) });
+    }
+  }
+  return problems;
+}
+
 /** The certificate chain and key that HTTPS is served with, as node:tls will load them. */
 function tlsProblems(config: Partial<Config>): ConfigProblem[] {
   const tls = config.server?.tls;
@@ -164,7 +185,7 @@ export function preflight(file: string, options: ValidateOptions = {}): Prefligh
   const loaded = loadConfigFile(file, options);
   const config = loaded.ok ? loaded.config : loaded.partial;
   const problems = loaded.ok ? [] : [...loaded.problems];
-  if (config) problems.push(...samlProblems(config), ...tlsProblems(config), ...federationProblems(config), ...folderProblems(config), ...ipDatabaseProblems(config));
+  if (config) problems.push(...samlProblems(config), ...idpProblems(config), ...tlsProblems(config), ...federationProblems(config), ...folderProblems(config), ...ipDatabaseProblems(config));
   // The catalog files are checked too when the sections they depend on are valid on their own.
   const catalogReady = config?.resources && config.catalog && config.institutions;
   const catalog = catalogReady ? loadCatalog(config as Config, path.dirname(loaded.source)) : undefined;

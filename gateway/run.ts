@@ -63,7 +63,7 @@ export async function startPassway(
   const usage = usageLogFromConfig(config, store, sessionSecret, logger);
   const admin = config.demo.enabled && config.admin.bootstrap?.password ? { username: config.admin.bootstrap.username, password: config.admin.bootstrap.password } : undefined;
   const demoInfo = demo ? { ...demo.info, admin } : undefined;
-  const gateway = createGateway({ config, store, logger, sessionSecret, demo: demoInfo, samlSigningKey: demo?.samlSigningKey, catalog, catalogDir, usage, env: process.env });
+  const gateway = createGateway({ config, store, logger, sessionSecret, demo: demoInfo, samlSigningKey: demo?.samlSigningKey, idpSigningKey: demo?.idpSigningKey, catalog, catalogDir, usage, env: process.env });
   let server;
   try {
     server = await startServer(gateway.handle, {

@@ -65,6 +65,7 @@ export class Catalog {
 export function homeOf(resource: Resource): string {
   const first = resource.access[0]!;
   if (first.kind === 'wayfless') return defaultTarget(resource, first);
+  if (first.kind === 'idp') return first.defaultTarget ?? `https://${resource.hosts[0]!.host}/`;
   return first.kind === 'proxy' ? first.start : first.url;
 }
 

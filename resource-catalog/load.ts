@@ -46,6 +46,12 @@ export function loadCatalog(config: Config, baseDir = process.cwd(), today = new
       if (method.kind === 'proxy' && !Catalog.owns(resource, new URL(method.start))) {
         problems.push({ path: `${origin[i]}.access[${a}].start`, message: `${new URL(method.start).host} is not one of this resource's hosts; add it under hosts` });
       }
+      if (method.kind === 'idp') {
+        if (!config.idp.enabled) problems.push({ path: `${origin[i]}.access[${a}]`, message: 'access kind idp needs idp.enabled: true (Passway as the SAML IdP toward vendors)' });
+        if (method.federation && !config.federations.some((f) => f.id === method.federation)) problems.push({ path: `${origin[i]}.access[${a}].federation`, message: `unknown federation "${method.federation}"; add it under federations` });
+        const other = resources.findIndex((r, j) => j !== i && r.access.some((m) => m.kind === 'idp' && m.entityID === method.entityID));
+        if (other >= 0 && other < i) problems.push({ path: `${origin[i]}.access[${a}].entityID`, message: `SP ${method.entityID} is already the vendor of ${origin[other]}: one SP, one resource` });
+      }
       if (method.kind !== 'wayfless') return;
       for (const id of method.institutions ?? []) {
         if (!institutions.has(id)) problems.push({ path: `${origin[i]}.access[${a}].institutions`, message: `unknown institution "${id}"; add it under institutions` });

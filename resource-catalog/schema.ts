@@ -74,7 +74,25 @@ export const DirectMethod = z.strictObject({
   url: z.url().describe('open-access address, sent as is'),
 });
 
-export const AccessMethod = z.discriminatedUnion('kind', [WayflessMethod, ProxyMethod, DirectMethod]);
+/** SAML V2.0 attribute-release bundles Passway as IdP offers a vendor SP (gateway/saml-idp/release.ts). */
+export const RELEASE_PRESETS = ['minimal', 'anonymous', 'pseudonymous'] as const;
+
+export const IdpMethod = z.strictObject({
+  kind: z.literal('idp'),
+  entityID: z.string().min(1).describe('the vendor SP\'s entityID: Passway answers its AuthnRequests as the reader\'s institution\'s virtual IdP (/idp/<institution>)'),
+  metadataFile: z.string().min(1).optional().describe('the vendor\'s SP metadata file (trusted as it is: keep it where only administrators can write); or federation'),
+  federation: Id.optional().describe('take the SP\'s metadata from this federation\'s signed aggregate (federations[].id) instead of metadataFile'),
+  release: z
+    .enum(RELEASE_PRESETS)
+    .default('minimal')
+    .describe('attributes released: minimal (eduPersonEntitlement, eduPersonScopedAffiliation, pairwise-id, persistent NameID), anonymous (REFEDS Anonymous Access: entitlement, scoped affiliation, schacHomeOrganization, transient NameID), pseudonymous (REFEDS Pseudonymous Access: anonymous + pairwise-id, persistent NameID)'),
+  entitlement: z.string().min(1).default('urn:mace:dir:entitlement:common-lib-terms').describe('the eduPersonEntitlement value asserted to this vendor (the licence\'s own value when it names another)'),
+  alsoRelease: z.array(z.enum(['displayName'])).default([]).describe('attributes released beyond the preset (nothing else is ever released)'),
+  requireSignedRequests: z.boolean().default(false).describe('refuse unsigned AuthnRequests from this SP even when its metadata does not say AuthnRequestsSigned'),
+  defaultTarget: z.url().optional().describe('RelayState of an IdP-initiated launch (/go/<id>) when the link names no target (default: the first host\'s home page)'),
+});
+
+export const AccessMethod = z.discriminatedUnion('kind', [WayflessMethod, ProxyMethod, DirectMethod, IdpMethod]);
 
 const IsoDate = z.iso.date('a date as YYYY-MM-DD');
 
@@ -151,7 +169,7 @@ export const ResourceFields = z.strictObject({
   hosts: z.array(HostRule).min(1, 'list at least one upstream host the resource owns').describe('upstream hosts the resource owns'),
   access: z
     .array(AccessMethod)
-    .min(1, 'list at least one access method: wayfless, proxy or direct')
+    .min(1, 'list at least one access method: wayfless, proxy, direct or idp')
     .describe('access methods in preference order'),
   licences: z.array(Licence).default([]).describe('who may use it, per institution'),
   patterns: Patterns.optional().describe('upstream URL patterns (JavaScript regular expressions on the full URL) for usage reports'),
@@ -204,6 +222,11 @@ export function checkResourceFields(resource: CheckedFields, ctx: z.RefinementCt
     }
   });
   checkRoaming(resource, claims, ctx);
+  resource.access?.forEach((method, index) => {
+    if (method.kind === 'idp' && !method.metadataFile === !method.federation) {
+      ctx.addIssue({ code: 'custom', path: ['access', index], message: 'give exactly one of metadataFile or federation: the vendor SP is trusted only from its verified metadata' });
+    }
+  });
   resource.rewrite?.rules.forEach((rule, index) => {
     for (const field of ['find', 'replace'] as const) {
       const problem = ezproxyAddressProblem(rule[field], claims);
@@ -233,3 +256,4 @@ export type Licence = z.infer<typeof Licence>;
 export type HostRule = z.infer<typeof HostRule>;
 export type ResourceInput = z.input<typeof Resource>;
 export type WayflessMethod = z.infer<typeof WayflessMethod>;
+export type IdpMethod = z.infer<typeof IdpMethod>;

@@ -6,7 +6,7 @@ import { html, type Html } from './html';
 import { affiliationLabel, deniedMessage } from './labels';
 
 /** How a database is reached, in words. */
-export type HowReached = 'wayfless' | 'proxy' | 'direct';
+export type HowReached = 'wayfless' | 'proxy' | 'direct' | 'idp';
 
 /** One database in the list, as the handler decided it. */
 export interface PortalEntry {
@@ -33,7 +33,7 @@ export interface PortalView {
   entries: PortalEntry[];
 }
 
-const HOW: Record<HowReached, 'howWayfless' | 'howProxy' | 'howDirect'> = { wayfless: 'howWayfless', proxy: 'howProxy', direct: 'howDirect' };
+const HOW: Record<HowReached, 'howWayfless' | 'howProxy' | 'howDirect' | 'howIdp'> = { wayfless: 'howWayfless', proxy: 'howProxy', direct: 'howDirect', idp: 'howIdp' };
 
 /** The portal: A–Z list with search and subject filter, availability for the reader, a QR code per permalink. */
 export function portalBody(view: PortalView): Html {
@@ -76,15 +76,21 @@ function entryItem(entry: PortalEntry, lang: Lang): Html {
         </li>`;
 }
 
+function demoAccounts(users: DemoInfo['users'], lang: Lang): Html {
+  return html`
+        <table>
+          <thead><tr><th scope="col">${t(lang, 'username')}</th><th scope="col">${t(lang, 'password')}</th><th scope="col">${t(lang, 'affiliation')}</th></tr></thead>
+          <tbody>${users.map((u) => html`<tr><td><code>${u.username}</code></td><td><code>${u.password}</code></td><td>${u.displayName} (${affiliationLabel(u.affiliation, lang)})</td></tr>`)}</tbody>
+        </table>`;
+}
+
 function demoPanel(demo: DemoInfo, lang: Lang): Html {
   return html`
       <section class="panel" aria-labelledby="demo-heading">
         <h2 id="demo-heading">${t(lang, 'demoTitle')}</h2>
         <p>${t(lang, 'demoBody')}</p>
-        <table>
-          <thead><tr><th scope="col">${t(lang, 'username')}</th><th scope="col">${t(lang, 'password')}</th><th scope="col">${t(lang, 'affiliation')}</th></tr></thead>
-          <tbody>${demo.users.map((u) => html`<tr><td><code>${u.username}</code></td><td><code>${u.password}</code></td><td>${u.displayName} (${affiliationLabel(u.affiliation, lang)})</td></tr>`)}</tbody>
-        </table>
+        ${demoAccounts(demo.users, lang)}
+        ${demo.casUsers ? html`<p>${t(lang, 'demoCasBody')}</p>${demoAccounts(demo.casUsers, lang)}` : ''}
         ${demo.admin ? html`<p>${t(lang, 'demoAdmin')} <a href="/admin/login">/admin</a>: <code>${demo.admin.username}</code> / <code>${demo.admin.password}</code></p>` : ''}
       </section>`;
 }

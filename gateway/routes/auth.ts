@@ -71,10 +71,7 @@ export function authRoutes(ctx: RouteContext, { adapters, saml }: Logins, campus
   }
 
   // Every start leaves a pending request in the store: an anonymous client may start only so many.
-  const startsLimited = ctx.limits.loginStart((req, res, refusal) => {
-    res.set('Retry-After', String(refusal.retryAfterSeconds));
-    renderMessage(ctx, req, res, 429, { title: 'loginStartsThrottledTitle', message: { key: 'loginStartsThrottledBody', vars: { count: String(refusal.retryAfterSeconds) } }, tone: 'alert' });
-  });
+  const startsLimited = loginStartsLimited(ctx);
 
   router.get('/auth/:login/login', startsLimited, async (req: Request, res: Response, next: NextFunction) => {
     const id = String(req.params.login);
@@ -107,4 +104,12 @@ export function authRoutes(ctx: RouteContext, { adapters, saml }: Logins, campus
     }
   });
   return router;
+}
+
+/** The per-address limit of login starts, with its 429 page (login starts and the IdP frontend's held requests share it). */
+export function loginStartsLimited(ctx: RouteContext) {
+  return ctx.limits.loginStart((req, res, refusal) => {
+    res.set('Retry-After', String(refusal.retryAfterSeconds));
+    renderMessage(ctx, req, res, 429, { title: 'loginStartsThrottledTitle', message: { key: 'loginStartsThrottledBody', vars: { count: String(refusal.retryAfterSeconds) } }, tone: 'alert' });
+  });
 }

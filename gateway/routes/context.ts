@@ -40,6 +40,8 @@ export interface RouteContext {
 export interface DemoInfo {
   users: { username: string; password: string; displayName: string; affiliation: string }[];
   idpUrl: string;
+  /** The demo college's CAS accounts (a campus without SAML), when it runs. */
+  casUsers?: { username: string; password: string; displayName: string; affiliation: string }[];
   /** The bootstrap admin of the demo (generated password), for /admin/login. */
   admin?: { username: string; password: string };
 }

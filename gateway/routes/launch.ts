@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import { Catalog, homeOf, parseHttpUrl } from '../../resource-catalog/catalog';
 import { openUrlQuery } from '../../resource-catalog/openurl';
 import type { Decision } from '../../resource-catalog/policy';
-import type { Resource } from '../../resource-catalog/schema';
+import type { IdpMethod, Resource } from '../../resource-catalog/schema';
 import { defaultTarget, renderWayfless } from '../../resource-catalog/wayfless-template';
 import { pick, t } from '../i18n';
 import { deniedBody } from '../pages/denied-page';
@@ -17,7 +17,11 @@ export interface LaunchDeps {
   access: Access;
   load: LoadControl;
   adapters: Adapters;
+  /** Passway as IdP (gateway/saml-idp): the IdP-initiated launch of a resource whose method is `idp`. */
+  idp?: { unsolicited(req: Request, res: Response, resource: Resource, method: IdpMethod, decision: Allowed, target: string | undefined): Promise<void> };
 }
+
+export type Allowed = Extract<Decision, { allow: true }>;
 
 /**
  * Launch: `/go/<resource>?target=` (the stable permalink) and EZproxy's `/login?url=` / `?qurl=`.
@@ -55,7 +59,7 @@ export function launchRoutes(ctx: RouteContext, deps: LaunchDeps): Router {
   return router;
 }
 
-async function launch(ctx: RouteContext, { access, load, adapters }: LaunchDeps, req: Request, res: Response, resource: Resource, requested: URL | undefined): Promise<void> {
+async function launch(ctx: RouteContext, deps: LaunchDeps, req: Request, res: Response, resource: Resource, requested: URL | undefined): Promise<void> {
   labelResource(res, resource.id); // metrics per resource
   const target = requested && Catalog.owns(resource, requested) ? requested.href : undefined;
   const user = req.session?.data.user;
@@ -78,27 +82,15 @@ async function launch(ctx: RouteContext, { access, load, adapters }: LaunchDeps,
     return;
   }
 
-  // The one access decision: licence, suspension, and a seat taken (or kept) when the licence has seats
-  const session = req.session!;
-  const decision = await access.authorize(session, resource, new Date());
-  if (!decision.allow && decision.reason === 'seats-full') {
-    ctx.recordUsage({ type: 'seat-full', resource: resource.id, limit: decision.licence?.seats ?? 0, institution: user.institution, subject: user.subject, affiliations });
-  }
-  if (decision.allow) await load.noteLaunch(session, resource.id);
-  const stronger = !decision.allow && decision.reason === 'mfa-required' ? decision.licence?.requireAuthnContext : undefined;
-  if (stronger) {
-    // Licensed, but with a stronger campus sign-in: ask the campus again (the denial is counted only if it cannot give it).
-    await beginStepUp(ctx, adapters, req, res, resource, stronger);
-    return;
-  }
-  if (!decision.allow) {
-    ctx.recordUsage({ type: 'denial', resource: resource.id, reason: decision.reason, institution: user.institution, subject: user.subject, affiliations });
-    denied(ctx, req, res, resource, decision, target);
-    return;
-  }
+  const decision = await authorizeUse(ctx, deps, req, res, resource, target);
+  if (!decision) return;
   const method = decision.method;
-  ctx.recordUsage({ type: 'launch', resource: resource.id, method: method.kind, institution: user.institution, subject: user.subject, onCampus: false, affiliations });
-  if (method.kind === 'wayfless') {
+  // An IdP launch is counted once its assertion is made (gateway/saml-idp), as every assertion is.
+  if (method.kind !== 'idp') ctx.recordUsage({ type: 'launch', resource: resource.id, method: method.kind, institution: user.institution, subject: user.subject, onCampus: false, affiliations });
+  if (method.kind === 'idp') {
+    if (!deps.idp) throw new Error(`resource ${resource.id}: access kind idp needs idp.enabled`); // the config check prevents this
+    await deps.idp.unsolicited(req, res, resource, method, decision, target);
+  } else if (method.kind === 'wayfless') {
     res.redirect(303, renderWayfless(method.template, { entityID: user.source.idp!, target: target ?? defaultTarget(resource, method) }));
   } else if (method.kind === 'direct') {
     res.redirect(303, target ?? method.url);
@@ -108,6 +100,35 @@ async function launch(ctx: RouteContext, { access, load, adapters }: LaunchDeps,
     if (!proxied) throw new Error(`resource ${resource.id}: ${method.start} does not map to a proxied address`);
     res.redirect(303, proxied.href);
   }
+}
+
+/**
+ * The one decision for a signed-in reader about to use a resource, as every launch takes it (the
+ * launch link and the IdP frontend's SSO alike): authorize() (licence, suspension, a seat taken),
+ * the seat refusal and the denial counted, the bilingual denial page sent. Returns the allowed
+ * decision, or undefined when the denial page was sent. Licensed but needing a stronger campus
+ * sign-in (mfa-required): a step-up at the campus when the caller can start one (`adapters`).
+ */
+export async function authorizeUse(ctx: RouteContext, { access, load, adapters }: Pick<LaunchDeps, 'access' | 'load'> & { adapters?: Adapters }, req: Request, res: Response, resource: Resource, target: string | undefined): Promise<Allowed | undefined> {
+  const session = req.session!;
+  const user = session.data.user!;
+  const decision = await access.authorize(session, resource, new Date());
+  if (!decision.allow && decision.reason === 'seats-full') {
+    ctx.recordUsage({ type: 'seat-full', resource: resource.id, limit: decision.licence?.seats ?? 0, institution: user.institution, subject: user.subject, affiliations: user.affiliations });
+  }
+  if (decision.allow) {
+    await load.noteLaunch(session, resource.id);
+    return decision;
+  }
+  const stronger = decision.reason === 'mfa-required' ? decision.licence?.requireAuthnContext : undefined;
+  if (stronger && adapters) {
+    // Licensed, but with a stronger campus sign-in: ask the campus again (the denial is counted only if it cannot give it).
+    await beginStepUp(ctx, adapters, req, res, resource, stronger);
+    return undefined;
+  }
+  ctx.recordUsage({ type: 'denial', resource: resource.id, reason: decision.reason, institution: user.institution, subject: user.subject, affiliations: user.affiliations });
+  denied(ctx, req, res, resource, decision, target);
+  return undefined;
 }
 
 function denied(ctx: RouteContext, req: Request, res: Response, resource: Resource, decision: Extract<Decision, { allow: false }>, target: string | undefined): void {

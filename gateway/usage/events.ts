@@ -25,7 +25,7 @@ export type UsageEvent =
   /** A campus sign-in succeeded; `resource` when it was started by a launch link. */
   | ({ type: 'login-success'; login: string; adapter: string; institution: string; affiliations: string[]; resource?: string } & UserFields)
   | { type: 'login-failure'; login?: string; adapter?: string; reason: string; institution?: string }
-  | ({ type: 'launch'; resource: string; method: 'wayfless' | 'proxy' | 'direct'; onCampus: boolean; affiliations: string[] } & UserFields)
+  | ({ type: 'launch'; resource: string; method: 'wayfless' | 'proxy' | 'direct' | 'idp'; onCampus: boolean; affiliations: string[] } & UserFields)
   | ({ type: 'denial'; resource: string; reason: string; affiliations: string[] } & UserFields)
   | { type: 'uncatalogued'; host: string }
   /**

@@ -12,6 +12,7 @@ import type { FederationConfig } from '../../config/schema';
 import { LoginError } from '../types';
 import { readAggregate, type Aggregate } from './federation-aggregate';
 import type { IdpMetadata } from './metadata';
+import type { SpMetadata } from './sp-metadata';
 import { MetadataSignatureError, verifyMetadataSignature } from './metadata-signature';
 import type { SourceStatus } from './federation-status';
 
@@ -100,6 +101,14 @@ export class AggregateSource {
       });
     }
     return idp;
+  }
+
+  /** The SP with this entityID from the current verified list (Passway as IdP); undefined when it is not listed or no valid copy is loaded. */
+  async sp(entityID: string): Promise<SpMetadata | undefined> {
+    await this.start();
+    const current = this.current;
+    if (!current || (current.validUntil && current.validUntil.getTime() <= this.now())) return undefined;
+    return current.sps.get(entityID);
   }
 
   /** Stop the refresh schedule (gateway shutdown). */

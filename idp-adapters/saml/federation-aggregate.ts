@@ -4,11 +4,14 @@
  * for the next refresh). Entities are read with the same parser as per-IdP metadata.
  */
 import { idpFromEntityDescriptor, type IdpMetadata } from './metadata';
+import { spFromEntityDescriptor, type SpMetadata } from './sp-metadata';
 import { attr, children, NS, parseXml } from './xml';
 
 export interface Aggregate {
   /** Usable IdPs by entityID. */
   idps: Map<string, IdpMetadata>;
+  /** Usable SPs by entityID (vendors Passway may answer as IdP, gateway/saml-idp). */
+  sps: Map<string, SpMetadata>;
   /** IdP entities left out: expired, without signing key or Redirect SSO endpoint. */
   skipped: { entityID: string; reason: string }[];
   validUntil?: Date;
@@ -40,18 +43,29 @@ export async function readAggregate(signedXml: string, nowMs: number): Promise<A
   const validUntil = validUntilOf(root);
   if (validUntil && validUntil.getTime() <= nowMs) throw new Error(`the ${root.localName === 'EntityDescriptor' ? 'entity' : 'aggregate'} expired at ${validUntil.toISOString()} (validUntil)`);
 
-  const aggregate: Aggregate = { idps: new Map(), skipped: [], validUntil, cacheDurationMs: durationMs(attr(root, 'cacheDuration')) };
+  const aggregate: Aggregate = { idps: new Map(), sps: new Map(), skipped: [], validUntil, cacheDurationMs: durationMs(attr(root, 'cacheDuration')) };
   const visit = (group: Element) => {
     // An MDQ answer for one entity is that md:EntityDescriptor itself, read like one inside an aggregate.
     const entities = group === root && root.localName === 'EntityDescriptor' ? [root] : children(group, NS.md, 'EntityDescriptor');
     for (const entity of entities) {
-      if (children(entity, NS.md, 'IDPSSODescriptor').length === 0) continue; // an SP or other role
+      const isIdp = children(entity, NS.md, 'IDPSSODescriptor').length > 0;
+      const isSp = children(entity, NS.md, 'SPSSODescriptor').length > 0;
+      if (!isIdp && !isSp) continue; // another role
       const entityID = attr(entity, 'entityID') ?? '';
       const until = validUntilOf(entity);
       if (until && until.getTime() <= nowMs) {
         aggregate.skipped.push({ entityID, reason: `expired at ${until.toISOString()}` });
         continue;
       }
+      if (isSp) {
+        try {
+          const sp = spFromEntityDescriptor(entity);
+          if (!aggregate.sps.has(sp.entityID)) aggregate.sps.set(sp.entityID, sp);
+        } catch {
+          // an SP Passway cannot answer (no POST ACS): not an IdP problem either
+        }
+      }
+      if (!isIdp) continue;
       try {
         const idp = idpFromEntityDescriptor(entity);
         if (!aggregate.idps.has(idp.entityID)) aggregate.idps.set(idp.entityID, idp);

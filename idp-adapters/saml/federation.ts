@@ -10,6 +10,7 @@ import { AggregateSource, type FederationDeps } from './aggregate-source';
 import type { FederationStatus } from './federation-status';
 import { MdqError, MdqSource } from './mdq';
 import type { IdpMetadata } from './metadata';
+import type { SpMetadata } from './sp-metadata';
 
 export type { FederationDeps } from './aggregate-source';
 
@@ -58,6 +59,11 @@ export class FederationMetadata {
     }
     if (!this.aggregate) throw new Error(`federation ${this.id} has neither an aggregate nor an MDQ service`); // the config check prevents this
     return this.aggregate.idp(entityID);
+  }
+
+  /** A vendor SP from the verified aggregate (Passway as IdP); MDQ is not asked for SPs. */
+  sp(entityID: string): Promise<SpMetadata | undefined> {
+    return this.aggregate?.sp(entityID) ?? Promise.resolve(undefined);
   }
 
   /** Stop the refresh schedules (gateway shutdown). */

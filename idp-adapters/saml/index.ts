@@ -7,3 +7,4 @@ export { FederationMetadata, startFederations } from './federation';
 export { federationAlerts, alertLine, EXPIRY_WARNING_MS, type FederationStatus, type SourceStatus, type FederationAlert } from './federation-status';
 export { MdqSource, MdqError, mdqIdentifier } from './mdq';
 export { verifyMetadataSignature, signMetadata, MetadataSignatureError } from './metadata-signature';
+export { spFromEntityDescriptor, parseSpMetadata, type SpMetadata } from './sp-metadata';

@@ -12,8 +12,9 @@ import { parse } from 'yaml';
 import type { Identity } from '../../idp-adapters/identity';
 import { DEMO_INFO, launchChromium, serveOnLocalhost } from '../helpers/browser';
 import { signIn, testConfig, testGateway } from '../helpers/gateway';
+import { keyPairPem } from '../helpers/keys';
 
-const shipped = parse(readFileSync(path.join(__dirname, '../../config/examples/demo.yaml'), 'utf8')) as { institutions: unknown[]; resources: unknown[]; contact: unknown };
+const shipped = parse(readFileSync(path.join(__dirname, '../../config/examples/demo.yaml'), 'utf8')) as { institutions: unknown[]; resources: unknown[]; contact: unknown; idp: unknown };
 const ARTIFACTS = process.env.PASSWAY_ARTIFACTS ?? '/tmp/passway-pages';
 
 const person = (subject: string, affiliation: Identity['affiliations'][number], displayName: string): Identity => ({
@@ -41,6 +42,7 @@ const PAGES: { name: string; path: string; who: Who }[] = [
   { name: 'admin-security', path: '/admin/security', who: 'admin' },
   { name: 'admin-vendor-logins', path: '/admin/vendor-logins', who: 'admin' },
   { name: 'signed-out', path: '/signed-out', who: 'anonymous' },
+  { name: 'idp-refused', path: '/idp/no-such-institution/sso', who: 'anonymous' }, // the refusal page of Passway as IdP (404: its console line is expected)
 ];
 const SIZES = [
   { name: 'phone-360', width: 360, height: 640, mobile: true },
@@ -60,6 +62,7 @@ beforeAll(async () => {
   const config = testConfig({
     institutions: [...shipped.institutions, { id: 'other-university', name: { en: 'Other University', zh: '另一所大学' } }] as never,
     resources: shipped.resources as never,
+    idp: shipped.idp as never, // its resources include a SAML-only vendor
     contact: shipped.contact as never,
     logins: [
       { kind: 'cas', id: 'demo-idp', institution: 'demo-university', serverUrl: 'https://cas.demo.edu.cn/cas' },
@@ -69,6 +72,7 @@ beforeAll(async () => {
   });
   const { gateway } = testGateway(config, {
     demo: DEMO_INFO,
+    idpSigningKey: await keyPairPem('idp'),
   });
   cookies.admin = (await signIn(gateway.sessions, person('admin-demo', 'staff', '王老师'))).cookie;
   cookies.alum = (await signIn(gateway.sessions, person('alum-demo', 'alum', '李校友'))).cookie;

@@ -12,8 +12,9 @@ import { hashPassword } from '../../gateway/admin/password';
 import { DEMO_USERS } from '../../demo';
 import { DEMO_INFO, launchChromium, serveOnLocalhost } from '../helpers/browser';
 import { signIn, testConfig, testGateway } from '../helpers/gateway';
+import { keyPairPem } from '../helpers/keys';
 
-const shipped = parse(readFileSync(path.join(__dirname, '../../config/examples/demo.yaml'), 'utf8')) as { institutions: unknown[]; resources: unknown[]; contact: unknown };
+const shipped = parse(readFileSync(path.join(__dirname, '../../config/examples/demo.yaml'), 'utf8')) as { institutions: unknown[]; resources: unknown[]; contact: unknown; idp: unknown };
 const ADMIN_PASSWORD = 'pages test admin password';
 
 let browser: Browser;
@@ -25,11 +26,13 @@ beforeAll(async () => {
   const config = testConfig({
     institutions: shipped.institutions as never,
     resources: shipped.resources as never,
+    idp: shipped.idp as never, // its resources include a SAML-only vendor
     contact: shipped.contact as never,
     admin: { bootstrap: { username: 'admin', passwordHash: hashPassword(ADMIN_PASSWORD) } },
   });
   ({ gateway } = testGateway(config, {
     demo: DEMO_INFO,
+    idpSigningKey: await keyPairPem('idp'),
   }));
   ({ base, close: closeServer } = await serveOnLocalhost(gateway.handle));
   browser = await launchChromium();

@@ -17,3 +17,14 @@ export async function writeKeyPair(dir: string, name: string): Promise<{ keyFile
   writeFileSync(certFile, pems.cert);
   return { keyFile, certFile };
 }
+
+/** A generated key pair in memory (e.g. the IdP signing key a demo-mode gateway generates). */
+export async function keyPairPem(name: string): Promise<{ privateKeyPem: string; certificatePem: string }> {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
+  const pems = await generate([{ name: 'commonName', value: name }], { keyPair: { privateKey, publicKey }, algorithm: 'sha256' });
+  return { privateKeyPem: pems.private, certificatePem: pems.cert };
+}

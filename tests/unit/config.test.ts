@@ -20,7 +20,7 @@ describe('config examples', () => {
     const result = loadConfigFile(DEMO_CONFIG, { env: {} });
     if (!result.ok) throw new Error(formatProblems(result));
     expect(result.config.demo.enabled).toBe(true);
-    expect(result.config.resources.map((r) => r.id)).toEqual(['demo-journals', 'demo-library', 'demo-archive', 'demo-roaming', 'doaj']);
+    expect(result.config.resources.map((r) => r.id)).toEqual(['demo-journals', 'demo-library', 'demo-archive', 'demo-roaming', 'demo-science', 'doaj']);
   });
 
   it('carsi.example.yaml is valid once its secret comes from the environment', () => {
