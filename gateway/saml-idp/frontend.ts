@@ -17,10 +17,9 @@ import type { LoginState } from '../../idp-adapters/login-state';
 import { LoginError } from '../../idp-adapters/types';
 import type { IdpMethod, Resource } from '../../resource-catalog/schema';
 import { pick, t, type Lang, type MessageKey } from '../i18n';
-import { html } from '../pages/html';
 import { samlPostBody } from '../pages/saml-post-page';
 import { loginStartsLimited } from '../routes/auth';
-import { render, type RouteContext } from '../routes/context';
+import { render, renderMessage, type RouteContext } from '../routes/context';
 import { authorizeUse, type Allowed, type LaunchDeps } from '../routes/launch';
 import { AuthnRequestError, receiveAuthnRequest, type RequestRefusal } from './authn-request';
 import { idpMetadataSource } from './metadata';
@@ -181,9 +180,11 @@ export class SamlIdp {
         return institution ? pick(institution.name, req.lang) : id;
       };
       ctx.logger.warn({ idp: idp.entityID, sp: held.sp, institution: user.institution }, 'AuthnRequest for another institution than the reader signed in with');
-      return render(ctx, req, res, 403, t(req.lang, 'idpOtherInstitutionTitle'), html`
-        <p class="notice" role="alert">${t(req.lang, 'idpOtherInstitutionBody', { signedIn: name(user.institution), wanted: name(idp.institution), vendor: pick(sp.resource.title, req.lang) })}</p>
-        <p><a href="/">${t(req.lang, 'backHome')}</a></p>`);
+      return renderMessage(ctx, req, res, 403, {
+        title: 'idpOtherInstitutionTitle',
+        message: { key: 'idpOtherInstitutionBody', vars: { signedIn: name(user.institution), wanted: name(idp.institution), vendor: pick(sp.resource.title, req.lang) } },
+        tone: 'alert',
+      });
     }
     const decision = await authorizeUse(ctx, this.deps.launch, req, res, sp.resource, undefined);
     if (!decision) return; // the denial page is sent; the vendor gets nothing
@@ -227,10 +228,7 @@ export class SamlIdp {
     this.deps.ctx.logger.info({ reason, why }, 'SAML IdP request refused');
     const vendor = sp ? pick(sp.resource.title, lang) : t(lang, 'idpErrorUnknownVendor');
     res.set('Cache-Control', 'no-store');
-    render(this.deps.ctx, req, res, status, t(lang, 'idpErrorTitle'), html`
-      <p class="notice" role="alert">${t(lang, 'idpErrorBody', { vendor, why: t(lang, WHY[reason]) })}</p>
-      <p class="how">${t(lang, 'deniedReasonCode')} <code>${reason}</code></p>
-      <p><a href="/">${t(lang, 'backHome')}</a></p>`);
+    renderMessage(this.deps.ctx, req, res, status, { title: 'idpErrorTitle', message: { key: 'idpErrorBody', vars: { vendor, why: t(lang, WHY[reason]) } }, tone: 'alert', code: reason });
   }
 }
 

@@ -172,14 +172,14 @@ export function describeStoreContract(
     });
 
     test('semaphore: the same holder re-acquires even when full, and that renews its seat', async () => {
-      expect(await store.acquire('seats', 'alice', 1, 1000)).toBe(true);
-      expect(await store.acquire('seats', 'bob', 1, 1000)).toBe(false);
-      await sleep(600);
-      expect(await store.acquire('seats', 'alice', 1, 1000)).toBe(true);
-      await sleep(700);
-      // 1.3 s after the first acquire: alive only because the second one renewed it (margins of 300 ms and more for a loaded machine).
+      expect(await store.acquire('seats', 'alice', 1, 3000)).toBe(true);
+      expect(await store.acquire('seats', 'bob', 1, 3000)).toBe(false);
+      await sleep(1800);
+      expect(await store.acquire('seats', 'alice', 1, 3000)).toBe(true);
+      await sleep(2100);
+      // 3.9 s after the first acquire: alive only because the second one renewed it (margins of 900 ms for a loaded machine).
       expect(await store.holders('seats')).toEqual(['alice']);
-      expect(await store.acquire('seats', 'bob', 1, 1000)).toBe(false);
+      expect(await store.acquire('seats', 'bob', 1, 3000)).toBe(false);
     });
 
     test('semaphore: an expired holder frees its seat', async () => {

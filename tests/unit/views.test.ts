@@ -25,14 +25,14 @@ import { usagePage } from '../../gateway/pages/usage-page';
 import { parseFilter, summarise } from '../../gateway/usage/reports';
 import { testConfig } from '../helpers/gateway';
 
-const shipped = parse(readFileSync(path.join(__dirname, '../../config/examples/demo.yaml'), 'utf8')) as { institutions: unknown[]; resources: unknown[] };
-const config = testConfig({ institutions: shipped.institutions as never, resources: shipped.resources as never });
+const shipped = parse(readFileSync(path.join(__dirname, '../../config/examples/demo.yaml'), 'utf8')) as { institutions: unknown[]; resources: unknown[]; idp: unknown };
+const config = testConfig({ institutions: shipped.institutions as never, resources: shipped.resources as never, idp: shipped.idp as never });
 const catalog = new Catalog(config.resources);
 const TZ = 'Asia/Shanghai';
 const AT = '2026-03-02T08:30:00.000Z';
 
 /** Words a Chinese page may show in Latin letters: the product, file formats, units, standards' names (COUNTER's DR, PR), config keys. */
-const LATIN_OK = new Set(['Passway', 'CSV', 'JSON', 'PDF', 'ASN', 'COUNTER', 'DR', 'PR', 'KB', 'MB', 'GB', 'SAML', 'MDQ', 'IdP', 'entityID', 'hosts', 'federations']);
+const LATIN_OK = new Set(['Passway', 'CSV', 'JSON', 'PDF', 'ASN', 'COUNTER', 'DR', 'PR', 'TR', 'IR', 'KB', 'MB', 'GB', 'SAML', 'MDQ', 'IdP', 'entityID', 'hosts', 'federations']);
 const GW = ['https://gw.example.edu/go/'];
 
 const qrCards: QrCard[] = catalog.resources.map((r, i) => ({ id: r.id, title: r.title, shownTitle: r.title.zh ?? r.title.en, permalink: `https://gw.example.edu/go/${r.id}`, chosen: i < 2 }));
