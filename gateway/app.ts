@@ -224,9 +224,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.use(portalRoutes(ctx, access));
   app.use(discoveryRoutes(ctx));
   const loginState = new LoginState({ secret: sessionSecret, publicUrl: settings.publicUrl }); // logins (and held IdP requests) bound to the browser
-  // Passway as the SAML IdP toward vendors (idp.enabled): virtual IdPs per institution, decided by the same authorize()
-  const samlIdp = createSamlIdp({ ctx, launch: { access, load }, federations, loginState, sessionSecret, generatedSigningKey: deps.idpSigningKey });
   const logins = createLogins({ config, publicUrl: settings.publicUrl, store, loginState, logger, federations, samlSigningKey }); // one adapter per login, by kind
+  // Passway as the SAML IdP toward vendors (idp.enabled): virtual IdPs per institution, decided by the same authorize()
+  const samlIdp = createSamlIdp({ ctx, launch: { access, load, adapters: logins.adapters }, federations, loginState, sessionSecret, generatedSigningKey: deps.idpSigningKey });
   app.use(launchRoutes(ctx, { access, load, adapters: logins.adapters, idp: samlIdp })); // a licence needing MFA steps up at the session's campus IdP
   if (samlIdp) app.use(samlIdp.routes());
   app.use(proxy.routes);

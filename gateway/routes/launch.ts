@@ -107,9 +107,10 @@ async function launch(ctx: RouteContext, deps: LaunchDeps, req: Request, res: Re
  * launch link and the IdP frontend's SSO alike): authorize() (licence, suspension, a seat taken),
  * the seat refusal and the denial counted, the bilingual denial page sent. Returns the allowed
  * decision, or undefined when the denial page was sent. Licensed but needing a stronger campus
- * sign-in (mfa-required): a step-up at the campus when the caller can start one (`adapters`).
+ * sign-in (mfa-required): a step-up at the campus when the caller can start one (`adapters`), coming
+ * back to this request or to what `resumeAt` gives (the IdP frontend's held request, kept for it).
  */
-export async function authorizeUse(ctx: RouteContext, { access, load, adapters }: Pick<LaunchDeps, 'access' | 'load'> & { adapters?: Adapters }, req: Request, res: Response, resource: Resource, target: string | undefined): Promise<Allowed | undefined> {
+export async function authorizeUse(ctx: RouteContext, { access, load, adapters }: Pick<LaunchDeps, 'access' | 'load'> & { adapters?: Adapters }, req: Request, res: Response, resource: Resource, target: string | undefined, resumeAt?: () => Promise<string>): Promise<Allowed | undefined> {
   const session = req.session!;
   const user = session.data.user!;
   const decision = await access.authorize(session, resource, new Date());
@@ -123,7 +124,7 @@ export async function authorizeUse(ctx: RouteContext, { access, load, adapters }
   const stronger = decision.reason === 'mfa-required' ? decision.licence?.requireAuthnContext : undefined;
   if (stronger && adapters) {
     // Licensed, but with a stronger campus sign-in: ask the campus again (the denial is counted only if it cannot give it).
-    await beginStepUp(ctx, adapters, req, res, resource, stronger);
+    await beginStepUp(ctx, adapters, req, res, resource, stronger, resumeAt);
     return undefined;
   }
   ctx.recordUsage({ type: 'denial', resource: resource.id, reason: decision.reason, institution: user.institution, subject: user.subject, affiliations: user.affiliations });

@@ -20,8 +20,8 @@ export type Adapters = ReadonlyMap<string, IdpAdapter>;
 
 export const describedAdapter = (adapter: IdpAdapter) => ({ id: adapter.id, kind: adapter.kind, institution: adapter.institution });
 
-/** Ask the campus IdP the session signed in with for `authnContext`, then come back to this launch. */
-export async function beginStepUp(ctx: RouteContext, adapters: Adapters, req: Request, res: Response, resource: Resource, authnContext: string): Promise<void> {
+/** Ask the campus IdP the session signed in with for `authnContext`, then come back to this launch (or to `resumeAt`, a local path that answers the same request). */
+export async function beginStepUp(ctx: RouteContext, adapters: Adapters, req: Request, res: Response, resource: Resource, authnContext: string, resumeAt?: () => Promise<string>): Promise<void> {
   const user = req.session!.data.user!;
   const campus = req.session!.data.campus as CampusSignIn | undefined;
   const adapter = campus ? adapters.get(campus.login) : undefined;
@@ -29,7 +29,7 @@ export async function beginStepUp(ctx: RouteContext, adapters: Adapters, req: Re
     refuseStepUp(ctx, req, res, { resource, identity: user, why: 'campus-cannot', requested: authnContext, login: adapter?.id });
     return;
   }
-  const returnTo = localPath(req.originalUrl);
+  const returnTo = localPath(resumeAt ? await resumeAt() : req.originalUrl);
   ctx.logger.info({ resource: resource.id, login: adapter.id, requested: authnContext, had: user.source.authnContext }, 'step-up sign-in started');
   try {
     await adapter.begin(req, res, { returnTo, authnContext });

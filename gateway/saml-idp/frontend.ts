@@ -30,7 +30,7 @@ import { SpMetadataUnavailable, type SpTrust, type TrustedSp } from './sp-trust'
 
 export interface SamlIdpDeps {
   ctx: RouteContext;
-  launch: Pick<LaunchDeps, 'access' | 'load'>;
+  launch: Pick<LaunchDeps, 'access' | 'load' | 'adapters'>;
   settings: IdpSettings;
   trust: SpTrust;
   loginState: LoginState;
@@ -40,6 +40,8 @@ export interface SamlIdpDeps {
 interface Held {
   institution: string;
   sp: string;
+  /** The catalog resource the SP maps to (the sign-in and a step-up count for it). */
+  resource: string;
   acsUrl: string;
   requestId?: string;
   relayState?: string;
@@ -94,7 +96,7 @@ export class SamlIdp {
           { trust: this.deps.trust, store: ctx.store, ssoUrl: idp.ssoUrl, requireSigned: settings.requireSignedRequests, clockSkewMs: settings.clockSkewMs },
         );
         ctx.logger.info({ idp: idp.entityID, sp: request.sp.metadata.entityID, resource: request.sp.resource.id, request: request.id, signed: request.signed, binding }, 'AuthnRequest accepted');
-        const held: Held = { institution: idp.institution, sp: request.sp.metadata.entityID, acsUrl: request.acsUrl, requestId: request.id, relayState: request.relayState };
+        const held: Held = { institution: idp.institution, sp: request.sp.metadata.entityID, resource: request.sp.resource.id, acsUrl: request.acsUrl, requestId: request.id, relayState: request.relayState };
         // A cross-site POST carries no SameSite=Lax session cookie: the answer always comes from a same-browser GET.
         await this.hold(res, held);
       } catch (error) {
@@ -144,14 +146,19 @@ export class SamlIdp {
       return this.refuse(req, res, 503, 'sp-metadata-unavailable', undefined, error.message);
     }
     const acs = sp.metadata.acs.find((a) => a.isDefault) ?? sp.metadata.acs[0]!;
-    await this.respond(req, res, idp, sp, decision, { institution: idp.institution, sp: method.entityID, acsUrl: acs.location, relayState: target ?? method.defaultTarget });
+    await this.respond(req, res, idp, sp, decision, { institution: idp.institution, sp: method.entityID, resource: resource.id, acsUrl: acs.location, relayState: target ?? method.defaultTarget });
   }
 
   private async hold(res: Response, held: Held): Promise<void> {
+    res.redirect(303, await this.keep(res, held));
+  }
+
+  /** Keep a checked request in the store, bound to this browser; returns the path that answers it (naming its resource, as a launch link does: gateway/usage/launch-target.ts). */
+  private async keep(res: Response, held: Held): Promise<string> {
     const id = randomBytes(16).toString('base64url');
     await this.deps.ctx.store.set(heldKey(id), JSON.stringify(held), this.deps.loginState.ttlMs);
     this.deps.loginState.begin(res, stateId(id), 'get');
-    res.redirect(303, `/idp/resume/${id}`);
+    return `/idp/resume/${id}?for=${encodeURIComponent(held.resource)}`;
   }
 
   /** The campus sign-in for this institution: its only login directly, else the discovery page. */
@@ -186,7 +193,8 @@ export class SamlIdp {
         tone: 'alert',
       });
     }
-    const decision = await authorizeUse(ctx, this.deps.launch, req, res, sp.resource, undefined);
+    // A step-up comes back to the same request, held again under a new id for this browser.
+    const decision = await authorizeUse(ctx, this.deps.launch, req, res, sp.resource, undefined, () => this.keep(res, held));
     if (!decision) return; // the denial page is sent; the vendor gets nothing
     await this.respond(req, res, idp, sp, decision, held);
   }

@@ -17,7 +17,8 @@ export { idpMetadataXml } from './metadata';
 
 export interface SamlIdpOptions {
   ctx: RouteContext;
-  launch: Pick<LaunchDeps, 'access' | 'load'>;
+  /** The access decision, load control, and the campus sign-ins (a licence needing MFA steps up at the session's campus). */
+  launch: Pick<LaunchDeps, 'access' | 'load' | 'adapters'>;
   federations: ReadonlyMap<string, FederationMetadata>;
   loginState: LoginState;
   sessionSecret: string;

@@ -48,8 +48,10 @@ export interface IdpWorld {
 /**
  * Vendors: a (signs requests, minimal release, faculty and students licensed), b (its metadata
  * publishes an encryption key; pseudonymous preset), c (does not sign its requests; faculty only).
+ * `vendorARequires`: vendor a's licence requires that authentication context (step-up MFA), and the
+ * CAS campus can give it.
  */
-export async function startIdpWorld(extra: Partial<ConfigInput> = {}): Promise<IdpWorld> {
+export async function startIdpWorld(extra: Partial<ConfigInput> = {}, options: { vendorARequires?: string } = {}): Promise<IdpWorld> {
   const dir = mkdtempSync(path.join(tmpdir(), 'passway-idp-'));
   const idpKey = await pemPair(dir, 'idp');
   const cas = await startCasServer();
@@ -103,9 +105,9 @@ export async function startIdpWorld(extra: Partial<ConfigInput> = {}): Promise<I
         { id: 'example-u', name: { en: 'Example University', zh: '示例大学' }, domains: ['example.edu.cn'] },
         { id: 'other-u', name: { en: 'Other University', zh: '另一所大学' }, domains: ['other.edu.cn'] },
       ],
-      logins: [{ kind: 'cas', id: 'campus-cas', institution: 'example-u', serverUrl: cas.url }],
+      logins: [{ kind: 'cas', id: 'campus-cas', institution: 'example-u', serverUrl: cas.url, supportsMfa: !!options.vendorARequires }],
       idp: { enabled: true, signing: { keyFile: idpKey.keyFile, certFile: idpKey.certFile }, pairwiseSecret: 'test-pairwise-secret-0123456789abcdef' },
-      resources: [vendor('a', 'minimal', [licensed]), vendor('b', 'pseudonymous', [licensed]), vendor('c', 'minimal', [{ institution: 'example-u', affiliations: ['faculty'] }])],
+      resources: [vendor('a', 'minimal', [{ ...licensed, ...(options.vendorARequires ? { requireAuthnContext: options.vendorARequires } : {}) }]), vendor('b', 'pseudonymous', [licensed]), vendor('c', 'minimal', [{ institution: 'example-u', affiliations: ['faculty'] }])],
       ...extra,
     },
     { store },

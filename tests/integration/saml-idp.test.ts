@@ -41,7 +41,7 @@ describe('SP-initiated sign-in, HTTP-Redirect binding', () => {
     const authorize = await sp.getAuthorizeUrlAsync('relay-a-1', undefined, {});
     const first = await browser.get(authorize);
     expect(first.status).toBe(303);
-    expect(first.headers.get('location')).toMatch(/^\/idp\/resume\/[A-Za-z0-9_-]{22}$/);
+    expect(first.headers.get('location')).toMatch(/^\/idp\/resume\/[A-Za-z0-9_-]{22}\?for=vendor-a$/);
     const page = await follow(browser, authorize.replace(/.*/, new URL(first.headers.get('location')!, world.gateway.url).href));
     expect(page.res.status).toBe(200);
     expect(world.cas.validations.length).toBeGreaterThan(0); // signed in at CAS on the way
@@ -77,6 +77,9 @@ describe('SP-initiated sign-in, HTTP-Redirect binding', () => {
     const events = world.gateway.lines.filter((l) => (l.event as { type?: string; method?: string } | undefined)?.method === 'idp');
     expect(events.length).toBeGreaterThanOrEqual(2);
     expect(events[0]!.event).toMatchObject({ type: 'launch', resource: 'vendor-a', method: 'idp', institution: 'example-u', affiliations: ['faculty'] });
+    // The campus sign-in the vendor's request started counts for that vendor's database, as one started by a launch link does
+    const logins = world.gateway.lines.filter((l) => l.usage === true && (l.event as { type?: string } | undefined)?.type === 'login-success');
+    expect(logins[0]!.event).toMatchObject({ login: 'campus-cas', resource: 'vendor-a' });
   });
 
   test('another vendor gets another pairwise-id for the same reader, and its encrypted assertion decrypts with its key (pseudonymous preset)', async () => {
