@@ -38,13 +38,13 @@ export function describeStoreContract(
       expect(await store.get('k')).toBe('two');
     });
 
-    // TTLs of 400 ms: long enough that a loaded CI machine reads the key before it expires, short enough to wait out.
+    // TTLs of 1.5 s: long enough that a loaded CI machine reads the key before it expires, short enough to wait out (a CI run once saw 100 ms pass between two awaits).
     test('set with a ttl expires; set without a ttl clears an earlier ttl', async () => {
-      await store.set('short', 'v', 400);
-      await store.set('kept', 'v', 400);
+      await store.set('short', 'v', 1500);
+      await store.set('kept', 'v', 1500);
       await store.set('kept', 'w');
       expect(await store.get('short')).toBe('v');
-      await sleep(600);
+      await sleep(2000);
       expect(await store.get('short')).toBeNull();
       expect(await store.get('kept')).toBe('w');
     });
@@ -56,11 +56,11 @@ export function describeStoreContract(
     });
 
     test('setIfAbsent sets once, and again after expiry', async () => {
-      expect(await store.setIfAbsent('assertion', 'first', 400)).toBe(true);
-      expect(await store.setIfAbsent('assertion', 'second', 400)).toBe(false);
+      expect(await store.setIfAbsent('assertion', 'first', 1500)).toBe(true);
+      expect(await store.setIfAbsent('assertion', 'second', 1500)).toBe(false);
       expect(await store.get('assertion')).toBe('first');
-      await sleep(600);
-      expect(await store.setIfAbsent('assertion', 'third', 400)).toBe(true);
+      await sleep(2000);
+      expect(await store.setIfAbsent('assertion', 'third', 1500)).toBe(true);
       expect(await store.get('assertion')).toBe('third');
     });
 
@@ -91,9 +91,9 @@ export function describeStoreContract(
       expect(await store.expire('missing', 1000)).toBe(false);
       expect(await store.get('missing')).toBeNull();
       await store.set('k', 'v', 60_000);
-      expect(await store.expire('k', 400)).toBe(true);
+      expect(await store.expire('k', 1500)).toBe(true);
       expect(await store.get('k')).toBe('v');
-      await sleep(600);
+      await sleep(2000);
       expect(await store.get('k')).toBeNull();
     });
 
@@ -106,13 +106,13 @@ export function describeStoreContract(
 
     test('incr ttl is set on creation only', async () => {
       // Wide margins: on a loaded CI machine a 150 ms sleep has overrun a 250 ms window.
-      expect(await store.incr('window', 1, 1000)).toBe(1);
-      await sleep(500);
-      // A later increment must not extend the window to 500 + 1000 ms.
-      expect(await store.incr('window', 1, 1000)).toBe(2);
-      await sleep(700);
+      expect(await store.incr('window', 1, 3000)).toBe(1);
+      await sleep(1500);
+      // A later increment must not extend the window to 1.5 + 3 s.
+      expect(await store.incr('window', 1, 3000)).toBe(2);
+      await sleep(2000);
       expect(await store.get('window')).toBeNull();
-      expect(await store.incr('window', 1, 1000)).toBe(1);
+      expect(await store.incr('window', 1, 3000)).toBe(1);
     });
 
     test('100 concurrent incr calls count to 100', async () => {
@@ -183,10 +183,10 @@ export function describeStoreContract(
     });
 
     test('semaphore: an expired holder frees its seat', async () => {
-      expect(await store.acquire('seats', 'alice', 2, 100)).toBe(true);
+      expect(await store.acquire('seats', 'alice', 2, 1500)).toBe(true);
       expect(await store.acquire('seats', 'bob', 2, 60_000)).toBe(true);
       expect(await store.acquire('seats', 'carol', 2, 60_000)).toBe(false);
-      await sleep(200);
+      await sleep(2000);
       expect(await store.holders('seats')).toEqual(['bob']);
       expect(await store.acquire('seats', 'carol', 2, 60_000)).toBe(true);
       expect((await store.holders('seats')).sort()).toEqual(['bob', 'carol']);
@@ -204,13 +204,13 @@ export function describeStoreContract(
 
     test('semaphore: countHolders counts the unexpired holders without listing them', async () => {
       expect(await store.countHolders('seats')).toBe(0);
-      await store.acquire('seats', 'alice', 10, 100);
+      await store.acquire('seats', 'alice', 10, 1500);
       await store.acquire('seats', 'bob', 10, 60_000);
       await store.acquire('seats', 'bob', 10, 60_000); // a renewal is still one holder
       await store.acquire('seats', 'carol', 10, 60_000);
       expect(await store.countHolders('seats')).toBe(3);
       await store.release('seats', 'carol');
-      await sleep(200);
+      await sleep(2000);
       expect(await store.countHolders('seats')).toBe(1);
       expect(await store.holders('seats')).toEqual(['bob']);
     });
@@ -329,8 +329,8 @@ export function describeStoreContract(
       await store.pfAdd('shared', ['a']);
       await store.del('shared');
       await store.append('shared', { a: '1' });
-      expect(await store.expire('shared', 100)).toBe(true);
-      await sleep(200);
+      expect(await store.expire('shared', 1500)).toBe(true);
+      await sleep(2000);
       expect(await store.read('shared', '0', 10)).toEqual([]);
     });
   });
