@@ -116,6 +116,11 @@ export interface BeginContext {
    * CAS renew). It is kept with the pending login and handed back in LoginResult.
    */
   authnContext?: string;
+  /**
+   * A fresh authentication at the campus even when it has a session of its own (a vendor's
+   * ForceAuthn, passed on by Passway as IdP): SAML ForceAuthn, OIDC prompt=login, CAS renew.
+   */
+  forceAuthn?: boolean;
 }
 
 /** What a completed sign-in yields, before the gateway rotates the session. */

@@ -14,17 +14,19 @@
 import { randomBytes } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import type { LoginState } from '../../idp-adapters/login-state';
-import { LoginError } from '../../idp-adapters/types';
+import { LoginError, type CampusSignIn } from '../../idp-adapters/types';
 import type { IdpMethod, Resource } from '../../resource-catalog/schema';
 import { pick, t, type Lang, type MessageKey } from '../i18n';
 import { samlPostBody } from '../pages/saml-post-page';
 import { loginStartsLimited } from '../routes/auth';
 import { render, renderMessage, type RouteContext } from '../routes/context';
 import { authorizeUse, type Allowed, type LaunchDeps } from '../routes/launch';
+import { sendLoginError } from '../routes/login-error-page';
+import { describedAdapter } from '../routes/step-up';
 import { AuthnRequestError, receiveAuthnRequest, type RequestRefusal } from './authn-request';
 import { idpMetadataSource } from './metadata';
 import { releaseFor } from './release';
-import { buildResponse } from './response';
+import { buildNoPassiveResponse, buildResponse } from './response';
 import { idpPath, type IdpSettings, type VirtualIdp } from './settings';
 import { SpMetadataUnavailable, type SpTrust, type TrustedSp } from './sp-trust';
 
@@ -45,6 +47,13 @@ interface Held {
   acsUrl: string;
   requestId?: string;
   relayState?: string;
+  /** When the request arrived (ms): a ForceAuthn request is answered only by a sign-in after it. */
+  at?: number;
+  /** The vendor asked for a fresh authentication (ForceAuthn) / for none at all (IsPassive). */
+  forceAuthn?: boolean;
+  isPassive?: boolean;
+  /** When the reader was sent to their campus for the fresh authentication ForceAuthn asks for. */
+  forcedAt?: number;
 }
 
 const heldKey = (id: string) => `idp:held:${id}`;
@@ -96,7 +105,10 @@ export class SamlIdp {
           { trust: this.deps.trust, store: ctx.store, ssoUrl: idp.ssoUrl, requireSigned: settings.requireSignedRequests, clockSkewMs: settings.clockSkewMs },
         );
         ctx.logger.info({ idp: idp.entityID, sp: request.sp.metadata.entityID, resource: request.sp.resource.id, request: request.id, signed: request.signed, binding }, 'AuthnRequest accepted');
-        const held: Held = { institution: idp.institution, sp: request.sp.metadata.entityID, resource: request.sp.resource.id, acsUrl: request.acsUrl, requestId: request.id, relayState: request.relayState };
+        const held: Held = {
+          institution: idp.institution, sp: request.sp.metadata.entityID, resource: request.sp.resource.id, acsUrl: request.acsUrl, requestId: request.id, relayState: request.relayState,
+          at: Date.now(), ...(request.forceAuthn ? { forceAuthn: true } : {}), ...(request.isPassive ? { isPassive: true } : {}),
+        };
         // A cross-site POST carries no SameSite=Lax session cookie: the answer always comes from a same-browser GET.
         await this.hold(res, held);
       } catch (error) {
@@ -125,7 +137,7 @@ export class SamlIdp {
       const held = JSON.parse(raw) as Held;
       const idp = settings.idps.get(held.institution);
       if (!idp) return this.refuse(req, res, 404, 'unknown-institution', undefined, 'no such virtual IdP');
-      if (!req.session?.data.user) return void res.redirect(303, this.signInPath(idp, req.originalUrl));
+      if (!req.session?.data.user && !held.isPassive) return void res.redirect(303, this.signInPath(idp, req.originalUrl));
       if (!(await ctx.store.take(heldKey(id)))) return this.refuse(req, res, 400, 'expired', undefined, 'the held AuthnRequest was answered already'); // one use
       this.deps.loginState.end(res, stateId(id), 'get');
       await this.answer(req, res, idp, held);
@@ -171,7 +183,7 @@ export class SamlIdp {
   /** A signed-in reader, a held request: the same institution, the SP still trusted with that ACS, then decide and assert. */
   private async answer(req: Request, res: Response, idp: VirtualIdp, held: Held): Promise<void> {
     const { ctx } = this.deps;
-    const user = req.session!.data.user!;
+    const user = req.session?.data.user;
     let sp: TrustedSp | undefined;
     try {
       sp = await this.deps.trust.find(held.sp);
@@ -181,6 +193,10 @@ export class SamlIdp {
     }
     if (!sp) return this.refuse(req, res, 400, 'sp-unknown', undefined, `${held.sp} is no longer in the catalog`);
     if (!sp.metadata.acs.some((acs) => acs.location === held.acsUrl)) return this.refuse(req, res, 400, 'acs-not-in-metadata', sp, `${held.acsUrl} is no longer in the SP's metadata`);
+    // IsPassive: the vendor asked that the reader not be asked anything; what needs the reader gets NoPassive.
+    const needsReader = !user ? 'not signed in' : user.institution !== idp.institution ? 'signed in at another institution' : held.forceAuthn && !this.freshEnough(req, held) ? 'ForceAuthn and IsPassive' : undefined;
+    if (held.isPassive && needsReader) return this.noPassive(req, res, idp, sp, held, needsReader);
+    if (!user) return void res.redirect(303, this.signInPath(idp, await this.keep(res, held)));
     if (user.institution !== idp.institution) {
       const name = (id: string) => {
         const institution = ctx.config.institutions.find((i) => i.id === id);
@@ -193,10 +209,48 @@ export class SamlIdp {
         tone: 'alert',
       });
     }
-    // A step-up comes back to the same request, held again under a new id for this browser.
-    const decision = await authorizeUse(ctx, this.deps.launch, req, res, sp.resource, undefined, () => this.keep(res, held));
+    if (held.forceAuthn && !this.freshEnough(req, held)) return this.reauthenticate(req, res, idp, held);
+    // A step-up comes back to the same request, held again under a new id for this browser (never for a passive request).
+    const launch = held.isPassive ? { ...this.deps.launch, adapters: undefined } : this.deps.launch;
+    const decision = await authorizeUse(ctx, launch, req, res, sp.resource, undefined, () => this.keep(res, held));
     if (!decision) return; // the denial page is sent; the vendor gets nothing
     await this.respond(req, res, idp, sp, decision, held);
+  }
+
+  /**
+   * ForceAuthn (SAML core 3.4.1): the reader authenticated at their campus after the request came
+   * (its AuthnInstant, by the campus's clock), or signed in again after being sent there for it
+   * (the session's creation, by ours: every sign-in rotates the session).
+   */
+  private freshEnough(req: Request, held: Held): boolean {
+    const session = req.session!.data;
+    const authnAt = Date.parse(session.user?.source.authnInstant ?? '');
+    if (!Number.isNaN(authnAt) && held.at !== undefined && authnAt >= held.at) return true;
+    return held.forcedAt !== undefined && session.createdAt >= held.forcedAt;
+  }
+
+  /** Send the reader to the campus they signed in with for a fresh authentication, then back to this request. */
+  private async reauthenticate(req: Request, res: Response, idp: VirtualIdp, held: Held): Promise<void> {
+    const { ctx } = this.deps;
+    const campus = req.session!.data.campus as CampusSignIn | undefined;
+    const adapter = campus ? this.deps.launch.adapters.get(campus.login) : undefined;
+    const resume = await this.keep(res, { ...held, forcedAt: Date.now() });
+    ctx.logger.info({ idp: idp.entityID, sp: held.sp, login: adapter?.id }, 'ForceAuthn: fresh campus sign-in started');
+    if (!adapter) return void res.redirect(303, this.signInPath(idp, resume));
+    try {
+      await adapter.begin(req, res, { returnTo: resume, forceAuthn: true });
+    } catch (error) {
+      if (!(error instanceof LoginError)) throw error;
+      sendLoginError(ctx, req, res, error, resume, describedAdapter(adapter));
+    }
+  }
+
+  /** A signed NoPassive answer to a passive request this IdP cannot answer without the reader. */
+  private noPassive(req: Request, res: Response, idp: VirtualIdp, sp: TrustedSp, held: Held, why: string): void {
+    const { ctx, settings } = this.deps;
+    ctx.logger.info({ idp: idp.entityID, sp: sp.metadata.entityID, inResponseTo: held.requestId, why }, 'passive AuthnRequest answered NoPassive');
+    const samlResponse = buildNoPassiveResponse({ idpEntityID: idp.entityID, acsUrl: held.acsUrl, inResponseTo: held.requestId, signing: settings.signing });
+    this.post(req, res, sp, held, samlResponse);
   }
 
   /** Release, build, sign (and encrypt), count, and post the response to the ACS. */
@@ -222,6 +276,12 @@ export class SamlIdp {
       { idp: idp.entityID, sp: sp.metadata.entityID, resource: sp.resource.id, inResponseTo: held.requestId, released: release.attributes.map((a) => a.friendlyName), nameIDFormat: release.nameID.format, encrypted: !!sp.metadata.encryptionCert },
       'assertion sent',
     );
+    this.post(req, res, sp, held, samlResponse);
+  }
+
+  /** The auto-POST page that carries a Response to the vendor's ACS (its origin allowed as the form's action). */
+  private post(req: Request, res: Response, sp: TrustedSp, held: Held, samlResponse: string): void {
+    const { ctx } = this.deps;
     const fields: Record<string, string> = { SAMLResponse: samlResponse, ...(held.relayState ? { RelayState: held.relayState } : {}) };
     const action = new URL(held.acsUrl);
     const csp = String(res.getHeader('Content-Security-Policy') ?? '');

@@ -23,6 +23,8 @@ const SHA256 = 'http://www.w3.org/2001/04/xmlenc#sha256';
 const EXC_C14N = 'http://www.w3.org/2001/10/xml-exc-c14n#';
 const ENVELOPED = 'http://www.w3.org/2000/09/xmldsig#enveloped-signature';
 const SUCCESS = 'urn:oasis:names:tc:SAML:2.0:status:Success';
+const RESPONDER = 'urn:oasis:names:tc:SAML:2.0:status:Responder';
+const NO_PASSIVE = 'urn:oasis:names:tc:SAML:2.0:status:NoPassive';
 const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
 const AC_UNSPECIFIED = 'urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified';
 const AC_PASSWORD_PROTECTED = 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport';
@@ -47,6 +49,7 @@ export interface ResponseInput {
   now?: Date;
 }
 
+const issuerOf = (entityID: string) => ({ '@Format': 'urn:oasis:names:tc:SAML:2.0:nameid-format:entity', '#text': entityID });
 const samlId = () => `_${randomBytes(20).toString('hex')}`;
 const instant = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
@@ -63,8 +66,8 @@ export async function buildResponse(input: ResponseInput): Promise<string> {
   const now = input.now ?? new Date();
   const notOnOrAfter = instant(new Date(now.getTime() + input.lifetimeMs));
   const issueInstant = instant(now);
+  const issuer = issuerOf(input.idpEntityID);
   const inResponseTo = input.inResponseTo ? { '@InResponseTo': input.inResponseTo } : {};
-  const issuer = { '@Format': 'urn:oasis:names:tc:SAML:2.0:nameid-format:entity', '#text': input.idpEntityID };
   const { nameID, attributes } = input.release;
 
   const assertion = buildXmlBuilderObject(
@@ -116,6 +119,22 @@ export async function buildResponse(input: ResponseInput): Promise<string> {
   const signedAssertion = withoutDeclaration(sign(withoutDeclaration(assertion), "/*[local-name(.)='Assertion']", input.signing));
   const carried = input.encryptTo ? await encryptedAssertion(signedAssertion, input.encryptTo) : signedAssertion;
 
+  return signedResponse(input, now, { 'samlp:StatusCode': { '@Value': SUCCESS } }, carried);
+}
+
+/** What a Response without an assertion needs: who sends it, where, in answer to what. */
+export type StatusResponseInput = Pick<ResponseInput, 'idpEntityID' | 'acsUrl' | 'inResponseTo' | 'signing' | 'now'>;
+
+/**
+ * A signed Response with no assertion, status Responder/NoPassive: the vendor asked for a passive
+ * sign-in (IsPassive) and this IdP cannot answer it without the reader (SAML core 3.4.1).
+ */
+export function buildNoPassiveResponse(input: StatusResponseInput): string {
+  return signedResponse(input, input.now ?? new Date(), { 'samlp:StatusCode': { '@Value': RESPONDER, 'samlp:StatusCode': { '@Value': NO_PASSIVE } } }, undefined);
+}
+
+/** The Response around an assertion (or none), signed last; the base64 form value. */
+function signedResponse(input: StatusResponseInput, now: Date, status: Record<string, unknown>, carried: string | undefined): string {
   const response = buildXmlBuilderObject(
     {
       'samlp:Response': {
@@ -123,12 +142,12 @@ export async function buildResponse(input: ResponseInput): Promise<string> {
         '@xmlns:saml': NS.saml,
         '@ID': samlId(),
         '@Version': '2.0',
-        '@IssueInstant': issueInstant,
+        '@IssueInstant': instant(now),
         '@Destination': input.acsUrl,
-        ...inResponseTo,
-        'saml:Issuer': issuer,
-        'samlp:Status': { 'samlp:StatusCode': { '@Value': SUCCESS } },
-        '#raw': carried,
+        ...(input.inResponseTo ? { '@InResponseTo': input.inResponseTo } : {}),
+        'saml:Issuer': issuerOf(input.idpEntityID),
+        'samlp:Status': status,
+        ...(carried ? { '#raw': carried } : {}),
       },
     },
     false,

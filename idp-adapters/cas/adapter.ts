@@ -74,7 +74,7 @@ export class CasAdapter implements IdpAdapter {
     this.options.loginState.begin(res, state, 'get');
     const login = new URL(`${this.serverUrl}/login`);
     login.searchParams.set('service', service.href);
-    if (ctx.authnContext) login.searchParams.set('renew', 'true'); // step-up: a fresh sign-in, not the CAS session's
+    if (ctx.authnContext || ctx.forceAuthn) login.searchParams.set('renew', 'true'); // a fresh sign-in, not the CAS session's
     res.set('Cache-Control', 'no-store').redirect(302, login.href);
   }
 

@@ -107,6 +107,7 @@ export class OidcAdapter implements IdpAdapter {
       url.searchParams.set('acr_values', ctx.authnContext);
       url.searchParams.set('prompt', 'login');
     }
+    if (ctx.forceAuthn) url.searchParams.set('prompt', 'login'); // a fresh sign-in (OIDC Core 3.1.2.1)
     res.set('Cache-Control', 'no-store').redirect(302, url.href);
   }
 

@@ -70,7 +70,7 @@ export class SamlHub {
    * `res`); returns the IdP URL carrying the signed AuthnRequest. A step-up (`authnContext`) asks
    * for exactly that context and for a fresh authentication, so an IdP session without it is not reused.
    */
-  async begin(res: ServerResponse, login: SamlLoginConfig, { returnTo, authnContext }: BeginContext): Promise<string> {
+  async begin(res: ServerResponse, login: SamlLoginConfig, { returnTo, authnContext, forceAuthn }: BeginContext): Promise<string> {
     const metadata = await this.registry.metadata(login);
     const id = `_${randomBytes(20).toString('hex')}`;
     const saml = new SAML({
@@ -84,6 +84,7 @@ export class SamlHub {
       identifierFormat: NAMEID_PERSISTENT,
       allowCreate: true,
       ...(authnContext ? { authnContext: [authnContext], racComparison: 'exact' as const, forceAuthn: true } : { disableRequestedAuthnContext: true }),
+      ...(forceAuthn ? { forceAuthn: true } : {}),
       generateUniqueId: () => id,
       validateInResponseTo: ValidateInResponseTo.never,
     });

@@ -215,3 +215,50 @@ describe('virtual IdP metadata', () => {
     expect((await fetch(`${world.gateway.url}/idp/nowhere/metadata`)).status).toBe(404);
   });
 });
+
+describe('IsPassive and ForceAuthn', () => {
+  test('IsPassive from a reader not signed in: a signed NoPassive answer, nobody asked anything', async () => {
+    const validationsBefore = world.cas.validations.length;
+    const sp = world.vendors.a.saml({ passive: true });
+    const page = await follow(new HttpBrowser(), await sp.getAuthorizeUrlAsync('relay-passive', undefined, {}));
+    const posted = postedResponse(page.text);
+    expect(posted.action).toBe(world.vendors.a.acsUrl);
+    expect(posted.RelayState).toBe('relay-passive');
+    const xml = decodedResponse(posted.SAMLResponse);
+    expect(xml).toContain('urn:oasis:names:tc:SAML:2.0:status:NoPassive');
+    expect(xml).not.toContain('Assertion');
+    // node-saml checks the signature of a NoPassive answer and reports no profile
+    const { profile } = await sp.validatePostResponseAsync({ SAMLResponse: posted.SAMLResponse });
+    expect(profile).toBeNull();
+    expect(world.cas.validations.length).toBe(validationsBefore);
+  });
+
+  test('IsPassive from a signed-in reader: the assertion, as without it', async () => {
+    const browser = await signedInBrowser('zhang3');
+    const sp = world.vendors.a.saml({ passive: true });
+    const page = await follow(browser, await sp.getAuthorizeUrlAsync('', undefined, {}));
+    const { profile } = await sp.validatePostResponseAsync({ SAMLResponse: postedResponse(page.text).SAMLResponse });
+    expect(profile![PAIRWISE]).toMatch(/@example\.edu\.cn$/);
+  });
+
+  test('ForceAuthn from a signed-in reader: the campus is asked for a fresh sign-in (CAS renew) before the assertion, whose AuthnInstant is after the request', async () => {
+    const browser = await signedInBrowser('zhang3');
+    const renewsBefore = world.cas.renews.filter((r) => r === 'true').length;
+    const sp = world.vendors.a.saml({ forceAuthn: true });
+    const asked = Date.now();
+    const page = await follow(browser, await sp.getAuthorizeUrlAsync('', undefined, {}));
+    expect(world.cas.renews.filter((r) => r === 'true').length).toBe(renewsBefore + 1);
+    const posted = postedResponse(page.text);
+    const { profile } = await sp.validatePostResponseAsync({ SAMLResponse: posted.SAMLResponse });
+    expect(profile![PAIRWISE]).toMatch(/@example\.edu\.cn$/);
+    const authnInstant = Date.parse(/AuthnInstant="([^"]+)"/.exec(decodedResponse(posted.SAMLResponse))![1]!);
+    expect(authnInstant).toBeGreaterThanOrEqual(asked - 1000); // whole seconds in the CAS date
+  });
+
+  test('ForceAuthn and IsPassive together from a signed-in reader: NoPassive, as a fresh sign-in needs the reader', async () => {
+    const browser = await signedInBrowser('zhang3');
+    const sp = world.vendors.a.saml({ forceAuthn: true, passive: true });
+    const page = await follow(browser, await sp.getAuthorizeUrlAsync('', undefined, {}));
+    expect(decodedResponse(postedResponse(page.text).SAMLResponse)).toContain('urn:oasis:names:tc:SAML:2.0:status:NoPassive');
+  });
+});
