@@ -73,6 +73,8 @@ export interface AuthnRequest {
   relayState?: string;
   forceAuthn: boolean;
   isPassive: boolean;
+  /** NameIDPolicy's Format, when the request names one. */
+  nameIDFormat?: string;
   signed: boolean;
 }
 
@@ -151,7 +153,8 @@ export async function receiveAuthnRequest(incoming: IncomingSso, checks: Request
   const seen = `idp:authn-seen:${createHash('sha256').update(`${issuer}\n${id}`).digest('base64url')}`;
   if (!(await checks.store.setIfAbsent(seen, '1', REQUEST_WINDOW_MS + 2 * checks.clockSkewMs))) return fail('replayed', `AuthnRequest ${id} was already used`, sp);
 
-  return { id, sp, acsUrl, relayState, forceAuthn: attr(request, 'ForceAuthn') === 'true', isPassive: attr(request, 'IsPassive') === 'true', signed };
+  const nameIDFormat = attr(child(request, NS.samlp, 'NameIDPolicy'), 'Format');
+  return { id, sp, acsUrl, relayState, forceAuthn: attr(request, 'ForceAuthn') === 'true', isPassive: attr(request, 'IsPassive') === 'true', ...(nameIDFormat ? { nameIDFormat } : {}), signed };
 }
 
 /** The ACS a response may go to: named by URL or index, else the default; always one of the metadata's. */

@@ -25,8 +25,8 @@ import { sendLoginError } from '../routes/login-error-page';
 import { describedAdapter } from '../routes/step-up';
 import { AuthnRequestError, receiveAuthnRequest, type RequestRefusal } from './authn-request';
 import { idpMetadataSource } from './metadata';
-import { releaseFor } from './release';
-import { buildNoPassiveResponse, buildResponse } from './response';
+import { nameIDKindFor, releaseFor } from './release';
+import { buildResponse, buildStatusResponse } from './response';
 import { idpPath, type IdpSettings, type VirtualIdp } from './settings';
 import { SpMetadataUnavailable, type SpTrust, type TrustedSp } from './sp-trust';
 
@@ -54,6 +54,8 @@ interface Held {
   isPassive?: boolean;
   /** When the reader was sent to their campus for the fresh authentication ForceAuthn asks for. */
   forcedAt?: number;
+  /** The NameID the request's NameIDPolicy gets (default: the release preset's). */
+  nameID?: 'persistent' | 'transient';
 }
 
 const heldKey = (id: string) => `idp:held:${id}`;
@@ -109,6 +111,13 @@ export class SamlIdp {
           institution: idp.institution, sp: request.sp.metadata.entityID, resource: request.sp.resource.id, acsUrl: request.acsUrl, requestId: request.id, relayState: request.relayState,
           at: Date.now(), ...(request.forceAuthn ? { forceAuthn: true } : {}), ...(request.isPassive ? { isPassive: true } : {}),
         };
+        // A NameID format this IdP does not release to this vendor: answered at once, before anyone signs in.
+        const nameID = nameIDKindFor(request.sp.method, request.nameIDFormat);
+        if (!nameID) {
+          ctx.logger.info({ idp: idp.entityID, sp: request.sp.metadata.entityID, requested: request.nameIDFormat, release: request.sp.method.release }, 'AuthnRequest answered InvalidNameIDPolicy');
+          return this.post(req, res, request.sp, held, buildStatusResponse({ idpEntityID: idp.entityID, acsUrl: held.acsUrl, inResponseTo: held.requestId, signing: settings.signing }, 'InvalidNameIDPolicy'));
+        }
+        if (request.nameIDFormat) held.nameID = nameID;
         // A cross-site POST carries no SameSite=Lax session cookie: the answer always comes from a same-browser GET.
         await this.hold(res, held);
       } catch (error) {
@@ -249,7 +258,7 @@ export class SamlIdp {
   private noPassive(req: Request, res: Response, idp: VirtualIdp, sp: TrustedSp, held: Held, why: string): void {
     const { ctx, settings } = this.deps;
     ctx.logger.info({ idp: idp.entityID, sp: sp.metadata.entityID, inResponseTo: held.requestId, why }, 'passive AuthnRequest answered NoPassive');
-    const samlResponse = buildNoPassiveResponse({ idpEntityID: idp.entityID, acsUrl: held.acsUrl, inResponseTo: held.requestId, signing: settings.signing });
+    const samlResponse = buildStatusResponse({ idpEntityID: idp.entityID, acsUrl: held.acsUrl, inResponseTo: held.requestId, signing: settings.signing }, 'NoPassive');
     this.post(req, res, sp, held, samlResponse);
   }
 
@@ -258,7 +267,7 @@ export class SamlIdp {
     const { ctx, settings } = this.deps;
     const identity = req.session!.data.user!;
     const licenceEntitlement = decision.licence?.entitlements?.find((e) => identity.entitlements.includes(e));
-    const release = releaseFor({ identity, method: sp.method, spEntityID: sp.metadata.entityID, scope: idp.scope, pairwiseKey: settings.pairwiseKey, licenceEntitlement });
+    const release = releaseFor({ identity, method: sp.method, spEntityID: sp.metadata.entityID, scope: idp.scope, pairwiseKey: settings.pairwiseKey, licenceEntitlement, nameID: held.nameID });
     const samlResponse = await buildResponse({
       idpEntityID: idp.entityID,
       spEntityID: sp.metadata.entityID,

@@ -60,6 +60,22 @@ export function pairwiseValue(key: string, identity: Pick<Identity, 'institution
   return createHmac('sha256', key).update(`passway pairwise-id\0${identity.institution}\0${identity.subject}\0${spEntityID}`).digest('hex');
 }
 
+const NAMEID_UNSPECIFIED = 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified';
+
+/**
+ * The NameID an SP's NameIDPolicy Format gets (SAML core 3.4.1.1): the preset's own when it names
+ * none (or "unspecified"), a transient one when it asks for that (never more than asked), the
+ * persistent pairwise value only when the preset releases one; undefined when it asks for what
+ * this IdP does not give (an e-mail address, an X.509 subject…): the SP gets InvalidNameIDPolicy.
+ */
+export function nameIDKindFor(method: IdpMethod, requestedFormat: string | undefined): 'persistent' | 'transient' | undefined {
+  const preset = PRESETS[method.release].nameID;
+  if (requestedFormat === undefined || requestedFormat === NAMEID_UNSPECIFIED) return preset;
+  if (requestedFormat === NAMEID_TRANSIENT) return 'transient';
+  if (requestedFormat === NAMEID_PERSISTENT && preset === 'persistent') return 'persistent';
+  return undefined;
+}
+
 export interface ReleaseInput {
   identity: Identity;
   method: IdpMethod;
@@ -69,9 +85,11 @@ export interface ReleaseInput {
   pairwiseKey: string;
   /** The licence's own entitlement value, when the licence names one the reader holds. */
   licenceEntitlement?: string;
+  /** The NameID the request's NameIDPolicy gets (nameIDKindFor); the preset's without one. */
+  nameID?: 'persistent' | 'transient';
 }
 
-export function releaseFor({ identity, method, spEntityID, scope, pairwiseKey, licenceEntitlement }: ReleaseInput): Release {
+export function releaseFor({ identity, method, spEntityID, scope, pairwiseKey, licenceEntitlement, nameID: nameIDKind }: ReleaseInput): Release {
   const preset = PRESETS[method.release];
   const pairwise = pairwiseValue(pairwiseKey, identity, spEntityID);
   const values: Record<AttributeName, () => string[]> = {
@@ -87,7 +105,7 @@ export function releaseFor({ identity, method, spEntityID, scope, pairwiseKey, l
     .map((friendlyName) => ({ name: ATTRIBUTES[friendlyName], friendlyName, values: values[friendlyName]() }))
     .filter((attribute) => attribute.values.length > 0);
   const nameID =
-    preset.nameID === 'persistent'
+    (nameIDKind ?? preset.nameID) === 'persistent'
       ? { format: NAMEID_PERSISTENT, value: pairwise }
       : { format: NAMEID_TRANSIENT, value: `_${randomBytes(20).toString('hex')}` };
   return { nameID, attributes };

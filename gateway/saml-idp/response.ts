@@ -25,6 +25,8 @@ const ENVELOPED = 'http://www.w3.org/2000/09/xmldsig#enveloped-signature';
 const SUCCESS = 'urn:oasis:names:tc:SAML:2.0:status:Success';
 const RESPONDER = 'urn:oasis:names:tc:SAML:2.0:status:Responder';
 const NO_PASSIVE = 'urn:oasis:names:tc:SAML:2.0:status:NoPassive';
+const REQUESTER = 'urn:oasis:names:tc:SAML:2.0:status:Requester';
+const INVALID_NAMEID_POLICY = 'urn:oasis:names:tc:SAML:2.0:status:InvalidNameIDPolicy';
 const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
 const AC_UNSPECIFIED = 'urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified';
 const AC_PASSWORD_PROTECTED = 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport';
@@ -126,11 +128,13 @@ export async function buildResponse(input: ResponseInput): Promise<string> {
 export type StatusResponseInput = Pick<ResponseInput, 'idpEntityID' | 'acsUrl' | 'inResponseTo' | 'signing' | 'now'>;
 
 /**
- * A signed Response with no assertion, status Responder/NoPassive: the vendor asked for a passive
- * sign-in (IsPassive) and this IdP cannot answer it without the reader (SAML core 3.4.1).
+ * A signed Response with no assertion (SAML core 3.4.1.1): Responder/NoPassive when the vendor
+ * asked for a passive sign-in (IsPassive) this IdP cannot give without the reader;
+ * Requester/InvalidNameIDPolicy when it asked for a NameID format this IdP does not release to it.
  */
-export function buildNoPassiveResponse(input: StatusResponseInput): string {
-  return signedResponse(input, input.now ?? new Date(), { 'samlp:StatusCode': { '@Value': RESPONDER, 'samlp:StatusCode': { '@Value': NO_PASSIVE } } }, undefined);
+export function buildStatusResponse(input: StatusResponseInput, status: 'NoPassive' | 'InvalidNameIDPolicy'): string {
+  const [top, second] = status === 'NoPassive' ? [RESPONDER, NO_PASSIVE] : [REQUESTER, INVALID_NAMEID_POLICY];
+  return signedResponse(input, input.now ?? new Date(), { 'samlp:StatusCode': { '@Value': top, 'samlp:StatusCode': { '@Value': second } } }, undefined);
 }
 
 /** The Response around an assertion (or none), signed last; the base64 form value. */

@@ -262,3 +262,29 @@ describe('IsPassive and ForceAuthn', () => {
     expect(decodedResponse(postedResponse(page.text).SAMLResponse)).toContain('urn:oasis:names:tc:SAML:2.0:status:NoPassive');
   });
 });
+
+describe('NameIDPolicy', () => {
+  test('a format this IdP does not release (an e-mail address): a signed InvalidNameIDPolicy answer at once, nobody signs in', async () => {
+    const validationsBefore = world.cas.validations.length;
+    const sp = world.vendors.a.saml({ identifierFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress' });
+    const page = await follow(new HttpBrowser(), await sp.getAuthorizeUrlAsync('relay-policy', undefined, {}));
+    const posted = postedResponse(page.text);
+    expect(posted.RelayState).toBe('relay-policy');
+    const xml = decodedResponse(posted.SAMLResponse);
+    expect(xml).toContain('urn:oasis:names:tc:SAML:2.0:status:Requester');
+    expect(xml).toContain('urn:oasis:names:tc:SAML:2.0:status:InvalidNameIDPolicy');
+    expect(xml).not.toContain('Assertion');
+    await expect(sp.validatePostResponseAsync({ SAMLResponse: posted.SAMLResponse })).rejects.toThrow(/InvalidNameIDPolicy/);
+    expect(world.cas.validations.length).toBe(validationsBefore);
+  });
+
+  test('transient asked for: a transient NameID, new each time, never the persistent pairwise value', async () => {
+    const browser = await signedInBrowser('zhang3');
+    const sp = world.vendors.a.saml({ identifierFormat: 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient' });
+    const first = (await sp.validatePostResponseAsync({ SAMLResponse: postedResponse((await follow(browser, await sp.getAuthorizeUrlAsync('', undefined, {}))).text).SAMLResponse })).profile!;
+    const second = (await sp.validatePostResponseAsync({ SAMLResponse: postedResponse((await follow(browser, await sp.getAuthorizeUrlAsync('', undefined, {}))).text).SAMLResponse })).profile!;
+    expect(first.nameIDFormat).toBe('urn:oasis:names:tc:SAML:2.0:nameid-format:transient');
+    expect(first.nameID).not.toBe(second.nameID);
+    expect(String(first[PAIRWISE]).split('@')[0]).not.toBe(first.nameID);
+  });
+});
