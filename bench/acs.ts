@@ -26,15 +26,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SAML, ValidateInResponseTo } from '@node-saml/node-saml';
-import pino from 'pino';
 import { Pool } from 'undici';
-import { formatProblems, validateConfig } from '../config';
-import { createGateway } from '../gateway/app';
-import { NODE_FLAGS, tuneGarbageCollector } from '../gateway/gc-tuning';
-import { startServer } from '../gateway/server';
+import { NODE_FLAGS } from '../gateway/gc-tuning';
 import { MemoryStore, RedisStore, type Store } from '../gateway/store';
 import { idpMetadataXml } from '../demo/idp-messages';
 import { loadOrCreateKeyPair, type DemoKeyPair } from '../demo/keys';
+import { startBenchGateway } from './gateway-node';
 import { freePort } from '../tests/helpers/ports';
 import { ATTRIBUTE, signedResponse } from '../tests/helpers/saml-response';
 import { installShibbolethSp, shibbolethInstalled, startShibbolethSp } from '../tests/helpers/shibboleth-sp';
@@ -42,7 +39,6 @@ import { installShibbolethSp, shibbolethInstalled, startShibbolethSp } from '../
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const LOGINS = Number(process.env.BENCH_LOGINS ?? 400);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
-const SECRET = 'bench-secret-'.padEnd(40, 'x');
 const IDP_ENTITY_ID = 'https://idp.bench.demo.edu.cn/idp/shibboleth';
 const TARGET_RATIO = 1.2;
 
@@ -84,20 +80,14 @@ function childStore(): Store {
 
 /** Passway with one SAML login accepting unsolicited responses. Prints "port spEntityID". */
 async function runPassway(dir: string): Promise<void> {
-  tuneGarbageCollector();
-  const port = await freePort();
   const workers = process.env.BENCH_SAML_WORKERS;
-  const result = validateConfig({
-    server: { publicUrl: `http://localhost:${port}` },
-    session: { secret: SECRET },
-    institutions: [{ id: 'uni', name: { en: 'Demo University' }, domains: ['demo.edu.cn'] }],
-    logins: [{ kind: 'saml', id: 'campus', institution: 'uni', entityID: IDP_ENTITY_ID, metadataFile: path.join(dir, 'idp-metadata.xml'), allowIdpInitiated: true }],
-    saml: { signing: { keyFile: path.join(dir, 'sp', 'key.pem'), certFile: path.join(dir, 'sp', 'cert.pem') }, ...(workers !== undefined ? { validationWorkers: Number(workers) } : {}) },
-  });
-  if (!result.ok) throw new Error(formatProblems(result));
-  const logger = pino({ level: process.env.BENCH_LOG ?? 'silent' });
-  const gateway = createGateway({ config: result.config, store: childStore(), logger, sessionSecret: SECRET });
-  await startServer(gateway.handle, { host: '127.0.0.1', port, shutdownGraceMs: 1000, logger });
+  const { port } = await startBenchGateway(
+    {
+      logins: [{ kind: 'saml', id: 'campus', institution: 'uni', entityID: IDP_ENTITY_ID, metadataFile: path.join(dir, 'idp-metadata.xml'), allowIdpInitiated: true }],
+      saml: { signing: { keyFile: path.join(dir, 'sp', 'key.pem'), certFile: path.join(dir, 'sp', 'cert.pem') }, ...(workers !== undefined ? { validationWorkers: Number(workers) } : {}) },
+    },
+    childStore(),
+  );
   process.stdout.write(`${port} http://localhost:${port}/auth/saml/metadata\n`);
 }
 

@@ -15,23 +15,18 @@
  * Run: npm run bench:overload (BENCH_SECONDS=10, BENCH_ROUNDS=3, BENCH_STORM=200, BENCH_RATE=650).
  */
 import type { ChildProcess } from 'node:child_process';
-import http, { type ServerResponse } from 'node:http';
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import pino from 'pino';
 import { Pool, request } from 'undici';
-import { formatProblems, validateConfig } from '../config';
-import { createGateway } from '../gateway/app';
-import { NODE_FLAGS, tuneGarbageCollector } from '../gateway/gc-tuning';
-import { labelFor } from '../gateway/proxy/host-mapping';
-import { startServer } from '../gateway/server';
+import { NODE_FLAGS } from '../gateway/gc-tuning';
 import { MemoryStore } from '../gateway/store';
-import { freePort, servingEnv, startChild } from './children';
+import { servingEnv, startChild } from './children';
+import { proxiedHostOf, proxiedResource, signIn, startBenchGateway } from './gateway-node';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const STORM = Number(process.env.BENCH_STORM ?? 200);
 const RATE = Number(process.env.BENCH_RATE ?? 650);
-const SECRET = 'bench-secret-'.padEnd(40, 'x');
 const READER_CONNECTIONS = 4;
 
 function runVendor(): void {
@@ -43,35 +38,16 @@ function runVendor(): void {
 
 /** Passway with or without overload control; prints "port cookie proxiedHost". */
 async function runPassway(vendorPort: number, guard: boolean): Promise<void> {
-  tuneGarbageCollector();
-  const port = await freePort();
-  const vendor = `http://localhost:${vendorPort}`;
-  const result = validateConfig({
-    server: { publicUrl: `http://localhost:${port}` },
-    session: { secret: SECRET },
-    institutions: [{ id: 'uni', name: { en: 'University' } }],
-    logins: [{ kind: 'cas', id: 'campus', institution: 'uni', serverUrl: 'https://cas.uni.example.edu/cas' }],
-    limits: { loginStartsPerMinute: 1_000_000 }, // the whole campus behind one NAT address
-    resources: [
-      {
-        id: 'bench',
-        title: { en: 'Bench' },
-        vendor: 'Bench',
-        hosts: [{ host: `localhost:${vendorPort}`, allowPrivate: true }],
-        access: [{ kind: 'proxy', start: `${vendor}/` }],
-        licences: [{ institution: 'uni' }],
-      },
-    ],
-    ...(guard ? {} : { load: { maxInFlight: 1_000_000_000, maxEventLoopLagMs: 1_000_000_000, maxEventLoopUtilization: 1 } }),
-  });
-  if (!result.ok) throw new Error(formatProblems(result));
-  const logger = pino({ level: process.env.BENCH_LOG ?? 'silent' });
-  const gateway = createGateway({ config: result.config, store: new MemoryStore(), logger, sessionSecret: SECRET });
-  await startServer(gateway.handle, { host: '127.0.0.1', port, shutdownGraceMs: 1000, logger });
-  let cookie = '';
-  const fake = { appendHeader: (_n: string, v: string) => (cookie = v.split(';')[0]!) } as unknown as ServerResponse;
-  await gateway.sessions.create(fake, { user: { subject: 'reader', institution: 'uni', affiliations: ['student'], entitlements: [], groups: [], source: { adapter: 'cas' }, attributes: {} } });
-  process.stdout.write(`${port} ${cookie} ${labelFor(new URL(vendor))}.p.localhost:${port}\n`);
+  const node = await startBenchGateway(
+    {
+      logins: [{ kind: 'cas', id: 'campus', institution: 'uni', serverUrl: 'https://cas.uni.example.edu/cas' }],
+      limits: { loginStartsPerMinute: 1_000_000 }, // the whole campus behind one NAT address
+      resources: [proxiedResource(vendorPort)],
+      ...(guard ? {} : { load: { maxInFlight: 1_000_000_000, maxEventLoopLagMs: 1_000_000_000, maxEventLoopUtilization: 1 } }),
+    },
+    new MemoryStore(),
+  );
+  process.stdout.write(`${node.port} ${await signIn(node, 'reader')} ${proxiedHostOf(node, vendorPort)}\n`);
 }
 
 interface Target {

@@ -24,18 +24,16 @@
  */
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import http, { type ServerResponse } from 'node:http';
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
 import { Agent, Pool, request } from 'undici';
-import { formatProblems, validateConfig } from '../config';
-import { createGateway } from '../gateway/app';
-import { MALLOC_TRIM_THRESHOLD, NODE_FLAGS, tuneGarbageCollector } from '../gateway/gc-tuning';
+import { MALLOC_TRIM_THRESHOLD, NODE_FLAGS } from '../gateway/gc-tuning';
 import { allocatorName, freePort, rssOf, servingEnv, startChild } from './children';
+import { proxiedHostOf, proxiedResource, signIn, startBenchGateway } from './gateway-node';
 import { labelFor } from '../gateway/proxy/host-mapping';
-import { RESPONSE_HIGH_WATER_MARK, startServer } from '../gateway/server';
+import { RESPONSE_HIGH_WATER_MARK } from '../gateway/server';
 import { MemoryStore } from '../gateway/store';
 import { vendorPage } from './vendor-page';
 
@@ -45,7 +43,6 @@ const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '4,50').split(',').map(Num
 /** How long Passway rests before its idle RSS is read (its idle collector waits 5 quiet seconds, jemalloc about 10 more). */
 const REST_MS = Number(process.env.BENCH_REST_SECONDS ?? 15) * 1000;
 const IDLE_RSS_TARGET_MB = 150;
-const SECRET = 'bench-secret-'.padEnd(40, 'x');
 /** Vendor hosts the page links to and the catalogue claims (the fixture's own vendor hosts). */
 const VENDOR_HOSTS = ['https://www.vendor.com', 'https://cdn.vendor.com', 'https://api.vendor.com', 'https://media.vendor.com', 'http://legacy.vendor.com', 'https://static.vendor-cdn.com'];
 
@@ -254,34 +251,15 @@ ${replacements.map(([from, to]) => `      sub_filter ${quote(from)} ${quote(to)}
  * (allowPrivate) and the vendor hosts the page links to. Prints "port cookie proxiedHost".
  */
 async function runPassway(upstreamPort: number, rules: 'rules' | 'no-rules'): Promise<void> {
-  tuneGarbageCollector(); // as startPassway does
-  const port = await freePort();
-  const upstreamOrigin = `http://localhost:${upstreamPort}`;
-  const result = validateConfig({
-    server: { publicUrl: `http://localhost:${port}` },
-    session: { secret: SECRET },
-    institutions: [{ id: 'uni', name: { en: 'University' } }],
-    resources: [
-      {
-        id: 'bench',
-        title: { en: 'Bench' },
-        vendor: 'Bench',
-        hosts: [{ host: `localhost:${upstreamPort}`, allowPrivate: true }, ...VENDOR_HOSTS.map((h) => ({ host: new URL(h).host }))],
-        access: [{ kind: 'proxy', start: `${upstreamOrigin}/` }],
-        licences: [{ institution: 'uni' }],
-      },
-    ],
-    // The default (the conservative security rule preset) is what is measured; the second Passway runs without rules.
-    ...(rules === 'no-rules' ? { security: { preset: 'none' as const } } : {}),
-  });
-  if (!result.ok) throw new Error(formatProblems(result));
-  const logger = pino({ level: process.env.BENCH_LOG ?? 'silent' });
-  const gateway = createGateway({ config: result.config, store: new MemoryStore(), logger, sessionSecret: SECRET });
-  await startServer(gateway.handle, { host: '127.0.0.1', port, shutdownGraceMs: 1000, logger });
-  let cookie = '';
-  const fake = { appendHeader: (_n: string, v: string) => (cookie = v.split(';')[0]!) } as unknown as ServerResponse;
-  await gateway.sessions.create(fake, { user: { subject: 'b', institution: 'uni', affiliations: ['faculty'], entitlements: [], groups: [], source: { adapter: 'cas' }, attributes: {} } });
-  process.stdout.write(`${port} ${cookie} ${labelFor(new URL(upstreamOrigin))}.p.localhost:${port}\n`);
+  const node = await startBenchGateway(
+    {
+      resources: [proxiedResource(upstreamPort, { moreHosts: VENDOR_HOSTS.map((h) => new URL(h).host) })],
+      // The default (the conservative security rule preset) is what is measured; the second Passway runs without rules.
+      ...(rules === 'no-rules' ? { security: { preset: 'none' as const } } : {}),
+    },
+    new MemoryStore(),
+  );
+  process.stdout.write(`${node.port} ${await signIn(node, 'b', 'faculty')} ${proxiedHostOf(node, upstreamPort)}\n`);
 }
 
 /**

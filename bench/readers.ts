@@ -15,26 +15,21 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import http, { type ServerResponse } from 'node:http';
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import pino from 'pino';
 import { Client } from 'undici';
-import { formatProblems, validateConfig } from '../config';
-import { createGateway } from '../gateway/app';
-import { NODE_FLAGS, tuneGarbageCollector } from '../gateway/gc-tuning';
-import { labelFor } from '../gateway/proxy/host-mapping';
-import { startServer } from '../gateway/server';
+import { NODE_FLAGS } from '../gateway/gc-tuning';
 import { RedisStore } from '../gateway/store';
 import { allocatorName, freePort, rssOf, servingEnv, startChild } from './children';
+import { proxiedHostOf, proxiedResource, signIn, startBenchGateway } from './gateway-node';
 
 const READERS = Number(process.env.BENCH_READERS ?? 5000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const THINK_MS = Number(process.env.BENCH_THINK_MS ?? 15_000);
 const REST_MS = 15_000;
-const SECRET = 'bench-secret-'.padEnd(40, 'x');
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 function runVendor(): void {
@@ -56,40 +51,13 @@ function runVendor(): void {
 
 /** Passway on Redis with READERS signed-in sessions; prints "port proxiedHost cookieFile". */
 async function runPassway(vendorPort: number, prefix: string, cookieFile: string): Promise<void> {
-  tuneGarbageCollector();
-  const port = await freePort();
-  const vendor = `http://localhost:${vendorPort}`;
-  const result = validateConfig({
-    server: { publicUrl: `http://localhost:${port}` },
-    session: { secret: SECRET },
-    institutions: [{ id: 'uni', name: { en: 'University' } }],
-    resources: [
-      {
-        id: 'journals',
-        title: { en: 'Journals' },
-        vendor: 'Bench',
-        hosts: [{ host: `localhost:${vendorPort}`, allowPrivate: true }],
-        access: [{ kind: 'proxy', start: `${vendor}/article/0` }],
-        licences: [{ institution: 'uni' }],
-      },
-    ],
-  });
-  if (!result.ok) throw new Error(formatProblems(result));
-  const logger = pino({ level: process.env.BENCH_LOG ?? 'silent' });
-  const store = new RedisStore({ url: REDIS_URL, keyPrefix: prefix });
-  const gateway = createGateway({ config: result.config, store, logger, sessionSecret: SECRET });
-  await startServer(gateway.handle, { host: '127.0.0.1', port, shutdownGraceMs: 1000, logger });
+  const node = await startBenchGateway({ resources: [proxiedResource(vendorPort, { id: 'journals', startPath: '/article/0' })] }, new RedisStore({ url: REDIS_URL, keyPrefix: prefix }));
   const cookies: string[] = [];
   for (let i = 0; i < READERS; i += 100) {
-    await Promise.all(
-      Array.from({ length: Math.min(100, READERS - i) }, async (_, j) => {
-        const res = { appendHeader: (_n: string, v: string) => (cookies[i + j] = v.split(';')[0]!) } as unknown as ServerResponse;
-        await gateway.sessions.login(res, undefined, { subject: `reader-${i + j}`, institution: 'uni', affiliations: ['student'], entitlements: [], groups: [], source: { adapter: 'cas' }, attributes: {} });
-      }),
-    );
+    await Promise.all(Array.from({ length: Math.min(100, READERS - i) }, async (_, j) => (cookies[i + j] = await signIn(node, `reader-${i + j}`))));
   }
   writeFileSync(cookieFile, cookies.join('\n'));
-  process.stdout.write(`${port} ${labelFor(new URL(vendor))}.p.localhost:${port}\n`);
+  process.stdout.write(`${node.port} ${proxiedHostOf(node, vendorPort)}\n`);
   process.on('SIGTERM', () => {
     void (async () => {
       // This run's keys only (its prefix), then exit.
