@@ -42,6 +42,7 @@ const spOf = (which: keyof typeof sps, signed = true) =>
     wantAuthnResponseSigned: true,
     validateInResponseTo: ValidateInResponseTo.always,
     disableRequestedAuthnContext: true,
+    identifierFormat: 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent', // node-saml would ask for an e-mail address, which this IdP does not release
   });
 
 beforeAll(async () => {
