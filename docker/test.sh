@@ -168,7 +168,8 @@ if [ "${css%% *}" = 200 ] && [ "${article%% *}" = 303 ]; then pass "credential-l
 ADMIN_JAR="$WORK/admin-cookies.txt"
 ACURL=(curl -sS --max-time 20 -b "$ADMIN_JAR" -c "$ADMIN_JAR")
 "${ACURL[@]}" -o "$WORK/admin-login.html" "$GATEWAY/admin/login" || true
-csrf_field=$(sed -n 's/.*<input type="hidden" name="\([^"]*\)" value="[^"]*".*/\1/p' "$WORK/admin-login.html" | grep -iv returnTo | head -1)
+# The form's hidden fields may share one line: each name, then the one that is not returnTo (the CSRF token's).
+csrf_field=$(grep -o '<input type="hidden" name="[^"]*"' "$WORK/admin-login.html" | sed 's/.*name="//; s/"$//' | grep -iv '^returnTo$' | head -1 || true)
 csrf=$(hidden "$csrf_field" "$WORK/admin-login.html")
 "${ACURL[@]}" -o /dev/null -w '%{http_code}' --data-urlencode "$csrf_field=$csrf" --data-urlencode username=admin \
   --data-urlencode "password=$(cat docker/secrets/admin-password)" --data-urlencode returnTo=/admin "$GATEWAY/admin/login" >"$WORK/code" || true
