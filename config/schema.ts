@@ -572,7 +572,7 @@ const Security = z
     ipDatabase: z
       .strictObject({
         country: z.string().optional().describe('MMDB file of address → country (default: the shipped @ip-location-db/geo-whois-asn-country-mmdb package; "none" to count no countries)'),
-        asn: z.string().optional().describe('MMDB file of address → ASN (records with autonomous_system_number, as GeoLite2-ASN or ip-location-db\'s asn MMDB); without it the asns criterion counts nothing'),
+        asn: z.string().optional().describe('MMDB file of address → ASN (records with autonomous_system_number, as GeoLite2-ASN or ip-location-db\'s asn MMDB) or a CSV file in ip-location-db\'s ASN format (start,end,asn; numbers or addresses) (default: the shipped @ip-location-db/asn package; "none" to count no ASNs)'),
       })
       .prefault({})
       .describe('offline IP databases for the countries and asns criteria; refreshed by upgrading the package'),

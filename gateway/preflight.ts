@@ -3,7 +3,7 @@ import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { loadConfigFile, type ConfigProblem, type ValidateOptions } from '../config';
-import { checkMmdb } from './rules/ip-info';
+import { checkIpDatabase } from './rules/ip-info';
 import type { Config } from '../config/schema';
 import { readPair, SpConfigError } from '../idp-adapters/saml/sp-config';
 import type { Catalog } from '../resource-catalog/catalog';
@@ -150,7 +150,7 @@ function ipDatabaseProblems(config: Partial<Config>): ConfigProblem[] {
     const file = files?.[key];
     if (!file || file === 'none') continue;
     try {
-      checkMmdb(file);
+      checkIpDatabase(file);
     } catch (error) {
       problems.push({ path: `security.ipDatabase.${key}`, message: (error as Error).message.replace(/^security\.ipDatabase: /, '') });
     }

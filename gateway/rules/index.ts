@@ -12,7 +12,7 @@ import type { Store } from '../store/types';
 import type { RecordUsage, UsageEvent } from '../usage/record';
 import { Alerts } from './alerts';
 import { RulesEngine, type Trip } from './engine';
-import { defaultCountryDatabase, mmdbIpInfo, type IpInfo } from './ip-info';
+import { defaultAsnDatabase, defaultCountryDatabase, mmdbIpInfo, type IpInfo } from './ip-info';
 import { clientAddress, trustProxy } from '../client-address';
 import { ruleSet, type RuleSet } from './rule-set';
 import { SignOutEverywhere } from './sign-out';
@@ -170,8 +170,11 @@ export function createSecurity(deps: SecurityDeps): Security {
   return new Security(deps);
 }
 
-/** The offline IP databases of security.ipDatabase: the shipped country package unless told otherwise; read only when a rule needs them. */
+/** The offline IP databases of security.ipDatabase: the shipped packages unless told otherwise; read only when a rule needs them. */
 export function ipInfoFrom(config: Config): IpInfo {
   const { country, asn } = config.security.ipDatabase;
-  return mmdbIpInfo({ country: country === 'none' ? undefined : (country ?? defaultCountryDatabase()), asn });
+  return mmdbIpInfo({
+    country: country === 'none' ? undefined : (country ?? defaultCountryDatabase()),
+    asn: asn === 'none' ? undefined : (asn ?? defaultAsnDatabase()),
+  });
 }

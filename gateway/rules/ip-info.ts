@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import ipaddr from 'ipaddr.js';
 import { Reader } from 'mmdb-lib';
 import { BoundedCache } from '../bounded-cache';
+import { AsnRanges } from './ip-ranges';
 
 /** Country (ISO 3166 alpha-2) and autonomous system of an address, from an offline database. */
 export interface IpFacts {
@@ -19,6 +21,9 @@ export const NO_IP_INFO: IpInfo = { lookup: () => ({}) };
 /** The country database shipped as an npm package (CC BY 4.0 data by NRO, refreshed by upgrading the package). */
 export const DEFAULT_COUNTRY_PACKAGE = '@ip-location-db/geo-whois-asn-country-mmdb';
 
+/** The ASN data shipped as an npm package (CC BY 4.0 by RouteViews, DB-IP and NRO); published as CSV only. */
+export const DEFAULT_ASN_PACKAGE = '@ip-location-db/asn';
+
 /** Records of the ip-location-db packages ({ country_code }, { autonomous_system_number }) and of MaxMind's GeoLite2 ({ country: { iso_code } }). */
 interface MmdbRecord {
   country_code?: string;
@@ -35,45 +40,65 @@ export function defaultCountryDatabase(): string | undefined {
   }
 }
 
-class MmdbFileError extends Error {}
+/** The default ASN database's files (IPv4 and IPv6), or undefined when the package is not installed. */
+export function defaultAsnDatabase(): string[] | undefined {
+  try {
+    const dir = path.dirname(require.resolve(`${DEFAULT_ASN_PACKAGE}/package.json`));
+    return [path.join(dir, 'asn-ipv4-num.csv'), path.join(dir, 'asn-ipv6-num.csv')];
+  } catch {
+    return undefined;
+  }
+}
 
-interface MmdbReader {
+class IpDatabaseError extends Error {}
+
+interface IpDatabase {
   get(address: string): MmdbRecord | null;
 }
 
-/** Readers by file, shared by every gateway in the process: a database is read once, when a rule first needs it. */
-const readers = new Map<string, MmdbReader>();
+/** Databases by file, shared by every gateway in the process: each is read once, when a rule first needs it. */
+const databases = new Map<string, IpDatabase>();
 
-function openMmdb(file: string): MmdbReader {
-  let reader = readers.get(file);
-  if (!reader) {
+/** An MMDB file (mmdb-lib), or ip-location-db's ASN CSV (a `.csv` file; several for IPv4 and IPv6). */
+function openDatabase(files: string | string[]): IpDatabase {
+  const list = typeof files === 'string' ? [files] : files;
+  const name = list.join(', ');
+  let database = databases.get(name);
+  if (!database) {
     try {
-      reader = new Reader(readFileSync(file)) as unknown as MmdbReader;
+      if (list.every((file) => file.endsWith('.csv'))) {
+        const ranges = new AsnRanges(list);
+        database = { get: (address) => ({ autonomous_system_number: ranges.asnOf(address) }) };
+      } else if (list.length === 1) {
+        database = new Reader(readFileSync(list[0]!)) as unknown as IpDatabase;
+      } else {
+        throw new Error('give one MMDB file, or CSV files only');
+      }
     } catch (error) {
-      throw new MmdbFileError(`security.ipDatabase: cannot read the MMDB file ${file}: ${(error as Error).message}`, { cause: error });
+      throw new IpDatabaseError(`security.ipDatabase: cannot read ${name}: ${(error as Error).message}`, { cause: error });
     }
-    readers.set(file, reader);
+    databases.set(name, database);
   }
-  return reader;
+  return database;
 }
 
 /** Fails with the file's name when a configured database cannot be read (config check and start-up). */
-export function checkMmdb(file: string): void {
-  openMmdb(file);
+export function checkIpDatabase(files: string | string[]): void {
+  openDatabase(files);
 }
 
 /**
  * Country and ASN from MMDB files (read into memory with mmdb-lib when first needed; lookups are a
- * tree walk, cached per address).
+ * tree walk) or ASN CSV files (a bisection), cached per address.
  */
-export function mmdbIpInfo(files: { country?: string; asn?: string }): IpInfo {
+export function mmdbIpInfo(files: { country?: string; asn?: string | string[] }): IpInfo {
   if (!files.country && !files.asn) return NO_IP_INFO;
   const cache = new BoundedCache<string, IpFacts>();
-  const get = (file: string | undefined, address: string): MmdbRecord | null => {
+  const get = (file: string | string[] | undefined, address: string): MmdbRecord | null => {
     try {
-      return file ? openMmdb(file).get(address) : null;
+      return file ? openDatabase(file).get(address) : null;
     } catch (error) {
-      if (error instanceof MmdbFileError) throw error;
+      if (error instanceof IpDatabaseError) throw error;
       return null; // not an address the database can hold
     }
   };
@@ -81,8 +106,10 @@ export function mmdbIpInfo(files: { country?: string; asn?: string }): IpInfo {
     lookup(address) {
       const known = cache.get(address);
       if (known) return known;
-      const c = get(files.country, address);
-      const a = get(files.asn, address);
+      // An IPv4-mapped IPv6 address (::ffff:192.0.2.1, as a dual-stack socket reports IPv4) is looked up as IPv4.
+      const plain = ipaddr.isValid(address) ? ipaddr.process(address).toString() : address;
+      const c = get(files.country, plain);
+      const a = get(files.asn, plain);
       const number = a?.autonomous_system_number;
       return cache.remember(address, { country: c?.country_code ?? c?.country?.iso_code, asn: number === undefined ? undefined : `AS${number}` });
     },
