@@ -13,6 +13,8 @@ export interface IpFacts {
 
 export interface IpInfo {
   lookup(address: string): IpFacts;
+  /** Resolves once every database is read (a CSV loads in the background; until then its facts are missing). */
+  ready?(): Promise<void>;
 }
 
 /** Without a database the countries and asns criteria count nothing. */
@@ -54,37 +56,63 @@ class IpDatabaseError extends Error {}
 
 interface IpDatabase {
   get(address: string): MmdbRecord | null;
+  /** Settles once the database is read: at once for an MMDB, in the background for CSV. */
+  loaded: Promise<void>;
+  /** False while a CSV is still being read. */
+  ready: boolean;
 }
 
 /** Databases by file, shared by every gateway in the process: each is read once, when a rule first needs it. */
 const databases = new Map<string, IpDatabase>();
 
-/** An MMDB file (mmdb-lib), or ip-location-db's ASN CSV (a `.csv` file; several for IPv4 and IPv6). */
-function openDatabase(files: string | string[]): IpDatabase {
+const asnRecord = (ranges: AsnRanges) => (address: string) => ({ autonomous_system_number: ranges.asnOf(address) });
+
+/**
+ * An MMDB file (mmdb-lib), or ip-location-db's ASN CSV (`.csv` files, e.g. one for IPv4 and one for IPv6), read in
+ * the background (`now` reads it at once: config check).
+ */
+function openDatabase(files: string | string[], now = false): IpDatabase {
   const list = typeof files === 'string' ? [files] : files;
   const name = list.join(', ');
+  const failed = (error: unknown) => new IpDatabaseError(`security.ipDatabase: cannot read ${name}: ${(error as Error).message}`, { cause: error });
   let database = databases.get(name);
-  if (!database) {
-    try {
-      if (list.every((file) => file.endsWith('.csv'))) {
-        const ranges = new AsnRanges(list);
-        database = { get: (address) => ({ autonomous_system_number: ranges.asnOf(address) }) };
-      } else if (list.length === 1) {
-        database = new Reader(readFileSync(list[0]!)) as unknown as IpDatabase;
-      } else {
-        throw new Error('give one MMDB file, or CSV files only');
+  if (database && !(now && !database.ready)) return database;
+  try {
+    if (list.every((file) => file.endsWith('.csv'))) {
+      if (now) database = { get: asnRecord(AsnRanges.readNow(list)), loaded: Promise.resolve(), ready: true };
+      else {
+        const loading: IpDatabase = { get: () => null, loaded: Promise.resolve(), ready: false };
+        loading.loaded = AsnRanges.load(list).then(
+          (ranges) => {
+            loading.get = asnRecord(ranges);
+            loading.ready = true;
+          },
+          (error: unknown) => {
+            const problem = failed(error);
+            loading.get = () => {
+              throw problem;
+            };
+            loading.ready = true;
+          },
+        );
+        database = loading;
       }
-    } catch (error) {
-      throw new IpDatabaseError(`security.ipDatabase: cannot read ${name}: ${(error as Error).message}`, { cause: error });
+    } else if (list.length === 1) {
+      const reader = new Reader(readFileSync(list[0]!)) as unknown as Pick<IpDatabase, 'get'>;
+      database = { get: (address) => reader.get(address), loaded: Promise.resolve(), ready: true };
+    } else {
+      throw new Error('give one MMDB file, or CSV files only');
     }
-    databases.set(name, database);
+  } catch (error) {
+    throw failed(error);
   }
+  databases.set(name, database);
   return database;
 }
 
 /** Fails with the file's name when a configured database cannot be read (config check and start-up). */
 export function checkIpDatabase(files: string | string[]): void {
-  openDatabase(files);
+  openDatabase(files, true);
 }
 
 /**
@@ -102,6 +130,7 @@ export function mmdbIpInfo(files: { country?: string; asn?: string | string[] })
       return null; // not an address the database can hold
     }
   };
+  const opened = () => [files.country, files.asn].flatMap((file) => (file ? [openDatabase(file)] : []));
   return {
     lookup(address) {
       const known = cache.get(address);
@@ -111,7 +140,11 @@ export function mmdbIpInfo(files: { country?: string; asn?: string | string[] })
       const c = get(files.country, plain);
       const a = get(files.asn, plain);
       const number = a?.autonomous_system_number;
-      return cache.remember(address, { country: c?.country_code ?? c?.country?.iso_code, asn: number === undefined ? undefined : `AS${number}` });
+      const facts = { country: c?.country_code ?? c?.country?.iso_code, asn: number === undefined ? undefined : `AS${number}` };
+      return opened().every((database) => database.ready) ? cache.remember(address, facts) : facts; // not kept while a database loads
+    },
+    async ready() {
+      await Promise.all(opened().map((database) => database.loaded));
     },
   };
 }

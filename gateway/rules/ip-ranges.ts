@@ -1,5 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import ipaddr from 'ipaddr.js';
+
+/** Rows read between two turns of the event loop when loading in the background (~5 ms of work). */
+const ROWS_PER_TURN = 10_000;
 
 /**
  * Address ranges → autonomous system number, from ip-location-db's CSV files (`start,end,asn,organisation`,
@@ -12,10 +17,32 @@ export class AsnRanges {
   private readonly v4 = new Table<number>(Uint32Array);
   private readonly v6 = new Table<bigint>(BigUint64Array);
 
-  constructor(files: string[]) {
-    for (const file of files) this.read(file);
+  /** Reads the files at once (config check, tests). */
+  static readNow(files: string[]): AsnRanges {
+    const ranges = new AsnRanges();
+    for (const file of files) ranges.parse(readFileSync(file, 'latin1'), file, 0, 1, Infinity);
+    return ranges.sealed();
+  }
+
+  /**
+   * Reads the files without holding the event loop: half a million rows take ~200 ms, which a gateway must not
+   * spend inside one request.
+   */
+  static async load(files: string[]): Promise<AsnRanges> {
+    const ranges = new AsnRanges();
+    for (const file of files) {
+      const text = await readFile(file, 'latin1');
+      for (let next = { at: 0, line: 1 }; next.at < text.length; await nextTurn()) next = ranges.parse(text, file, next.at, next.line, ROWS_PER_TURN);
+    }
+    return ranges.sealed();
+  }
+
+  private constructor() {}
+
+  private sealed(): this {
     this.v4.seal();
     this.v6.seal();
+    return this;
   }
 
   /** The ASN of an address, or undefined when no range holds it (or it is not an address). */
@@ -26,10 +53,9 @@ export class AsnRanges {
     return this.v6.find(ipv6High((parsed as ipaddr.IPv6).parts));
   }
 
-  private read(file: string): void {
-    const text = readFileSync(file, 'latin1');
-    let line = 1;
-    for (let at = 0; at < text.length; line++) {
+  /** Up to `rows` rows of a file's text from `at`; where to go on. */
+  private parse(text: string, file: string, at: number, line: number, rows: number): { at: number; line: number } {
+    for (let read = 0; at < text.length && read < rows; line++, read++) {
       let end = text.indexOf('\n', at);
       if (end < 0) end = text.length;
       // The fields are found with indexOf, not split: the shipped tables have half a million rows.
@@ -45,6 +71,7 @@ export class AsnRanges {
         throw new Error(`${file}:${line}: not a "start,end,asn" row of ip-location-db's ASN CSV: ${text.slice(row, Math.min(end, row + 80))}`);
       }
     }
+    return { at, line };
   }
 
   private add(start: string, last: string, asn: number): boolean {

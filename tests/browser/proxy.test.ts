@@ -152,21 +152,25 @@ describe('the proxied demo vendor in Chromium, two gateway processes on Redis', 
     await page.goto(`http://${site}/whoami`);
     expect(await page.locator('#cookie-status').textContent()).toBe('vendor_session cookie came back: demo-session-42');
 
-    // A click on the vendor's absolute link, and on the link that redirects, stay on the proxied host.
-    await page.goto(`http://${site}/`);
+    // A click on the vendor's absolute link, and on the link that redirects, stay on the proxied host. Each time the
+    // home page's scripts finish their API calls first: a navigation cancels calls in flight (net::ERR_ABORTED).
+    const home = async () => {
+      await page.goto(`http://${site}/`);
+      await page.waitForFunction(() => ['inline-result', 'js-result', 'api-result', 'live-result'].every((id) => document.getElementById(id)?.textContent));
+    };
+    await home();
     await Promise.all([page.waitForURL(`http://${site}/article/1`), page.click('#absolute-link')]);
-    await page.goto(`http://${site}/`);
+    await home();
     await Promise.all([page.waitForURL(`http://${site}/article/42`), page.getByRole('link', { name: 'Article 42 (through a 302 redirect)' }).click()]);
 
     // The PDF downloads through the proxy byte for byte.
-    await page.goto(`http://${site}/`);
+    await home();
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Article 42 (PDF)' }).click({ modifiers: ['Alt'] })]);
     expect(download.url()).toBe(`http://${site}/article/42.pdf`);
     expect(readFileSync((await download.path())!)).toEqual(DEMO_PDF);
 
     // The form stays on the proxied host.
-    await page.goto(`http://${site}/`);
-    await page.waitForFunction(() => document.getElementById('live-result')?.textContent !== '');
+    await home();
     await page.fill('input[name=q]', 'federated');
     await Promise.all([page.waitForURL(`http://${site}/search`), page.click('#search button')]);
     expect(await page.locator('#query').textContent()).toBe('federated');

@@ -2,7 +2,7 @@ import { validateConfig, type ConfigInput } from '../../config';
 import { ResourceFields } from '../../resource-catalog/schema';
 import { Catalog } from '../../resource-catalog/catalog';
 import { RulesEngine, type Trip } from '../../gateway/rules/engine';
-import { defaultAsnDatabase, defaultCountryDatabase, mmdbIpInfo } from '../../gateway/rules/ip-info';
+import { checkIpDatabase, defaultAsnDatabase, defaultCountryDatabase, mmdbIpInfo } from '../../gateway/rules/ip-info';
 import { networkOf } from '../../gateway/rules/network';
 import { VENDOR_PRESETS } from '../../gateway/rules/presets';
 import { ruleSet } from '../../gateway/rules/rule-set';
@@ -78,8 +78,10 @@ describe('client networks and IP facts', () => {
     expect(() => mmdbIpInfo({ country: '/nonexistent.mmdb' }).lookup('202.112.0.1')).toThrow('/nonexistent.mmdb');
   });
 
-  it('ASNs come from the shipped database, for IPv4, IPv6 and IPv4-mapped addresses', () => {
+  it('ASNs come from the shipped database (read in the background), for IPv4, IPv6 and IPv4-mapped addresses', async () => {
     const info = mmdbIpInfo({ asn: defaultAsnDatabase() });
+    expect(info.lookup('202.112.0.1').asn).toBeUndefined(); // the first lookup starts reading it, and does not wait
+    await info.ready!();
     expect(info.lookup('202.112.0.1').asn).toBe('AS4538'); // CERNET
     expect(info.lookup('::ffff:1.0.0.1').asn).toBe('AS13335');
     expect(info.lookup('2001:470::1').asn).toBe('AS6939');
@@ -87,15 +89,20 @@ describe('client networks and IP facts', () => {
     expect(info.lookup('2001:db8::1').asn).toBeUndefined();
   });
 
-  it('an ASN CSV of addresses or numbers is read; a bad row is named by file and line', () => {
+  it('an ASN CSV of addresses or numbers is read; a bad row is named by file and line', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'passway-asn-'));
     const csv = path.join(dir, 'asn.csv');
     writeFileSync(csv, '198.51.100.0,198.51.100.255,64500,Example A\n2001:db8::,2001:db8:ffff:ffff:ffff:ffff:ffff:ffff,64501,"Example, B"\n3221225984,3221226239,64502,Example C\n');
     const info = mmdbIpInfo({ asn: csv });
+    await info.ready!();
     expect(['198.51.100.7', '2001:db8:1::9', '192.0.2.10', '192.0.3.1'].map((a) => info.lookup(a).asn)).toEqual(['AS64500', 'AS64501', 'AS64502', undefined]);
     const bad = path.join(dir, 'bad.csv');
     writeFileSync(bad, '198.51.100.0,198.51.100.255,64500\n198.51.101.0,nowhere,64501\n');
-    expect(() => mmdbIpInfo({ asn: bad }).lookup('198.51.100.1')).toThrow(`${bad}:2:`);
+    expect(() => checkIpDatabase(bad)).toThrow(`${bad}:2:`); // config check reads it at once
+    const badInfo = mmdbIpInfo({ asn: bad });
+    badInfo.lookup('198.51.100.1');
+    await badInfo.ready!();
+    expect(() => badInfo.lookup('198.51.100.1')).toThrow(`${bad}:2:`);
   });
 
   it('config check names an IP database that cannot be read, as serve would', () => {
