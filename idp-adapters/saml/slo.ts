@@ -39,8 +39,8 @@ const seenKey = (idp: string, id: string) => `saml:logout-seen:${createHash('sha
 
 /** What arrived at the SingleLogoutService, verified. */
 export type SloMessage =
-  /** The IdP answered our LogoutRequest: its sign-in has ended. */
-  | { kind: 'response'; login: SamlLoginConfig }
+  /** The IdP answered our LogoutRequest: its sign-in has ended, or (another status) it could not end it. */
+  | { kind: 'response'; login: SamlLoginConfig; ended: boolean; status?: string }
   /** The IdP asks us to end the sessions under `logoutKeys`; `respond` builds the LogoutResponse. */
   | { kind: 'request'; login: SamlLoginConfig; logoutKeys: string[]; respond: (ended: boolean) => Promise<LogoutStep> };
 
@@ -132,19 +132,21 @@ export class SamlSlo {
       const body = { [field]: source[field] as string };
       return field === 'SAMLRequest' ? (await saml.validatePostRequestAsync(body)).profile : (await saml.validatePostResponseAsync(body)).profile;
     } catch (error) {
-      throw sloError(error);
+      const refused = sloError(error);
+      // node-saml looks at a LogoutResponse's status only once its signature is good: a signed "could not end" is an answer (answered() reads it).
+      if (field === 'SAMLResponse' && refused.reason === 'status-not-success') return null;
+      throw refused;
     }
   }
 
-  /** Our LogoutRequest answered: the pending request (of this IdP) is consumed, and the status must be Success. */
+  /** Our LogoutRequest answered: the pending request (of this IdP) is consumed; Success means its sign-in ended. */
   private async answered(root: Element, login: SamlLoginConfig): Promise<SloMessage> {
     const inResponseTo = attr(root, 'InResponseTo') ?? '';
     const raw = /^_[0-9a-f]{40}$/.test(inResponseTo) ? await this.store.take(pendingKey(inResponseTo)) : null;
     const pending = raw ? (JSON.parse(raw) as { loginId: string; idp: string }) : undefined;
     if (!pending || pending.idp !== login.entityID) throw new LoginError('unknown-request', 'the LogoutResponse answers no pending sign-out of this IdP', { inResponseTo });
     const status = attr(child(child(root, NS.samlp, 'Status') ?? root, NS.samlp, 'StatusCode'), 'Value');
-    if (status !== SUCCESS) throw new LoginError('status-not-success', `the IdP could not end its sign-in: ${status ?? 'no status'}`, { status });
-    return { kind: 'response', login };
+    return { kind: 'response', login, ended: status === SUCCESS, status };
   }
 
   private async requested(root: Element, login: SamlLoginConfig, metadata: IdpMetadata, profile: Profile | null, relayState: string): Promise<SloMessage> {

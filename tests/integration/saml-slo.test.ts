@@ -133,6 +133,27 @@ describe('SP-initiated: the gateway signs out at the IdP', () => {
     expect((await get(context.replace(`${PUBLIC()}/`, `${node1.url}/`), jar)).status).toBe(403);
   });
 
+  test('a signed LogoutResponse that is not Success: the signed-out page says the campus sign-in may still be active and links to it', async () => {
+    const { jar } = await signedIn();
+    const target = await signOut(node1, jar);
+    const parsed = await samlIdp.parseLogoutRequest(sp, 'redirect', redirectRequest(target, 'SAMLRequest'));
+    const responder = 'urn:oasis:names:tc:SAML:2.0:status:Responder'; // the IdP could not end its sign-in
+    const { context } = samlIdp.createLogoutResponse(sp, { extract: parsed.extract }, 'redirect', {
+      customTagReplacement: (template: string) => {
+        const id = `_${'f'.repeat(40)}`;
+        const values = { ID: id, Destination: `${PUBLIC()}/auth/saml/slo`, Issuer: samlIdp.entityMeta.getEntityID(), IssueInstant: new Date().toISOString(), StatusCode: responder, InResponseTo: String(parsed.extract.request?.id) };
+        return { id, context: samlify.SamlLib.replaceTagsByValue(template, values) };
+      },
+    }) as { context: string };
+    expect(inflateRawSync(Buffer.from(new URL(context).searchParams.get('SAMLResponse') ?? '', 'base64')).toString()).toContain(responder);
+    const back = await get(context.replace(`${PUBLIC()}/`, `${node2.url}/`), jar);
+    expect(back.status).toBe(303);
+    const page = await (await get(new URL(back.headers.get('location') ?? '', node1.url).href, jar, { 'accept-language': 'en' })).text();
+    expect(page).toContain('Your campus sign-in at Demo University could not be ended from here and may still be active');
+    expect(page).toContain(`href="${idp.url}`);
+    expect(await sessionOf(node1, jar)).toBeUndefined(); // Passway's own session ended all the same
+  });
+
   test('POST binding, when the IdP has only a POST SingleLogoutService: a signed LogoutRequest in a form, a POSTed LogoutResponse', async () => {
     const metadata = (await readFile(idp.metadataFile, 'utf8')).replace(/\s*<md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"[^>]*\/>/, '');
     const postOnlyFile = path.join(stateDir, 'idp-post-only.xml');
