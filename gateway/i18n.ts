@@ -287,6 +287,10 @@ const messages = {
     en: 'Sign in through the library first: open the database from the library\'s list, then reload this page.',
     zh: '请先通过图书馆登录：从图书馆的数据库列表打开该数据库，然后刷新本页。',
   },
+  proxyWebSocketRoaming: {
+    en: 'This database is used through the library\'s shared account, which does not allow live connections (WebSocket): reload the page to continue.',
+    zh: '该数据库通过图书馆的共享账号使用，不支持实时连接（WebSocket）：请刷新页面继续。',
+  },
   proxyWebSocketDenied: { en: 'Your library account may not use this database through the library proxy now.', zh: '您的图书馆账户目前无权通过图书馆代理使用该数据库。' },
   proxyCredentialLessTitle: { en: 'Sign in to open this', zh: '请登录后打开' },
   proxyCredentialLessBody: {

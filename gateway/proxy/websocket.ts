@@ -42,7 +42,8 @@ export function isWebSocketUpgrade(req: IncomingMessage): boolean {
  * catalogued hosts, a signed-in session, the same access decision, suspension; then it goes upstream
  * through the proxy's Agent (the SSRF address guard), with the session's vendor cookies as Cookie and
  * Origin mapped to the vendor's origin. After the vendor's 101 the two sockets are piped; frames are
- * not inspected (permessage-deflate and subprotocols are negotiated end to end). Any refusal is a
+ * not inspected (permessage-deflate and subprotocols are negotiated end to end), so a resource reached
+ * with a roaming account takes none. Any refusal is a
  * complete HTTP response on the socket, then the socket is closed.
  */
 export function webSocketUpgrade(deps: WebSocketDeps) {
@@ -60,6 +61,12 @@ export function webSocketUpgrade(deps: WebSocketDeps) {
     if (!resource) {
       deps.recordUsage({ type: 'uncatalogued', host: target.host });
       return refuse(req, socket, 404, 'launchNotCataloguedTitle', 'launchNotCataloguedBody', { host: target.host });
+    }
+    // A roaming account's vendor session must not reach a channel whose frames nobody checks for the account
+    // (the echo guard reads HTTP bodies): its WebSockets are refused, before anything goes upstream.
+    if (resource.roaming) {
+      logger.info({ resource: resource.id, path: target.pathname }, 'WebSocket to a roaming-account resource refused');
+      return refuse(req, socket, 403, 'proxyBadRequestTitle', 'proxyWebSocketRoaming');
     }
     const session = await deps.sessions.load(req);
     const user = session?.data.user;

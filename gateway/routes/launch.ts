@@ -108,9 +108,18 @@ async function launch(ctx: RouteContext, deps: LaunchDeps, req: Request, res: Re
  * the seat refusal and the denial counted, the bilingual denial page sent. Returns the allowed
  * decision, or undefined when the denial page was sent. Licensed but needing a stronger campus
  * sign-in (mfa-required): a step-up at the campus when the caller can start one (`adapters`), coming
- * back to this request or to what `resumeAt` gives (the IdP frontend's held request, kept for it).
+ * back to this request or to what `resumeAt` gives (the IdP frontend's held request, kept for it), or
+ * `passive` told when the reader may not be asked (a passive AuthnRequest: NoPassive).
  */
-export async function authorizeUse(ctx: RouteContext, { access, load, adapters }: Pick<LaunchDeps, 'access' | 'load'> & { adapters?: Adapters }, req: Request, res: Response, resource: Resource, target: string | undefined, resumeAt?: () => Promise<string>): Promise<Allowed | undefined> {
+export async function authorizeUse(
+  ctx: RouteContext,
+  { access, load, adapters, passive }: Pick<LaunchDeps, 'access' | 'load'> & { adapters?: Adapters; passive?: (why: string) => Promise<void> },
+  req: Request,
+  res: Response,
+  resource: Resource,
+  target: string | undefined,
+  resumeAt?: () => Promise<string>,
+): Promise<Allowed | undefined> {
   const session = req.session!;
   const user = session.data.user!;
   const decision = await access.authorize(session, resource, new Date());
@@ -122,6 +131,11 @@ export async function authorizeUse(ctx: RouteContext, { access, load, adapters }
     return decision;
   }
   const stronger = decision.reason === 'mfa-required' ? decision.licence?.requireAuthnContext : undefined;
+  if (stronger && passive) {
+    // A request that may not involve the reader (SAML IsPassive) cannot step up: the caller answers it so.
+    await passive(`the licence needs a stronger campus sign-in (${stronger})`);
+    return undefined;
+  }
   if (stronger && adapters) {
     // Licensed, but with a stronger campus sign-in: ask the campus again (the denial is counted only if it cannot give it).
     await beginStepUp(ctx, adapters, req, res, resource, stronger, resumeAt);

@@ -169,6 +169,8 @@ describe('inside WeChat', () => {
     const wechat = await browser.newContext({ locale: 'zh-CN', userAgent: WECHAT_UA, viewport: { width: 360, height: 640 }, isMobile: true });
     const { page } = await open(wechat, `${base}/`);
     expect(await page.getByRole('note').textContent()).toContain('在浏览器打开');
+    await page.goto(`${base}/ds?returnTo=%2F`); // where a campus sign-in starts
+    expect(await page.getByRole('note').textContent()).toContain('在浏览器打开');
     await page.goto(`${base}/link`);
     expect(await page.getByRole('note').count()).toBe(0);
     await wechat.close();

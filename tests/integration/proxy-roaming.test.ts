@@ -14,6 +14,7 @@ import { checkResources, defaultDeps } from '../../resource-catalog/vendor-check
 import { Resource } from '../../resource-catalog/schema';
 import { get, member, proxiedHost, signedIn, startGateway, type RunningGateway } from './proxy-harness';
 import { demoAccount, leakForms, seenByBrowser, shippedDemoRoaming } from './roaming-harness';
+import { connect } from '../helpers/ws';
 
 const INSTITUTIONS = [{ id: 'demo-university', name: { en: 'Demo University', zh: '演示大学' } }];
 const ADMIN = { roles: { admins: { subjects: ['demo-university:it-admin'] } } };
@@ -99,6 +100,15 @@ describe('a pooled roaming account through the proxy', () => {
       expect(res.text).toContain('Account pages are not available');
     }
     expect(vendor.openSessions()).toBe(1); // the shared session was not signed out by a reader
+  });
+
+  test('a WebSocket handshake is refused before anything reaches the vendor: its frames could show the account unchecked', async () => {
+    const sessionsBefore = vendor.openSessions();
+    const result = await connect(`ws://127.0.0.1:${gw.port}/live`, { headers: { host, cookie: readerA, 'accept-language': 'en' }, origin: `http://${host}` });
+    expect(result).toMatchObject({ status: 403 });
+    expect('body' in result && result.body).toContain('does not allow live connections');
+    if ('body' in result) received.push(result.body);
+    expect(vendor.openSessions()).toBe(sessionsBefore);
   });
 
   test('an ended vendor session is renewed once, invisibly: the browser repeats its request', async () => {

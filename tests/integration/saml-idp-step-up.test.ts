@@ -55,3 +55,17 @@ test('a step-up that comes back without MFA: the step-up page, a counted denial,
   expect(page.text).toContain('two-step');
   expect(eventsOf('denial').length).toBe(deniedBefore + 1);
 });
+
+test('a passive request from a password-only session: a signed NoPassive, nobody asked anything (a step-up needs the reader)', async () => {
+  const browser = await passwordOnlyBrowser();
+  const renewsBefore = world.cas.renews.filter((r) => r === 'true').length;
+  const sp = world.vendors.a.saml({ passive: true });
+  const page = await follow(browser, await sp.getAuthorizeUrlAsync('relay-passive-mfa', undefined, {}));
+  expect(world.cas.renews.filter((r) => r === 'true').length).toBe(renewsBefore); // the campus was not asked
+  const posted = postedResponse(page.text);
+  expect(posted.action).toBe(world.vendors.a.acsUrl);
+  const xml = Buffer.from(posted.SAMLResponse, 'base64').toString();
+  expect(xml).toContain('urn:oasis:names:tc:SAML:2.0:status:NoPassive');
+  expect(xml).not.toContain('Assertion');
+  expect((await sp.validatePostResponseAsync({ SAMLResponse: posted.SAMLResponse })).profile).toBeNull();
+});
