@@ -13,7 +13,7 @@
  * Each round measures the reader alone (quiet), then under the storm, against each Passway in turn (the order
  * alternating); the table shows medians over the rounds.
  * The issue measured its storm at ~650 login starts/s; a node here takes that without being overloaded (0 shed),
- * so the default is a storm that keeps its event loop busy (utilisation near 1) and makes the guard act.
+ * so the default is a storm heavy enough to make the guard act.
  * Run: npm run bench:overload (BENCH_SECONDS=10, BENCH_ROUNDS=3, BENCH_STORM=200, BENCH_RATE=2500).
  */
 import type { ChildProcess } from 'node:child_process';
