@@ -6,8 +6,8 @@ import { loadConfigFile } from '../../config';
 import { startPassway, type RunningPassway } from '../../gateway/run';
 import { freePorts } from './ports';
 
-/** The ports config/examples/demo.yaml names (gateway, IdP, vendors, CDN, CAS college, SAML-only vendor). */
-const DEMO_PORTS = [8080, 8081, 8082, 8083, 8084, 8085, 8086] as const;
+/** The ports config/examples/demo.yaml names (gateway, IdP, vendors, CDN, CAS college, SAML-only vendor, roaming vendor). */
+const DEMO_PORTS = [8080, 8081, 8082, 8083, 8084, 8085, 8086, 8087] as const;
 
 export interface ShippedDemo {
   running: RunningPassway;

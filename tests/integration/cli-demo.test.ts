@@ -14,10 +14,12 @@ describe('passway demo', () => {
   afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
 
   it('listens on the ports given and writes links from the public URLs given', async () => {
-    const [idpPort, samlPort, plainPort] = await freePorts(3);
+    // Every port free, none of the shipped defaults: other tests' demos run beside this one.
+    const [idpPort, samlPort, plainPort, cdnPort, roamingPort] = await freePorts(5);
     const child = spawn(process.execPath, [
       CLI, 'demo', '--state-dir', stateDir,
       '--idp-port', String(idpPort), '--saml-vendor-port', String(samlPort), '--plain-vendor-port', String(plainPort),
+      '--plain-vendor-cdn-port', String(cdnPort), '--roaming-vendor-port', String(roamingPort),
       '--plain-vendor-url', `http://vendor.demo.test:${plainPort}`,
     ]);
     let output = '';
