@@ -13,3 +13,13 @@ export const PACKAGE_ROOT = (() => {
 })();
 
 export const DEMO_CONFIG = path.join(PACKAGE_ROOT, 'config', 'examples', 'demo.yaml');
+
+/**
+ * A compiled script (a worker thread's) beside the module `moduleFile`: next to it when running from dist/, or
+ * the one `npm run build` put in dist/ when running from sources (ts-jest). Undefined when there is none.
+ */
+export function compiledScript(moduleFile: string, script: string): string | undefined {
+  const dir = path.dirname(moduleFile);
+  const file = moduleFile.endsWith('.ts') ? path.join(PACKAGE_ROOT, 'dist', path.relative(PACKAGE_ROOT, dir), script) : path.join(dir, script);
+  return existsSync(file) ? file : undefined;
+}

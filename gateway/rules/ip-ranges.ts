@@ -1,10 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import { Worker } from 'node:worker_threads';
 import ipaddr from 'ipaddr.js';
+import { compiledScript } from '../../config/paths';
 
-/** Rows read between two turns of the event loop when loading in the background (~5 ms of work). */
-const ROWS_PER_TURN = 10_000;
+/** The tables as a worker thread hands them over (their buffers transferred, not copied). */
+export interface AsnTables {
+  v4: TableData<Uint32Array>;
+  v6: TableData<BigUint64Array>;
+}
 
 /**
  * Address ranges → autonomous system number, from ip-location-db's CSV files (`start,end,asn,organisation`,
@@ -14,35 +17,41 @@ const ROWS_PER_TURN = 10_000;
  * first 64 bits: no route is announced for less than a /64.
  */
 export class AsnRanges {
-  private readonly v4 = new Table<number>(Uint32Array);
-  private readonly v6 = new Table<bigint>(BigUint64Array);
+  private constructor(
+    private readonly v4 = new Table<number>(Uint32Array),
+    private readonly v6 = new Table<bigint>(BigUint64Array),
+  ) {}
 
-  /** Reads the files at once (config check, tests). */
+  /** Reads the files on this thread, at once (config check; the worker thread; without the compiled worker). */
   static readNow(files: string[]): AsnRanges {
     const ranges = new AsnRanges();
-    for (const file of files) ranges.parse(readFileSync(file, 'latin1'), file, 0, 1, Infinity);
-    return ranges.sealed();
+    for (const file of files) ranges.parse(readFileSync(file, 'latin1'), file);
+    ranges.v4.seal();
+    ranges.v6.seal();
+    return ranges;
   }
 
   /**
-   * Reads the files without holding the event loop: half a million rows take ~200 ms, which a gateway must not
-   * spend inside one request.
+   * Reads the files on a worker thread (ip-ranges-worker.ts): half a million rows take ~200 ms of CPU, which
+   * must not hold the event loop (a request would wait, and load control would take the busy loop for
+   * overload and turn readers away).
    */
   static async load(files: string[]): Promise<AsnRanges> {
-    const ranges = new AsnRanges();
-    for (const file of files) {
-      const text = await readFile(file, 'latin1');
-      for (let next = { at: 0, line: 1 }; next.at < text.length; await nextTurn()) next = ranges.parse(text, file, next.at, next.line, ROWS_PER_TURN);
-    }
-    return ranges.sealed();
+    const script = compiledScript(__filename, 'ip-ranges-worker.js');
+    if (!script) return AsnRanges.readNow(files);
+    const answer = await new Promise<AsnTables | { error: string }>((resolve, reject) => {
+      const worker = new Worker(script, { workerData: files });
+      worker.once('message', resolve);
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`the ASN table reader stopped (exit code ${code})`)));
+    });
+    if ('error' in answer) throw new Error(answer.error);
+    return new AsnRanges(Table.from(Uint32Array, answer.v4), Table.from(BigUint64Array, answer.v6));
   }
 
-  private constructor() {}
-
-  private sealed(): this {
-    this.v4.seal();
-    this.v6.seal();
-    return this;
+  /** The tables, for a worker thread to hand over. */
+  tables(): AsnTables {
+    return { v4: this.v4.data() as TableData<Uint32Array>, v6: this.v6.data() as TableData<BigUint64Array> };
   }
 
   /** The ASN of an address, or undefined when no range holds it (or it is not an address). */
@@ -53,9 +62,8 @@ export class AsnRanges {
     return this.v6.find(ipv6High((parsed as ipaddr.IPv6).parts));
   }
 
-  /** Up to `rows` rows of a file's text from `at`; where to go on. */
-  private parse(text: string, file: string, at: number, line: number, rows: number): { at: number; line: number } {
-    for (let read = 0; at < text.length && read < rows; line++, read++) {
+  private parse(text: string, file: string): void {
+    for (let at = 0, line = 1; at < text.length; line++) {
       let end = text.indexOf('\n', at);
       if (end < 0) end = text.length;
       // The fields are found with indexOf, not split: the shipped tables have half a million rows.
@@ -71,7 +79,6 @@ export class AsnRanges {
         throw new Error(`${file}:${line}: not a "start,end,asn" row of ip-location-db's ASN CSV: ${text.slice(row, Math.min(end, row + 80))}`);
       }
     }
-    return { at, line };
   }
 
   private add(start: string, last: string, asn: number): boolean {
@@ -101,13 +108,20 @@ function ipv6High(parts: number[]): bigint {
   return (BigInt(parts[0]!) << 48n) | (BigInt(parts[1]!) << 32n) | (BigInt(parts[2]!) << 16n) | BigInt(parts[3]!);
 }
 
-type Numbers<T> = { length: number; [index: number]: T; set(array: ArrayLike<T>): void };
+type Numbers<T> = { length: number; [index: number]: T; set(array: ArrayLike<T>): void; buffer: ArrayBufferLike };
+
+export interface TableData<A> {
+  starts: A;
+  ends: A;
+  values: Uint32Array;
+  size: number;
+}
 
 /** Inclusive ranges with a value each, in growable typed arrays, sorted once all are read. */
 class Table<T extends number | bigint> {
   private starts: Numbers<T>;
   private ends: Numbers<T>;
-  private values = new Uint32Array(1024);
+  private values: Uint32Array = new Uint32Array(1024);
   private size = 0;
 
   constructor(private readonly Kind: new (length: number) => Numbers<T>) {
@@ -120,6 +134,19 @@ class Table<T extends number | bigint> {
     this.starts[this.size] = start;
     this.ends[this.size] = end;
     this.values[this.size++] = value;
+  }
+
+  static from<T extends number | bigint>(Kind: new (length: number) => Numbers<T>, data: TableData<Numbers<T>>): Table<T> {
+    const table = new Table<T>(Kind);
+    table.starts = data.starts;
+    table.ends = data.ends;
+    table.values = data.values;
+    table.size = data.size;
+    return table;
+  }
+
+  data(): TableData<Numbers<T>> {
+    return { starts: this.starts, ends: this.ends, values: this.values, size: this.size };
   }
 
   /** The files are sorted; several files (or an unsorted one) are put in order here. */

@@ -4,10 +4,8 @@
  * loop. `validate(job)` answers what verifyResponse() would on this thread; with size 0 (or without
  * the compiled worker script) it is verifyResponse() on this thread. Workers start on first use.
  */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { PACKAGE_ROOT } from '../../config/paths';
+import { compiledScript } from '../../config/paths';
 import { LoginError, type LoginErrorReason } from '../types';
 import { verifyResponse, type VerifiedAssertion, type VerifierSettings, type VerifyJob } from './verify';
 
@@ -22,11 +20,6 @@ export interface Validator {
   close(): void;
 }
 
-/** The compiled worker next to this module; from sources (ts-jest), the one `npm run build` put in dist/. */
-function workerScript(): string | undefined {
-  const script = __filename.endsWith('.ts') ? path.join(PACKAGE_ROOT, 'dist', 'idp-adapters', 'saml', 'validation-worker.js') : path.join(__dirname, 'validation-worker.js');
-  return existsSync(script) ? script : undefined;
-}
 
 interface Pending {
   resolve(value: VerifiedAssertion): void;
@@ -76,7 +69,7 @@ export class ValidationPool implements Validator {
     private readonly settings: VerifierSettings,
     size: number,
   ) {
-    this.script = size > 0 ? workerScript() : undefined;
+    this.script = size > 0 ? compiledScript(__filename, 'validation-worker.js') : undefined;
     this.workers = this.script ? new Array<PooledWorker | undefined>(size).fill(undefined) : [];
   }
 
