@@ -80,9 +80,9 @@ async function manySessions(count: number): Promise<Record<Op, () => Promise<unk
   const all = stride(count);
   // The baseline for "load": a bare Map of as many entries (the same strings) and JSON.parse, the least a lookup
   // in a hash table of that size can cost on this machine's caches.
-  const bare = new Map<string, string>();
-  for (const session of created) bare.set(`session:${session.id}`, (await store.get(`session:${session.id}`))!);
   const bareKeys = created.map((session) => `session:${session.id}`);
+  const bare = new Map<string, string>();
+  for (const key of bareKeys) bare.set(key, (await store.get(key))!);
   return {
     bareMap: async () => JSON.parse(bare.get(bareKeys[hot()]!)!) as unknown,
     load: () => sessions.load(requests[hot()]!),

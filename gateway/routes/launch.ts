@@ -132,7 +132,7 @@ export async function authorizeUse(
   }
   const stronger = decision.reason === 'mfa-required' ? decision.licence?.requireAuthnContext : undefined;
   if (stronger && passive) {
-    // A request that may not involve the reader (SAML IsPassive) cannot step up: the caller answers it so.
+    // A request that may not involve the reader (SAML IsPassive) cannot step up, whatever adapters there are: the caller answers it so.
     await passive(`the licence needs a stronger campus sign-in (${stronger})`);
     return undefined;
   }

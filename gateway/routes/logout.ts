@@ -125,9 +125,9 @@ export function logoutRoutes(ctx: RouteContext, { adapters, saml }: Logins, camp
         const adapter = adapters.get(message.login.id);
         if (!adapter) throw new LoginError('idp-unknown', 'the login of this logout message is not configured');
         if (message.kind === 'response') {
-          // A verified answer that the IdP could not end its sign-in: the reader must be told, with the way to it.
-          if (!message.ended) ctx.logger.info({ login: adapter.id, why: 'status-not-success', status: message.status }, 'campus sign-in not ended');
-          res.redirect(303, signedOut.url(message.ended ? 'ended' : 'not-ended', adapter.id));
+          // A verified answer that the IdP could not end its sign-in: told like any other campus that could not.
+          if (!message.ended) sendStep(req, res, adapter, { kind: 'not-ended', why: `the IdP answered ${message.status ?? 'no status'}` });
+          else res.redirect(303, signedOut.url('ended', adapter.id));
           return;
         }
         const ended = await campusSessions.end(message.logoutKeys);

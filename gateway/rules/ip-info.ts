@@ -76,7 +76,7 @@ function openDatabase(files: string | string[], now = false): IpDatabase {
   const name = list.join(', ');
   const failed = (error: unknown) => new IpDatabaseError(`security.ipDatabase: cannot read ${name}: ${(error as Error).message}`, { cause: error });
   let database = databases.get(name);
-  if (database && !(now && !database.ready)) return database;
+  if (database && (database.ready || !now)) return database; // config check reads a CSV still loading itself
   try {
     if (list.every((file) => file.endsWith('.csv'))) {
       if (now) database = { get: asnRecord(AsnRanges.readNow(list)), loaded: Promise.resolve(), ready: true };

@@ -220,7 +220,7 @@ export class SamlIdp {
     }
     if (held.forceAuthn && !this.freshEnough(req, held)) return this.reauthenticate(req, res, idp, held);
     // A step-up comes back to the same request, held again under a new id for this browser; a passive request gets NoPassive instead.
-    const launch = held.isPassive ? { ...this.deps.launch, adapters: undefined, passive: async (why: string) => this.noPassive(req, res, idp, sp, held, why) } : this.deps.launch;
+    const launch = held.isPassive ? { ...this.deps.launch, passive: async (why: string) => this.noPassive(req, res, idp, sp, held, why) } : this.deps.launch;
     const decision = await authorizeUse(ctx, launch, req, res, sp.resource, undefined, () => this.keep(res, held));
     if (!decision) return; // the denial page is sent; the vendor gets nothing
     await this.respond(req, res, idp, sp, decision, held);

@@ -20,7 +20,6 @@ export interface Validator {
   close(): void;
 }
 
-
 interface Pending {
   resolve(value: VerifiedAssertion): void;
   reject(error: Error): void;
