@@ -29,7 +29,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Agent, Pool, request } from 'undici';
-import { MALLOC_TRIM_THRESHOLD, NODE_FLAGS } from '../gateway/gc-tuning';
+import { MALLOC_TRIM_THRESHOLD, NODE_FLAGS, SETTLED_AT_REST_MS } from '../gateway/gc-tuning';
 import { allocatorName, freePort, rssOf, servingEnv, startChild } from './children';
 import { proxiedHostOf, proxiedResource, signIn, startBenchGateway } from './gateway-node';
 import { labelFor } from '../gateway/proxy/host-mapping';
@@ -40,8 +40,8 @@ import { vendorPage } from './vendor-page';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '4,50').split(',').map(Number);
-/** How long Passway rests before its idle RSS is read (its idle collector waits 5 quiet seconds, jemalloc about 10 more). */
-const REST_MS = Number(process.env.BENCH_REST_SECONDS ?? 15) * 1000;
+/** How long Passway rests before its idle RSS is read. */
+const REST_MS = process.env.BENCH_REST_SECONDS ? Number(process.env.BENCH_REST_SECONDS) * 1000 : SETTLED_AT_REST_MS;
 const IDLE_RSS_TARGET_MB = 150;
 /** Vendor hosts the page links to and the catalogue claims (the fixture's own vendor hosts). */
 const VENDOR_HOSTS = ['https://www.vendor.com', 'https://cdn.vendor.com', 'https://api.vendor.com', 'https://media.vendor.com', 'http://legacy.vendor.com', 'https://static.vendor-cdn.com'];

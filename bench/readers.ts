@@ -21,7 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { Client } from 'undici';
-import { NODE_FLAGS } from '../gateway/gc-tuning';
+import { NODE_FLAGS, SETTLED_AT_REST_MS } from '../gateway/gc-tuning';
 import { RedisStore } from '../gateway/store';
 import { allocatorName, freePort, rssOf, servingEnv, startChild } from './children';
 import { proxiedHostOf, proxiedResource, signIn, startBenchGateway } from './gateway-node';
@@ -29,7 +29,8 @@ import { proxiedHostOf, proxiedResource, signIn, startBenchGateway } from './gat
 const READERS = Number(process.env.BENCH_READERS ?? 5000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const THINK_MS = Number(process.env.BENCH_THINK_MS ?? 15_000);
-const REST_MS = 15_000;
+/** Rest before each RSS reading at rest. */
+const REST_MS = SETTLED_AT_REST_MS;
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 function runVendor(): void {

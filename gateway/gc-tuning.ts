@@ -29,41 +29,60 @@ export function tuneGarbageCollector(env: NodeJS.ProcessEnv = process.env): stri
 const IDLE_UTILIZATION = 0.05;
 /** Idle seconds in a row before collecting. */
 const IDLE_SECONDS = 5;
-/** Heap plus Buffers grown by this much since the last collection (or since start) before collecting again. */
+/**
+ * How long a node rests before its RSS is its idle size (what bench/proxy and bench/readers wait): IDLE_SECONDS quiet
+ * seconds, the collection, then jemalloc's decay (10 s by default) returning the freed pages. At 15 s the pages
+ * were still on their way back (bench/proxy: 179 MB at 15 s, 149 MB from 20 s on, after all its load).
+ */
+export const SETTLED_AT_REST_MS = 30_000;
+/** Heap plus Buffers grown by this much above their low point since the last collection before collecting again. */
 const GROWTH_BYTES = 16 * 1024 * 1024;
+
+const heapAndBuffers = () => {
+  const { heapTotal, arrayBuffers } = process.memoryUsage();
+  return heapTotal + arrayBuffers;
+};
 
 /**
  * The price of the heap flags: with a 128 MB initial heap and Buffers counted in it, a node that has relayed
  * traffic holds ~100 MB of dead Buffers and garbage at rest, because nothing makes V8 run a full GC (the flags
  * exist so that load does not). Once the loop has been idle for IDLE_SECONDS (utilisation from load control's
- * timer) and the heap plus Buffers grew by GROWTH_BYTES since the last collection, one full GC (V8's
- * concurrent marking, execution 'async') gives it back; under load it never runs, so the GC gains stay.
+ * timer) and the heap plus Buffers grew by GROWTH_BYTES, one full GC (V8's concurrent marking, execution
+ * 'async') gives it back; under load it never runs, so the GC gains stay.
+ * Growth is counted from the lowest footprint seen at rest since the last collection, not from the footprint
+ * when it ended: V8 frees Buffers and shrinks the heap after its promise settles, so that reading was often the
+ * peak, and a node that rested after a burst and then took more traffic kept ~65 MB of dead Buffers at rest
+ * (bench/proxy).
  * The allocator has to return the freed memory to the system too: glibc keeps it in its fragmented heap
  * (MALLOC_TRIM_THRESHOLD_ below), jemalloc returns it within seconds (docker/Dockerfile preloads it).
  * A no-op when tuneGarbageCollector did not run (tests, PASSWAY_GC_TUNING=off).
  */
 export class IdleCollector {
   private quiet = 0;
-  private collectedAt = 0;
+  /** The footprint growth is counted from (0 until the first collection: the first rest collects). */
+  private low = 0;
   private collecting = false;
 
-  constructor(private readonly footprint: () => number = () => {
-    const { heapTotal, arrayBuffers } = process.memoryUsage();
-    return heapTotal + arrayBuffers;
-  }) {}
+  constructor(
+    private readonly footprint: () => number = heapAndBuffers,
+    private readonly gc: () => Collect | undefined = () => collect,
+  ) {}
 
   /** Once a second, with the last second's event-loop utilisation; true when a collection started. */
   tick(utilization: number): boolean {
-    if (!collect || this.collecting) return false;
+    const gc = this.gc();
+    if (!gc || this.collecting) return false;
     if (utilization > IDLE_UTILIZATION) {
       this.quiet = 0;
       return false;
     }
-    if (++this.quiet < IDLE_SECONDS || this.footprint() < this.collectedAt + GROWTH_BYTES) return false;
+    const footprint = this.footprint();
+    this.low = Math.min(this.low, footprint);
+    if (++this.quiet < IDLE_SECONDS || footprint < this.low + GROWTH_BYTES) return false;
     this.collecting = true;
-    void collect({ type: 'major', execution: 'async' }).finally(() => {
+    void gc({ type: 'major', execution: 'async' }).finally(() => {
       this.collecting = false;
-      this.collectedAt = this.footprint();
+      this.low = this.footprint();
     });
     return true;
   }

@@ -6,8 +6,9 @@ interface Queued {
 
 /**
  * Seat expiries, earliest first (a binary min-heap), so a semaphore drops its expired seats without
- * walking all of them: O(log n) per acquire, whatever the TTLs. Renewals leave stale entries behind;
- * `compact` rebuilds from the live ones when those are outnumbered, which keeps memory in proportion.
+ * walking all of them. A push is O(log n) at worst and O(1) when expiries come in order (seats renewed
+ * with the same TTL). Renewals leave stale entries behind; `compact` rebuilds from the live ones in O(n)
+ * when those are outnumbered, once per n pushes at most, which keeps memory in proportion.
  */
 export class ExpiryQueue {
   private heap: Queued[] = [];
@@ -36,7 +37,10 @@ export class ExpiryQueue {
   /** Rebuild from the live seats (holder → expiry) when stale entries make up most of the queue. */
   compact(live: ReadonlyMap<string, number>): void {
     if (this.heap.length <= 2 * live.size + 64) return;
-    this.heap = [...live].map(([holder, at]) => ({ at, holder })).sort((a, b) => a.at - b.at); // a sorted array is a heap
+    const heap: Queued[] = [];
+    for (const [holder, at] of live) heap.push({ at, holder });
+    this.heap = heap;
+    for (let i = (heap.length >> 1) - 1; i >= 0; i--) this.siftDown(i); // Floyd's heap construction, O(n)
   }
 
   private pop(): Queued {
@@ -45,18 +49,23 @@ export class ExpiryQueue {
     const last = heap.pop()!;
     if (heap.length > 0) {
       heap[0] = last;
-      let i = 0;
-      for (;;) {
-        const left = 2 * i + 1;
-        const right = left + 1;
-        let smallest = i;
-        if (left < heap.length && heap[left]!.at < heap[smallest]!.at) smallest = left;
-        if (right < heap.length && heap[right]!.at < heap[smallest]!.at) smallest = right;
-        if (smallest === i) break;
-        [heap[smallest], heap[i]] = [heap[i]!, heap[smallest]!];
-        i = smallest;
-      }
+      this.siftDown(0);
     }
     return top;
+  }
+
+  /** Moves entry i down until neither child is earlier. */
+  private siftDown(i: number): void {
+    const heap = this.heap;
+    for (;;) {
+      const left = 2 * i + 1;
+      const right = left + 1;
+      let smallest = i;
+      if (left < heap.length && heap[left]!.at < heap[smallest]!.at) smallest = left;
+      if (right < heap.length && heap[right]!.at < heap[smallest]!.at) smallest = right;
+      if (smallest === i) return;
+      [heap[smallest], heap[i]] = [heap[i]!, heap[smallest]!];
+      i = smallest;
+    }
   }
 }

@@ -1,5 +1,6 @@
 import { MemoryStore } from '../../gateway/store';
 import { UNLIMITED } from '../../gateway/load/keys';
+import { ExpiryQueue } from '../../gateway/store/expiry-queue';
 
 /**
  * The active-sessions presence set in one MemoryStore at campus scale: every session save renews its
@@ -53,5 +54,36 @@ describe('MemoryStore semaphore at scale', () => {
     await store.release('active', 'busy');
     expect(await store.countHolders('active')).toBe(1);
     expect(await store.holders('active')).toEqual(['other']);
+  });
+});
+
+describe('ExpiryQueue', () => {
+  it('after compacting renewals in any order, yields exactly the live expiries, earliest first', () => {
+    let seed = 42;
+    const random = () => {
+      // mulberry32: a repeatable sequence
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+    };
+    const queue = new ExpiryQueue();
+    const live = new Map<string, number>();
+    for (let i = 0; i < 20_000; i++) {
+      const holder = `h${Math.floor(random() * 5_000)}`; // most pushes renew a holder, earlier or later
+      const at = Math.floor(random() * 1_000_000);
+      live.set(holder, at);
+      queue.push(at, holder);
+      queue.compact(live);
+    }
+    expect(queue.size).toBeLessThanOrEqual(2 * live.size + 64); // stale entries were dropped along the way
+    const yielded: number[] = [];
+    const found = new Map<string, number>();
+    for (const { at, holder } of queue.due(Number.MAX_SAFE_INTEGER)) {
+      yielded.push(at);
+      if (live.get(holder) === at) found.set(holder, at);
+    }
+    expect(yielded).toEqual([...yielded].sort((a, b) => a - b)); // earliest first
+    expect(found).toEqual(live); // every live expiry, stale ones aside
   });
 });
