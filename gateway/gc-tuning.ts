@@ -32,7 +32,7 @@ const IDLE_SECONDS = 5;
 /**
  * How long a node rests before its RSS is its idle size (what bench/proxy and bench/readers wait): IDLE_SECONDS quiet
  * seconds, the collection, then jemalloc's decay (10 s by default) returning the freed pages. At 15 s the pages
- * were still on their way back (bench/proxy: 179 MB at 15 s, 149 MB from 20 s on, after all its load).
+ * were still on their way back (a one-round bench/proxy run: 179 MB at 15 s, 149 MB from 20 s on).
  */
 export const SETTLED_AT_REST_MS = 30_000;
 /** Heap plus Buffers grown by this much above their low point since the last collection before collecting again. */
